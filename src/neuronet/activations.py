@@ -1,0 +1,255 @@
+"""Activation functions f(x) and their derivatives f'(x), one small class each.
+
+Every activation is callable on an array of any shape and has ``derivative(x)``,
+f'(x) elementwise. The elementwise ones also have ``derivative_from_output(y)``:
+the same f'(x), written with the output y = f(x), which is how the seeds give
+the sigmoid's (seed 000: f' = f(1 - f)) and how a layer computes it in backward
+without keeping x.
+
+    >>> from neuronet.activations import sigmoid, get
+    >>> float(sigmoid(0.0)), float(sigmoid.derivative(0.0))
+    (0.5, 0.25)
+    >>> get("tanh").name
+    'tanh'
+
+All are numerically stable for |x| up to 1e4 in float32 and float64: no overflow
+warning, no NaN, exact saturation (``sigmoid(-1000) == 0``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "Activation", "Step", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Identity", "Softmax",
+    "step", "sigmoid", "tanh", "relu", "leaky_relu", "identity", "softmax", "get", "names",
+]
+
+
+def _as_float_array(x: Any) -> np.ndarray:
+    """Python numbers and integer arrays become float64; float arrays keep their dtype."""
+    if hasattr(x, "dtype") and x.dtype.kind == "f":
+        return x
+    return np.asarray(x, dtype=np.float64)
+
+
+class Activation:
+    """Base class: ``f(x)`` by ``__call__``, ``f'(x)`` by ``derivative``."""
+
+    name = "activation"
+
+    def __call__(self, x: Any, out: np.ndarray | None = None) -> np.ndarray:
+        raise NotImplementedError
+
+    def derivative(self, x: Any) -> np.ndarray:
+        """f'(x), elementwise: computed from the output, f'(x) = g(f(x))."""
+        return self.derivative_from_output(self(_as_float_array(x)))
+
+    def derivative_from_output(self, y: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        raise NotImplementedError
+
+    def config(self) -> dict:
+        """The JSON description a model file stores for this activation."""
+        return {"name": self.name}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class Step(Activation):
+    """Step (Heaviside) function: f(x) = 1 if x > 0 else 0 (seed 003).
+
+    Its derivative is 0 everywhere it exists (and undefined at 0), so gradient
+    descent gets no signal through it: the reason the seeds move on to the
+    sigmoid (seed 000). ``derivative`` returns 0 everywhere.
+    """
+
+    name = "step"
+
+    def __call__(self, x, out=None):
+        x = _as_float_array(x)
+        return np.greater(x, 0, out=out if out is not None else np.empty_like(x), casting="unsafe")
+
+    def derivative_from_output(self, y, out=None):
+        if out is None:
+            return np.zeros_like(y)
+        out.fill(0)
+        return out
+
+
+class Sigmoid(Activation):
+    """Logistic sigmoid: f(x) = 1 / (1 + exp(-x)) (seed 001, eq. 4); f'(x) = f(x)(1 - f(x)).
+
+    For very negative x, exp(-x) overflows to inf and 1 / (1 + inf) is exactly 0,
+    which is the right limit, so the overflow warning is silenced, not avoided.
+    """
+
+    name = "sigmoid"
+
+    def __call__(self, x, out=None):
+        x = _as_float_array(x)
+        out = np.negative(x, out=np.empty_like(x) if out is None else out)
+        with np.errstate(over="ignore"):
+            np.exp(out, out=out)
+        out += 1
+        return np.reciprocal(out, out=out)
+
+    def derivative_from_output(self, y, out=None):
+        # f(1 - f) = f - f^2
+        out = np.multiply(y, y, out=out)
+        return np.subtract(y, out, out=out)
+
+
+class Tanh(Activation):
+    """Hyperbolic tangent: f(x) = (e^x - e^-x) / (e^x + e^-x) = 2 sigmoid(2x) - 1 (seed 000);
+    f'(x) = 1 - f(x)^2."""
+
+    name = "tanh"
+
+    def __call__(self, x, out=None):
+        return np.tanh(_as_float_array(x), out=out)
+
+    def derivative_from_output(self, y, out=None):
+        out = np.multiply(y, y, out=out)
+        np.subtract(1, out, out=out)
+        return out
+
+
+class ReLU(Activation):
+    """Rectified linear unit: f(x) = max(0, x) (seed 003, seed 004's s = W2 max(0, W1 x));
+    f'(x) = 1 if x > 0 else 0."""
+
+    name = "relu"
+
+    def __call__(self, x, out=None):
+        return np.maximum(_as_float_array(x), 0, out=out)
+
+    def derivative_from_output(self, y, out=None):
+        return np.greater(y, 0, out=out if out is not None else np.empty_like(y), casting="unsafe")
+
+
+class LeakyReLU(Activation):
+    """Leaky ReLU: f(x) = x if x > 0 else alpha * x (seed 003, alpha = 0.01);
+    f'(x) = 1 if x > 0 else alpha."""
+
+    name = "leaky_relu"
+
+    def __init__(self, alpha: float = 0.01):
+        alpha = float(alpha)
+        if not 0.0 <= alpha < 1.0:
+            raise ValueError(f"LeakyReLU: alpha must be in [0, 1), got {alpha}")
+        self.alpha = alpha
+
+    def __call__(self, x, out=None):
+        x = _as_float_array(x)
+        # max(x, alpha x) equals the two-branch definition when 0 <= alpha < 1
+        out = np.multiply(x, x.dtype.type(self.alpha), out=np.empty_like(x) if out is None else out)
+        return np.maximum(x, out, out=out)
+
+    def derivative_from_output(self, y, out=None):
+        # y > 0 exactly where x > 0, since alpha >= 0
+        positive = np.greater(y, 0)
+        out = np.multiply(positive, y.dtype.type(1 - self.alpha), out=out, casting="unsafe")
+        out += y.dtype.type(self.alpha)
+        return out
+
+    def config(self):
+        return {"name": self.name, "alpha": self.alpha}
+
+    def __repr__(self):
+        return f"LeakyReLU(alpha={self.alpha})"
+
+
+class Identity(Activation):
+    """Identity: f(x) = x; f'(x) = 1. The output of regression networks (seed 003)."""
+
+    name = "identity"
+
+    def __call__(self, x, out=None):
+        x = _as_float_array(x)
+        if out is None:
+            return x.copy()
+        np.copyto(out, x)
+        return out
+
+    def derivative_from_output(self, y, out=None):
+        if out is None:
+            return np.ones_like(y)
+        out.fill(1)
+        return out
+
+
+class Softmax(Activation):
+    """Softmax over an axis: y_i = exp(a_i) / sum_j exp(a_j) (seed 001, eq. 7).
+
+    The maximum is subtracted first, which changes nothing mathematically and
+    keeps exp from overflowing. Not elementwise: ``derivative(x)`` is the full
+    Jacobian dy_i/da_j = y_i (delta_ij - y_j) (seed 001, eq. 18-19), of shape
+    ``x.shape + (K,)`` for the last axis of size K.
+    """
+
+    name = "softmax"
+
+    def __call__(self, x, axis: int = -1, out=None):
+        x = _as_float_array(x)
+        out = np.subtract(x, x.max(axis=axis, keepdims=True), out=np.empty_like(x) if out is None else out)
+        np.exp(out, out=out)
+        out /= out.sum(axis=axis, keepdims=True)
+        return out
+
+    def derivative(self, x):
+        """Jacobian J[..., i, j] = y_i (delta_ij - y_j), shape ``x.shape + (K,)``."""
+        y = self(x)
+        jacobian = -y[..., :, None] * y[..., None, :]
+        diagonal = np.einsum("...ii->...i", jacobian)
+        diagonal += y
+        return jacobian
+
+    def derivative_from_output(self, y, out=None):
+        raise TypeError("softmax is not elementwise: use derivative(x) for its Jacobian")
+
+
+step = Step()
+sigmoid = Sigmoid()
+tanh = Tanh()
+relu = ReLU()
+leaky_relu = LeakyReLU()
+identity = Identity()
+softmax = Softmax()
+
+_REGISTRY: dict[str, type[Activation]] = {
+    "step": Step,
+    "sigmoid": Sigmoid,
+    "logistic": Sigmoid,  # scikit-learn's name
+    "tanh": Tanh,
+    "relu": ReLU,
+    "leaky_relu": LeakyReLU,
+    "identity": Identity,
+    "linear": Identity,
+    "softmax": Softmax,
+}
+
+
+def names() -> list[str]:
+    """The canonical activation names ``get`` accepts."""
+    return ["step", "sigmoid", "tanh", "relu", "leaky_relu", "identity", "softmax"]
+
+
+def get(name: str | Activation, **kwargs: Any) -> Activation:
+    """Look an activation up by name (``"tanh"``) or pass an instance through.
+
+    ``get("leaky_relu", alpha=0.1)`` forwards keyword arguments to the class.
+    """
+    if isinstance(name, Activation):
+        return name
+    if not isinstance(name, str) or name.lower() not in _REGISTRY:
+        raise ValueError(f"activation: unknown name {name!r}; expected one of {names()}")
+    return _REGISTRY[name.lower()](**kwargs)
+
+
+def from_config(config: dict) -> Activation:
+    """Rebuild an activation from ``Activation.config()`` (known names only)."""
+    kwargs = {"alpha": float(config["alpha"])} if config.get("name") == "leaky_relu" else {}
+    return get(str(config.get("name")), **kwargs)

@@ -1,0 +1,99 @@
+"""Numerical differentiation, and checking backpropagation against it.
+
+The derivative as a limit (seed 001, eq. 9-11): nudge one parameter by a small
+epsilon, see how much the loss moves. ``"forward"`` is the seed's one-sided
+difference, (f(x + eps) - f(x)) / eps, with an error of order eps; ``"central"``,
+(f(x + eps) - f(x - eps)) / (2 eps), has an error of order eps^2 and is the
+default. Either costs one or two evaluations of f *per parameter*, which is why
+backpropagation, which gets every derivative from one backward pass, replaced
+it (seed 001, "the difficulty of this method").
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from . import losses as _losses
+
+__all__ = ["numerical_gradient", "gradient_check", "relative_error", "resolution"]
+
+
+def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: float = 1e-4,
+                       method: str = "central") -> np.ndarray:
+    """dF/dx by finite differences, same shape as ``x``.
+
+    ``f`` takes ``x`` and returns a number; ``x`` is a float array that is nudged in
+    place, one element at a time, and restored exactly afterwards (so ``x`` may be a
+    network's parameter array and ``f`` a closure that runs the network).
+    """
+    if method not in ("central", "forward"):
+        raise ValueError(f"method: expected 'central' or 'forward', got {method!r}")
+    if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
+        raise TypeError("x: expected a float NumPy array (it is perturbed in place)")
+    eps = float(eps)
+    if not eps > 0:
+        raise ValueError(f"eps: must be positive, got {eps}")
+    grad = np.zeros(x.shape, dtype=np.float64)
+    base = None if method == "central" else float(f(x))
+    for index in np.ndindex(x.shape):
+        original = x[index]
+        x[index] = original + eps
+        plus = float(f(x))
+        if method == "central":
+            x[index] = original - eps
+            minus = float(f(x))
+            slope = (plus - minus) / (2 * eps)
+        else:
+            slope = (plus - base) / eps
+        x[index] = original
+        grad[index] = slope
+    return grad.astype(x.dtype, copy=False)
+
+
+def relative_error(analytic: np.ndarray, numeric: np.ndarray, floor: float = 0.0) -> float:
+    """max |a - n| / max(|a| + |n|, floor): the largest disagreement, relative to the gradient's scale.
+
+    Measured against the largest entry rather than each entry's own size, so entries that
+    are exactly zero in backprop (a dead ReLU) and 1e-11 in finite differences do not read
+    as 100 % wrong. ``floor`` is the smallest scale finite differences can resolve (see
+    ``resolution``): a gradient that is zero everywhere is compared on that scale. In
+    float64, < 1e-7 means right; > 1e-2 means wrong (CS231n's rule).
+    """
+    analytic = np.asarray(analytic, dtype=np.float64)
+    numeric = np.asarray(numeric, dtype=np.float64)
+    scale = max(float(np.max(np.abs(analytic) + np.abs(numeric), initial=0.0)), floor)
+    if scale == 0.0:
+        return 0.0
+    return float(np.max(np.abs(analytic - numeric), initial=0.0) / scale)
+
+
+def resolution(value: float, eps: float, dtype: Any = np.float64) -> float:
+    """The gradient scale below which central differences of a function of size ``value``
+    are mostly rounding noise (noise ~ machine epsilon * |f| / eps), with a margin of 1e8
+    so that a correct gradient still reads < 1e-7 relative to it."""
+    return 1e8 * float(np.finfo(dtype).eps) * max(1.0, abs(value)) / eps
+
+
+def gradient_check(net: Any, loss: Any, X: Any, y: Any, eps: float = 1e-6) -> dict[str, float]:
+    """Compare backpropagation with the central numerical gradient, parameter by parameter.
+
+    Returns ``{"0.W": error, "0.b": error, ...}`` with ``relative_error`` of each (on a
+    scale no finer than finite differences resolve, ``resolution``). The
+    network is run with ``training=False`` (no dropout), so both gradients see the same
+    function. Use a float64 network: in float32 rounding swamps the comparison.
+    """
+    loss = _losses.get(loss)
+    X = np.asarray(X, dtype=net.dtype)
+    targets = loss.check_targets(net.forward(X, training=False), y)
+
+    def objective(_: np.ndarray) -> float:
+        return loss.forward(net.forward(X, training=False), targets)
+
+    value = objective(None)
+    net.backward(loss.backward())
+    analytic = {name: np.array(grad, copy=True) for name, grad in net.gradients().items()}
+    floor = resolution(value, eps, net.dtype)
+    return {name: relative_error(analytic[name], numerical_gradient(objective, param, eps=eps), floor)
+            for name, param in net.parameters().items()}

@@ -1,0 +1,349 @@
+"""Loss functions: ``loss(scores, targets) -> float`` (mean over the batch), then
+``loss.backward() -> dLoss/dscores``.
+
+Targets for the classification losses are integer labels of shape ``(batch,)``
+in [0, K) or one-hot rows of shape ``(batch, K)``.
+
+    >>> import numpy as np
+    >>> from neuronet.losses import SoftmaxCrossEntropy
+    >>> loss = SoftmaxCrossEntropy()
+    >>> round(loss(np.zeros((2, 3)), np.array([0, 2])), 4)   # log 3
+    1.0986
+    >>> loss.backward().round(3)                             # (y - t) / N
+    array([[-0.333,  0.167,  0.167],
+           [ 0.167,  0.167, -0.333]])
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import activations as _activations
+
+__all__ = ["Loss", "SoftmaxCrossEntropy", "CrossEntropy", "BinaryCrossEntropy", "Hinge", "MSE",
+           "get", "names"]
+
+
+class Loss:
+    """Base class. ``__call__`` validates, ``forward`` trusts its inputs (the training loop
+    validates once at the edge)."""
+
+    name = "loss"
+    is_classification = True
+
+    def __call__(self, scores: Any, targets: Any) -> float:
+        scores = np.asarray(scores)
+        if scores.dtype.kind != "f":
+            scores = scores.astype(np.float64)
+        return self.forward(scores, self.check_targets(scores, targets))
+
+    def forward(self, scores: np.ndarray, targets: np.ndarray) -> float:
+        raise NotImplementedError
+
+    def backward(self) -> np.ndarray:
+        raise NotImplementedError
+
+    # --- what the network needs to know about its outputs -----------------------------
+    def n_classes(self, out_features: int) -> int:
+        """How many classes an output layer of this width distinguishes."""
+        return out_features
+
+    def probabilities(self, scores: np.ndarray) -> np.ndarray:
+        raise TypeError(f"{type(self).__name__} gives no probabilities: use predict() for labels")
+
+    def predict(self, scores: np.ndarray) -> np.ndarray:
+        """Class indices (classification) or the scores themselves (regression)."""
+        return scores.argmax(axis=1)
+
+    def check_targets(self, scores: np.ndarray, targets: Any) -> np.ndarray:
+        """Validate ``targets`` against ``scores`` of shape (batch, K); integer labels or one-hot."""
+        return _class_targets(type(self).__name__, scores, targets)
+
+    def config(self) -> dict:
+        return {"name": self.name}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+def _class_targets(owner: str, scores: np.ndarray, targets: Any) -> np.ndarray:
+    if scores.ndim != 2:
+        raise ValueError(f"{owner}: scores must have shape (batch, K), got {scores.shape}")
+    n, k = scores.shape
+    targets = np.asarray(targets)
+    if targets.ndim == 1 or (targets.ndim == 2 and targets.shape[1] == 1 and k > 1):
+        targets = targets.reshape(-1)
+        if targets.shape[0] != n:
+            raise ValueError(f"{owner}: targets has {targets.shape[0]} rows but scores has {n}")
+        if targets.dtype.kind == "f":
+            if not np.all(np.isfinite(targets)) or np.any(targets != np.round(targets)):
+                raise ValueError(f"{owner}: integer class labels expected in targets, got non-integer values")
+        elif targets.dtype.kind not in "iub":
+            raise TypeError(f"{owner}: targets must be integer labels or one-hot rows, got dtype {targets.dtype}")
+        labels = targets.astype(np.intp)
+        if labels.size and (labels.min() < 0 or labels.max() >= k):
+            raise ValueError(
+                f"{owner}: label out of range: targets must be in [0, {k}) for {k} outputs, "
+                f"got values from {labels.min()} to {labels.max()}"
+            )
+        return labels
+    if targets.shape != scores.shape:
+        raise ValueError(
+            f"{owner}: targets must be labels of shape ({n},) or one-hot of shape ({n}, {k}), "
+            f"got shape {targets.shape}"
+        )
+    targets = targets.astype(scores.dtype, copy=False)
+    if not np.all(np.isfinite(targets)):
+        raise ValueError(f"{owner}: targets contain NaN or inf")
+    return targets
+
+
+def _one_hot_like(scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    one_hot = np.zeros_like(scores)
+    one_hot[np.arange(labels.shape[0]), labels] = 1
+    return one_hot
+
+
+class SoftmaxCrossEntropy(Loss):
+    """Softmax followed by cross-entropy, fused, on logits a of shape (batch, K):
+
+        y = softmax(a)                               (seed 001, eq. 7)
+        E = -1/N sum_n sum_k t_nk log y_nk           (eq. 8)
+        dE/da = (y - t) / N                          (eq. 20-23)
+
+    log y is computed as a - max(a) - log(sum exp(a - max(a))), which never
+    overflows and never takes the log of 0.
+    """
+
+    name = "softmax_cross_entropy"
+
+    def forward(self, scores, targets):
+        shifted = scores - scores.max(axis=1, keepdims=True)
+        exp = np.exp(shifted)
+        sums = exp.sum(axis=1, keepdims=True)
+        log_probabilities = shifted
+        log_probabilities -= np.log(sums)
+        exp /= sums
+        self._probabilities, self._targets = exp, targets
+        n = scores.shape[0]
+        if targets.ndim == 1:
+            return float(-log_probabilities[np.arange(n), targets].sum() / n)
+        return float(-(targets * log_probabilities).sum() / n)
+
+    def backward(self):
+        grad = self._probabilities  # reused: y is not needed after this
+        n = grad.shape[0]
+        if self._targets.ndim == 1:
+            grad[np.arange(n), self._targets] -= 1
+        else:
+            grad -= self._targets
+        grad /= n
+        return grad
+
+    def probabilities(self, scores):
+        return _activations.softmax(scores)
+
+
+class CrossEntropy(Loss):
+    """Cross-entropy of probabilities y (the output of a ``Softmax`` layer), shape (batch, K):
+
+        E = -1/N sum_n sum_k t_nk log y_nk           (seed 001, eq. 8)
+        dE/dy = -t / (N y)
+
+    y is clipped at the dtype's machine epsilon so that log 0 never happens.
+    """
+
+    name = "cross_entropy"
+
+    def forward(self, scores, targets):
+        if targets.ndim == 1:
+            targets = _one_hot_like(scores, targets)
+        clipped = np.clip(scores, np.finfo(scores.dtype).eps, 1.0)
+        self._clipped, self._targets = clipped, targets
+        return float(-(targets * np.log(clipped)).sum() / scores.shape[0])
+
+    def backward(self):
+        return -self._targets / self._clipped / self._clipped.shape[0]
+
+    def probabilities(self, scores):
+        return scores
+
+
+class BinaryCrossEntropy(Loss):
+    """Binary cross-entropy from one logit per sample: the single neuron as a "binary
+    softmax" (logistic regression) classifier of seed 004.
+
+        p = sigmoid(z) = P(y = 1 | x)
+        E = -1/N sum_n [t_n log p_n + (1 - t_n) log(1 - p_n)]
+          = 1/N sum_n [softplus(z_n) - t_n z_n]
+        dE/dz = (p - t) / N
+
+    Scores have shape (batch,) or (batch, 1); targets 0/1 labels of the same length.
+    """
+
+    name = "binary_cross_entropy"
+
+    def n_classes(self, out_features):
+        return 2
+
+    def check_targets(self, scores, targets):
+        return _binary_targets("BinaryCrossEntropy", scores, targets)
+
+    def forward(self, scores, targets):
+        z = scores.reshape(targets.shape)
+        softplus = np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
+        self._scores_shape, self._z, self._targets = scores.shape, z, targets
+        return float((softplus - targets * z).sum() / z.shape[0])
+
+    def backward(self):
+        grad = _activations.sigmoid(self._z)
+        grad -= self._targets
+        grad /= self._z.shape[0]
+        return grad.reshape(self._scores_shape)
+
+    def probabilities(self, scores):
+        p1 = _activations.sigmoid(scores.reshape(-1))
+        return np.stack([1 - p1, p1], axis=1)
+
+    def predict(self, scores):
+        return (scores.reshape(-1) > 0).astype(np.intp)
+
+
+def _binary_targets(owner: str, scores: np.ndarray, targets: Any) -> np.ndarray:
+    if not (scores.ndim == 1 or (scores.ndim == 2 and scores.shape[1] == 1)):
+        raise ValueError(f"{owner}: scores must have shape (batch,) or (batch, 1), got {scores.shape}")
+    targets = np.asarray(targets).reshape(-1) if np.ndim(targets) == 2 and np.shape(targets)[1] == 1 else np.asarray(targets)
+    if targets.shape != (scores.shape[0],):
+        raise ValueError(f"{owner}: targets must have shape ({scores.shape[0]},), got {targets.shape}")
+    if targets.dtype.kind not in "iubf" or not np.all((targets == 0) | (targets == 1)):
+        raise ValueError(f"{owner}: targets must be 0/1 labels")
+    return targets.astype(scores.dtype)
+
+
+class Hinge(Loss):
+    """Multi-class SVM (Weston-Watkins) hinge loss with margin 1, on scores s of shape (batch, K):
+
+        E = 1/N sum_n sum_{j != y_n} max(0, s_nj - s_ny_n + 1)
+
+    With K = 2 this is the binary SVM of seed 004 on the score difference. With a
+    single score column (one neuron, seed 004's binary SVM), labels 0/1 become
+    -1/+1 and E = 1/N sum_n max(0, 1 - y_n s_n).
+    """
+
+    name = "hinge"
+
+    def __init__(self, margin: float = 1.0):
+        self.margin = float(margin)
+
+    def n_classes(self, out_features):
+        return 2 if out_features == 1 else out_features
+
+    def check_targets(self, scores, targets):
+        if scores.ndim == 1 or (scores.ndim == 2 and scores.shape[1] == 1):
+            return _binary_targets("Hinge", scores, targets)
+        labels = _class_targets("Hinge", scores, targets)
+        return labels if labels.ndim == 1 else labels.argmax(axis=1)
+
+    def forward(self, scores, targets):
+        n = scores.shape[0]
+        self._scores_shape, self._dtype = scores.shape, scores.dtype
+        if scores.ndim == 1 or scores.shape[1] == 1:  # binary, one neuron
+            signs = 2 * targets - 1
+            margins = self.margin - signs * scores.reshape(-1)
+            self._binary, self._signs, self._active = True, signs, margins > 0
+            return float(np.maximum(margins, 0).sum() / n)
+        rows = np.arange(n)
+        margins = scores - scores[rows, targets][:, None] + self.margin
+        margins[rows, targets] = 0
+        np.maximum(margins, 0, out=margins)
+        self._binary, self._targets, self._active = False, targets, margins > 0
+        return float(margins.sum() / n)
+
+    def backward(self):
+        n = self._scores_shape[0]
+        if self._binary:
+            grad = -(self._signs * self._active) / n
+            return grad.reshape(self._scores_shape).astype(self._dtype, copy=False)
+        grad = self._active.astype(self._dtype)
+        rows = np.arange(n)
+        grad[rows, self._targets] = -grad.sum(axis=1)
+        grad /= n
+        return grad
+
+    def predict(self, scores):
+        if scores.ndim == 1 or scores.shape[1] == 1:
+            return (scores.reshape(-1) > 0).astype(np.intp)
+        return scores.argmax(axis=1)
+
+    def config(self):
+        return {"name": self.name, "margin": self.margin}
+
+
+class MSE(Loss):
+    """Mean squared error, for regression: E = 1/N sum_n 1/2 ||s_n - t_n||^2, dE/ds = (s - t) / N.
+
+    Integer labels with K > 1 score columns are turned into one-hot rows, so MSE
+    can train a classifier too (as TensorFlow Playground does).
+    """
+
+    name = "mse"
+    is_classification = False
+
+    def check_targets(self, scores, targets):
+        if scores.ndim != 2:
+            raise ValueError(f"MSE: scores must have shape (batch, outputs), got {scores.shape}")
+        targets = np.asarray(targets)
+        n, k = scores.shape
+        if targets.ndim == 1 and k > 1 and targets.dtype.kind in "iu":
+            return _one_hot_like(scores, _class_targets("MSE", scores, targets))
+        if targets.ndim == 1:
+            targets = targets.reshape(-1, 1)
+        if targets.shape != scores.shape:
+            raise ValueError(f"MSE: targets must have shape ({n}, {k}), got {targets.shape}")
+        if targets.dtype.kind not in "iubf":
+            raise TypeError(f"MSE: targets must be numbers, got dtype {targets.dtype}")
+        targets = targets.astype(scores.dtype, copy=False)
+        if not np.all(np.isfinite(targets)):
+            raise ValueError("MSE: targets contain NaN or inf")
+        return targets
+
+    def forward(self, scores, targets):
+        self._difference = scores - targets
+        return float(0.5 * np.square(self._difference).sum() / scores.shape[0])
+
+    def backward(self):
+        return self._difference / self._difference.shape[0]
+
+    def predict(self, scores):
+        return scores
+
+
+_REGISTRY: dict[str, type[Loss]] = {
+    "softmax_cross_entropy": SoftmaxCrossEntropy,
+    "cross_entropy": CrossEntropy,
+    "binary_cross_entropy": BinaryCrossEntropy,
+    "hinge": Hinge,
+    "mse": MSE,
+}
+
+
+def names() -> list[str]:
+    return list(_REGISTRY)
+
+
+def get(name: str | Loss) -> Loss:
+    """A loss by name (``"softmax_cross_entropy"``, ``"hinge"``, ...) or an instance passed through."""
+    if isinstance(name, Loss):
+        return name
+    if not isinstance(name, str) or name.lower() not in _REGISTRY:
+        raise ValueError(f"loss: unknown name {name!r}; expected one of {names()}")
+    return _REGISTRY[name.lower()]()
+
+
+def from_config(config: dict) -> Loss:
+    loss = get(str(config.get("name")))
+    if isinstance(loss, Hinge) and "margin" in config:
+        loss.margin = float(config["margin"])
+    return loss

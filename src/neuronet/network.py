@@ -1,0 +1,270 @@
+"""Networks: ``Sequential`` (layers in a row) and the ``MLP`` builder.
+
+A feed-forward network applies its layers one after the other (forward) and
+sends the loss gradient back through them in reverse order (backward), each
+layer applying the chain rule to its own part (seed 001, eq. 15 and 28).
+
+All parameters of a ``Sequential`` live in one flat buffer, weights first, then
+biases; each layer's ``params`` are views into it (and its ``grads`` into a
+twin gradient buffer). An optimizer step is then a few vectorized operations
+over two arrays instead of a Python loop over every matrix, and the numerical
+gradient can perturb the whole network through one vector.
+
+    >>> import neuronet
+    >>> net = neuronet.MLP([2, 3, 3], activation="sigmoid", rng=0)   # seed 001's 2-layer net
+    >>> net
+    Sequential(Dense(2, 3, dtype=float32), Sigmoid(), Dense(3, 3, dtype=float32))
+    >>> sorted(net.parameters())
+    ['0.W', '0.b', '2.W', '2.b']
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from . import backend
+from . import init as _init
+from . import losses as _losses
+from .layers import Dense, Dropout, Layer, activation_layer
+from .optim import is_weight
+
+__all__ = ["Sequential", "MLP"]
+
+_PREDICT_BATCH = 4096  # rows per forward pass in predict/evaluate: bounds memory
+
+
+class Sequential:
+    """Layers applied in order: ``(batch, in_features) -> (batch, out_features)``.
+
+    ``Sequential(Dense(2, 3), Sigmoid(), Dense(3, 3))`` or ``Sequential([...])``.
+    After ``fit``, ``loss`` and ``optimizer`` hold what trained it and ``classes``
+    the labels the outputs stand for.
+    """
+
+    def __init__(self, *layers: Layer | Iterable[Layer]):
+        if len(layers) == 1 and not isinstance(layers[0], Layer):
+            layers = tuple(layers[0])  # type: ignore[arg-type]
+        if not layers:
+            raise ValueError("Sequential: expected at least one layer")
+        for position, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(f"Sequential: layer {position} is a {type(layer).__name__}, not a neuronet Layer")
+        width = None
+        for position, layer in enumerate(layers):
+            try:
+                width = layer.output_features(width)
+            except ValueError as error:
+                raise ValueError(f"Sequential: layer {position}: {error}") from None
+        dtypes = {np.dtype(layer.dtype) for layer in layers if hasattr(layer, "dtype")}
+        if len(dtypes) > 1:
+            raise TypeError(f"Sequential: all layers must share one dtype, got {sorted(d.name for d in dtypes)}")
+        self.dtype = dtypes.pop() if dtypes else np.dtype(np.float32)
+        self.layers: list[Layer] = list(layers)
+        self.loss: _losses.Loss | None = None
+        self.optimizer = None
+        self.classes: np.ndarray | None = None
+        self.metadata: dict = {}
+        self.stop_training = False
+        self._bind_flat_buffers()
+
+    # --- parameters ---------------------------------------------------------------------
+    def _bind_flat_buffers(self) -> None:
+        entries = [(f"{i}.{key}", layer, key) for i, layer in enumerate(self.layers) for key in layer.params]
+        entries.sort(key=lambda entry: not is_weight(entry[0]))  # stable: weights first, then biases
+        sizes = [int(np.prod(layer.params[key].shape)) for _, layer, key in entries]
+        self._flat_params = backend.zeros(sum(sizes), self.dtype)
+        self._flat_grads = backend.zeros(sum(sizes), self.dtype)
+        self._n_weights = sum(size for (name, _, _), size in zip(entries, sizes) if is_weight(name))
+        offset = 0
+        for (_, layer, key), size in zip(entries, sizes):
+            shape = layer.params[key].shape
+            param = self._flat_params[offset:offset + size].reshape(shape)
+            param[...] = layer.params[key]
+            layer.params[key] = param
+            layer.grads[key] = self._flat_grads[offset:offset + size].reshape(shape)
+            offset += size
+
+    def parameters(self) -> dict[str, Any]:
+        """Every parameter by name, ``"<layer index>.<key>"`` (e.g. ``"0.W"``), as live views."""
+        return {f"{i}.{key}": value for i, layer in enumerate(self.layers) for key, value in layer.params.items()}
+
+    def gradients(self) -> dict[str, Any]:
+        """The gradients ``backward`` filled, under the names of ``parameters()``."""
+        return {f"{i}.{key}": value for i, layer in enumerate(self.layers) for key, value in layer.grads.items()}
+
+    def flat_parameters(self) -> dict[str, Any]:
+        """``{"W": every weight, "b": every bias}`` as two flat views: what optimizers step."""
+        return {"W": self._flat_params[:self._n_weights], "b": self._flat_params[self._n_weights:]}
+
+    def flat_gradients(self) -> dict[str, Any]:
+        return {"W": self._flat_grads[:self._n_weights], "b": self._flat_grads[self._n_weights:]}
+
+    @property
+    def n_parameters(self) -> int:
+        return int(self._flat_params.size)
+
+    @property
+    def in_features(self) -> int:
+        return next(layer.in_features for layer in self.layers if isinstance(layer, Dense))
+
+    @property
+    def out_features(self) -> int:
+        width = None
+        for layer in self.layers:
+            width = layer.output_features(width)
+        return int(width)
+
+    # --- forward and backward -----------------------------------------------------------
+    def forward(self, x: Any, training: bool = True) -> Any:
+        """``(batch, in_features) -> (batch, out_features)``; a 1-D x is one sample."""
+        x = backend.asarray(x)
+        single = x.ndim == 1
+        if single:
+            x = x[None, :]
+        for layer in self.layers:
+            x = layer.forward(x, training=training)
+        return x[0] if single else x
+
+    def backward(self, grad_output: Any) -> Any:
+        """Backpropagate dLoss/doutput through every layer (in reverse) and return dLoss/dx.
+
+        Fills every layer's ``grads``; returns None when the first layer was told not to
+        compute its input gradient (the training loop does that)."""
+        grad = grad_output
+        for layer in reversed(self.layers):
+            grad = layer.backward(grad)
+            if grad is None:
+                break
+        return grad
+
+    def __call__(self, x: Any) -> Any:
+        return self.forward(x, training=False)
+
+    def set_reuse_buffers(self, on: bool) -> None:
+        """Let layers reuse workspaces between steps (the training loop's fast path)."""
+        for layer in self.layers:
+            layer.reuse_buffers = on
+            if not on:
+                layer.release_buffers()
+
+    # --- using a trained network --------------------------------------------------------
+    def _scores(self, X: Any) -> np.ndarray:
+        X = _check_features(X, self.in_features, self.dtype)
+        parts = [backend.to_numpy(self.forward(X[start:start + _PREDICT_BATCH], training=False)).copy()
+                 for start in range(0, X.shape[0], _PREDICT_BATCH)]
+        if not parts:
+            return np.empty((0, self.out_features), self.dtype)
+        return np.concatenate(parts)
+
+    def _output_loss(self) -> _losses.Loss:
+        if self.loss is not None:
+            return self.loss
+        return _losses.SoftmaxCrossEntropy() if self.out_features > 1 else _losses.MSE()
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Class labels for a classifier (the argmax, mapped through ``classes``), the outputs for
+        a regressor. ``(n, in_features) -> (n,)`` or ``(n, out_features)``."""
+        loss = self._output_loss()
+        predictions = loss.predict(self._scores(X))
+        if loss.is_classification and self.classes is not None:
+            return self.classes[predictions]
+        return predictions
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities, ``(n, in_features) -> (n, n_classes)`` (softmax or sigmoid outputs)."""
+        return self._output_loss().probabilities(self._scores(X))
+
+    def evaluate(self, X: Any, y: Any) -> dict[str, float]:
+        """``{"loss": ..., "accuracy": ...}`` on (X, y); accuracy only for classifiers."""
+        from .training import prepare_targets  # the one place that encodes labels
+
+        loss = self._output_loss()
+        scores = self._scores(X)
+        targets = prepare_targets(self, loss, y, scores.shape[0], fit=False)
+        result = {"loss": loss(scores, targets)}
+        if loss.is_classification:
+            labels = targets if targets.ndim == 1 else targets.argmax(axis=1)
+            result["accuracy"] = float(np.mean(loss.predict(scores) == labels))
+        return result
+
+    def fit(self, X: Any, y: Any, **options: Any):
+        """Train with minibatch gradient descent; see ``neuronet.training.fit`` for the options.
+        Returns a ``History``."""
+        from .training import fit  # training sits above the network: imported only when used
+
+        return fit(self, X, y, **options)
+
+    # --- description --------------------------------------------------------------------
+    def config(self) -> dict:
+        """The JSON description of the architecture (no arrays)."""
+        return {"layers": [layer.config() for layer in self.layers], "dtype": self.dtype.name}
+
+    def summary(self) -> str:
+        """A table of the layers, their output widths and parameter counts."""
+        rows, width = [], None
+        for i, layer in enumerate(self.layers):
+            width = layer.output_features(width)
+            count = sum(int(np.prod(p.shape)) for p in layer.params.values())
+            rows.append(f"{i:>3}  {repr(layer):<36} {('(batch, %d)' % width):<16} {count:>10,}")
+        header = f"{'':>3}  {'layer':<36} {'output':<16} {'parameters':>10}"
+        return "\n".join([header, *rows, f"total parameters: {self.n_parameters:,}"])
+
+    def __repr__(self) -> str:
+        return f"Sequential({', '.join(repr(layer) for layer in self.layers)})"
+
+
+def _check_features(X: Any, in_features: int, dtype: Any) -> Any:
+    """Validate an input matrix at the public edge and cast it to the network's dtype."""
+    if backend.is_array(X) and X.dtype == dtype and X.ndim == 2 and X.shape[1] == in_features:
+        array = X
+    else:
+        try:
+            array = np.asarray(X, dtype=dtype)
+        except (TypeError, ValueError):
+            raise TypeError(f"X: expected a numeric array of shape (n_samples, {in_features})") from None
+        if array.ndim == 1 and in_features == array.shape[0]:
+            array = array[None, :]
+        if array.ndim != 2 or array.shape[1] != in_features:
+            raise ValueError(f"X: expected shape (n_samples, {in_features}), got {array.shape}")
+        array = backend.asarray(array)
+    if not bool(np.isfinite(array).all()):
+        raise ValueError("X: contains NaN or infinity; clean or impute the data first")
+    return array
+
+
+def MLP(sizes: Sequence[int], activation: str | Sequence[str] = "sigmoid", output: str | None = None, *,
+        init: str | None = None, dropout: float = 0.0, alpha: float = 0.01, rng: Any = None,
+        dtype: Any = np.float32) -> Sequential:
+    """Build a multilayer perceptron: Dense layers of the given ``sizes`` with ``activation``
+    between them.
+
+    ``sizes = [in, hidden..., out]``; ``activation`` is one name for every hidden layer or
+    a list with one per hidden layer; ``output`` is an optional activation after the last
+    Dense (None: the network outputs scores/logits, and the loss applies softmax).
+    ``init`` defaults to He for ReLU-family layers and Xavier otherwise. ``dropout`` adds
+    a Dropout layer after each hidden activation.
+
+    ``MLP([2, 3, 3], activation="sigmoid")`` is the 2-layer feed-forward net of seed 001:
+    Dense(2, 3) -> Sigmoid -> Dense(3, 3) (softmax lives in the loss, eq. 7-8).
+    """
+    sizes = list(sizes)
+    if len(sizes) < 2 or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0 for s in sizes):
+        raise ValueError(f"MLP: sizes must be at least two positive integers [in, ..., out], got {sizes}")
+    n_hidden = len(sizes) - 2
+    hidden = [activation] * n_hidden if isinstance(activation, str) else list(activation)
+    if len(hidden) != n_hidden:
+        raise ValueError(f"MLP: activation lists {len(hidden)} names but there are {n_hidden} hidden layers")
+    generator = _init.make_rng(rng)
+    layers: list[Layer] = []
+    for index, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        is_output = index == n_hidden
+        name = output if is_output else hidden[index]
+        layer_init = init or ("he" if name in ("relu", "leaky_relu") else "xavier")
+        layers.append(Dense(fan_in, fan_out, init=layer_init, rng=generator, dtype=dtype))
+        if name is not None:
+            layers.append(activation_layer(name, alpha))
+        if not is_output and dropout:
+            layers.append(Dropout(dropout, rng=generator))
+    return Sequential(layers)

@@ -1,0 +1,275 @@
+"""Optimizers: gradient descent and its refinements.
+
+``optimizer.step(params, grads)`` updates every array of ``params`` (a dict
+name -> array) in place from ``grads`` (same keys). Plain gradient descent is
+seed 001's eq. 27, w <- w - alpha dE/dw; the others keep per-parameter state
+(velocities, squared-gradient averages) under the same names.
+
+``weight_decay`` adds the L2 penalty's gradient lambda w to the gradient of
+*weights* (names whose last part is ``W``), never of biases: seed 004's
+"gradual forgetting", every step pulling the synapse weights towards zero.
+
+A ``Sequential`` hands its optimizer two entries, ``{"W": all weights, "b": all
+biases}``, each a flat view of its parameter buffer, so one step is a handful
+of vectorized operations whatever the depth of the network.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import backend
+
+__all__ = ["Optimizer", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam", "get", "names"]
+
+
+def is_weight(name: str) -> bool:
+    """True for weight matrices (``"0.W"``, ``"W"``), which weight decay applies to."""
+    return name.rsplit(".", 1)[-1] == "W"
+
+
+class Optimizer:
+    """Base class: validation, weight decay, per-parameter state, ``state_dict``."""
+
+    name = "optimizer"
+    slots: tuple[str, ...] = ()
+
+    def __init__(self, lr: float, weight_decay: float = 0.0):
+        self.lr = _positive("lr", lr)
+        self.weight_decay = _non_negative("weight_decay", weight_decay)
+        self.iterations = 0
+        self.state: dict[str, dict[str, Any]] = {}
+        self._scratch: dict[str, Any] = {}
+
+    def step(self, params: dict[str, Any], grads: dict[str, Any]) -> None:
+        """Update each ``params[name]`` in place from ``grads[name]``."""
+        self.iterations += 1
+        for name, param in params.items():
+            grad = grads[name]
+            scratch = self._temporary(name, param)
+            if self.weight_decay and is_weight(name):
+                # dE/dw + lambda w, without touching the caller's gradient array
+                decayed = self._temporary(name + "+decay", param)
+                np.multiply(param, self.weight_decay, out=decayed)
+                decayed += grad
+                grad = decayed
+            state = self.state.get(name)
+            if state is None or next(iter(state.values()), param).shape != param.shape:
+                state = self.state[name] = {slot: backend.zeros(param.shape, param.dtype) for slot in self.slots}
+            self.update(param, grad, state, scratch)
+
+    def _temporary(self, key: str, like: Any) -> Any:
+        array = self._scratch.get(key)
+        if array is None or array.shape != like.shape or array.dtype != like.dtype:
+            array = self._scratch[key] = backend.empty(like.shape, like.dtype)
+        return array
+
+    def update(self, param: Any, grad: Any, state: dict[str, Any], scratch: Any) -> None:
+        """One parameter's update; ``scratch`` is a temporary of its shape."""
+        raise NotImplementedError
+
+    def config(self) -> dict:
+        return {"name": self.name, "lr": self.lr, "weight_decay": self.weight_decay}
+
+    def state_dict(self) -> dict:
+        """Arrays and counters to resume training: ``{"iterations": int, "state": {name: {slot: array}}}``."""
+        return {"iterations": self.iterations,
+                "state": {name: {slot: np.array(backend.to_numpy(a), copy=True) for slot, a in slots.items()}
+                          for name, slots in self.state.items()}}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.iterations = int(state.get("iterations", 0))
+        self.state = {name: {slot: backend.asarray(np.array(array, copy=True)) for slot, array in slots.items()}
+                      for name, slots in state.get("state", {}).items()}
+
+    def __repr__(self) -> str:
+        arguments = ", ".join(f"{k}={v}" for k, v in self.config().items() if k != "name")
+        return f"{type(self).__name__}({arguments})"
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent: w <- w - lr * g (seed 001, eq. 27)."""
+
+    name = "sgd"
+
+    def __init__(self, lr: float = 0.01, weight_decay: float = 0.0):
+        super().__init__(lr, weight_decay)
+
+    def update(self, param, grad, state, scratch):
+        np.multiply(grad, self.lr, out=scratch)
+        param -= scratch
+
+
+class Momentum(Optimizer):
+    """SGD with momentum: v <- mu v - lr g;  w <- w + v."""
+
+    name = "momentum"
+    slots = ("velocity",)
+
+    def __init__(self, lr: float = 0.01, momentum: float = 0.9, weight_decay: float = 0.0):
+        super().__init__(lr, weight_decay)
+        self.momentum = _fraction("momentum", momentum)
+
+    def update(self, param, grad, state, scratch):
+        velocity = state["velocity"]
+        velocity *= self.momentum
+        np.multiply(grad, self.lr, out=scratch)
+        velocity -= scratch
+        param += velocity
+
+    def config(self):
+        return {**super().config(), "momentum": self.momentum}
+
+
+class Nesterov(Momentum):
+    """Nesterov's accelerated gradient: v <- mu v - lr g;  w <- w + mu v - lr g
+    (the look-ahead form scikit-learn and Keras use)."""
+
+    name = "nesterov"
+
+    def update(self, param, grad, state, scratch):
+        velocity = state["velocity"]
+        velocity *= self.momentum
+        np.multiply(grad, self.lr, out=scratch)
+        velocity -= scratch
+        param -= scratch
+        np.multiply(velocity, self.momentum, out=scratch)
+        param += scratch
+
+
+class AdaGrad(Optimizer):
+    """AdaGrad: h <- h + g^2;  w <- w - lr g / (sqrt(h) + eps)."""
+
+    name = "adagrad"
+    slots = ("sum_squares",)
+
+    def __init__(self, lr: float = 0.01, eps: float = 1e-8, weight_decay: float = 0.0):
+        super().__init__(lr, weight_decay)
+        self.eps = _positive("eps", eps)
+
+    def update(self, param, grad, state, scratch):
+        sum_squares = state["sum_squares"]
+        np.square(grad, out=scratch)
+        sum_squares += scratch
+        _scaled_step(param, grad, sum_squares, self.lr, self.eps, scratch)
+
+    def config(self):
+        return {**super().config(), "eps": self.eps}
+
+
+class RMSProp(Optimizer):
+    """RMSProp: h <- rho h + (1 - rho) g^2;  w <- w - lr g / (sqrt(h) + eps)."""
+
+    name = "rmsprop"
+    slots = ("mean_squares",)
+
+    def __init__(self, lr: float = 0.001, rho: float = 0.9, eps: float = 1e-8, weight_decay: float = 0.0):
+        super().__init__(lr, weight_decay)
+        self.rho = _fraction("rho", rho)
+        self.eps = _positive("eps", eps)
+
+    def update(self, param, grad, state, scratch):
+        mean_squares = state["mean_squares"]
+        mean_squares *= self.rho
+        np.square(grad, out=scratch)
+        scratch *= 1 - self.rho
+        mean_squares += scratch
+        _scaled_step(param, grad, mean_squares, self.lr, self.eps, scratch)
+
+    def config(self):
+        return {**super().config(), "rho": self.rho, "eps": self.eps}
+
+
+class Adam(Optimizer):
+    """Adam (Kingma and Ba, 2015):
+
+        m <- beta1 m + (1 - beta1) g
+        v <- beta2 v + (1 - beta2) g^2
+        w <- w - lr * sqrt(1 - beta2^t) / (1 - beta1^t) * m / (sqrt(v) + eps)
+    """
+
+    name = "adam"
+    slots = ("m", "v")
+
+    def __init__(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
+                 weight_decay: float = 0.0):
+        super().__init__(lr, weight_decay)
+        self.beta1 = _fraction("beta1", beta1)
+        self.beta2 = _fraction("beta2", beta2)
+        self.eps = _positive("eps", eps)
+
+    def update(self, param, grad, state, scratch):
+        m, v = state["m"], state["v"]
+        m *= self.beta1
+        np.multiply(grad, 1 - self.beta1, out=scratch)
+        m += scratch
+        v *= self.beta2
+        np.square(grad, out=scratch)
+        scratch *= 1 - self.beta2
+        v += scratch
+        t = self.iterations
+        step_size = self.lr * np.sqrt(1 - self.beta2 ** t) / (1 - self.beta1 ** t)
+        _scaled_step(param, m, v, float(step_size), self.eps, scratch)
+
+    def config(self):
+        return {**super().config(), "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
+
+
+def _scaled_step(param, numerator, squares, lr, eps, scratch) -> None:
+    """param -= lr * numerator / (sqrt(squares) + eps), through ``scratch``."""
+    np.sqrt(squares, out=scratch)
+    scratch += eps
+    np.divide(numerator, scratch, out=scratch)
+    scratch *= lr
+    param -= scratch
+
+
+def _positive(name: str, value: Any) -> float:
+    value = float(value)
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive number, got {value}")
+    return value
+
+
+def _non_negative(name: str, value: Any) -> float:
+    value = float(value)
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value}")
+    return value
+
+
+def _fraction(name: str, value: Any) -> float:
+    value = float(value)
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"{name} must be in [0, 1), got {value}")
+    return value
+
+
+_REGISTRY: dict[str, type[Optimizer]] = {
+    "sgd": SGD, "momentum": Momentum, "nesterov": Nesterov,
+    "adagrad": AdaGrad, "rmsprop": RMSProp, "adam": Adam,
+}
+
+
+def names() -> list[str]:
+    return list(_REGISTRY)
+
+
+def get(name: str | Optimizer, lr: float | None = None, **kwargs: Any) -> Optimizer:
+    """An optimizer by name (``"adam"``) with its default learning rate unless ``lr`` is given,
+    or an instance passed through."""
+    if isinstance(name, Optimizer):
+        return name
+    if not isinstance(name, str) or name.lower() not in _REGISTRY:
+        raise ValueError(f"optimizer: unknown name {name!r}; expected one of {names()}")
+    if lr is not None:
+        kwargs["lr"] = lr
+    return _REGISTRY[name.lower()](**kwargs)
+
+
+def from_config(config: dict) -> Optimizer:
+    """Rebuild from ``config()``: known names and numeric settings only."""
+    settings = {k: float(v) for k, v in config.items() if k != "name"}
+    return get(str(config.get("name")), **settings)

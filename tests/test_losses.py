@@ -1,0 +1,114 @@
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from neuronet import activations, losses
+from neuronet.gradients import numerical_gradient, relative_error, resolution
+
+
+def check_loss(loss, scores, targets):
+    value = loss(scores, targets)
+    analytic = loss.backward().copy()
+    numeric = numerical_gradient(lambda s: loss(s, targets), scores.copy(), eps=1e-6)
+    return relative_error(analytic, numeric, resolution(value, 1e-6))
+
+
+@given(n=st.integers(1, 6), k=st.integers(2, 5), seed=st.integers(0, 10_000), one_hot=st.booleans())
+@settings(max_examples=30, deadline=None)
+def test_softmax_cross_entropy_gradient(n, k, seed, one_hot):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, k, n)
+    targets = np.eye(k)[labels] if one_hot else labels
+    assert check_loss(losses.SoftmaxCrossEntropy(), rng.normal(size=(n, k)), targets) < 1e-7
+
+
+def test_softmax_cross_entropy_value_and_y_minus_t():
+    scores = np.array([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3]])
+    labels = np.array([0, 2])
+    loss = losses.SoftmaxCrossEntropy()
+    y = activations.softmax(scores)
+    assert loss(scores, labels) == pytest.approx(-np.mean(np.log(y[[0, 1], labels])))   # eq. 8
+    np.testing.assert_allclose(loss.backward(), (y - np.eye(3)[labels]) / 2)          # eq. 23
+
+
+def test_softmax_cross_entropy_is_stable_for_huge_logits():
+    loss = losses.SoftmaxCrossEntropy()
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        value = loss(np.array([[1e4, -1e4], [-1e4, 1e4]], dtype=np.float32), np.array([0, 0]))
+    assert value == pytest.approx(1e4, rel=1e-6)
+
+
+@given(n=st.integers(1, 6), k=st.integers(2, 5), seed=st.integers(0, 10_000))
+@settings(max_examples=30, deadline=None)
+def test_cross_entropy_on_probabilities_gradient(n, k, seed):
+    rng = np.random.default_rng(seed)
+    probabilities = activations.softmax(rng.normal(size=(n, k)))
+    assert check_loss(losses.CrossEntropy(), probabilities, rng.integers(0, k, n)) < 1e-7
+
+
+@given(n=st.integers(1, 8), seed=st.integers(0, 10_000), column=st.booleans())
+@settings(max_examples=30, deadline=None)
+def test_binary_cross_entropy_gradient(n, seed, column):
+    rng = np.random.default_rng(seed)
+    scores = rng.normal(size=(n, 1) if column else n) * 3
+    assert check_loss(losses.BinaryCrossEntropy(), scores, rng.integers(0, 2, n)) < 1e-7
+
+
+def test_binary_cross_entropy_equals_two_class_softmax():
+    z = np.array([-2.0, 0.3, 4.0])
+    t = np.array([0, 1, 1])
+    binary = losses.BinaryCrossEntropy()(z, t)
+    # a logit z is the score difference of a 2-class softmax with scores (0, z)
+    assert binary == pytest.approx(losses.SoftmaxCrossEntropy()(np.stack([np.zeros(3), z], 1), t))
+
+
+@given(n=st.integers(1, 6), k=st.integers(2, 5), seed=st.integers(0, 10_000))
+@settings(max_examples=30, deadline=None)
+def test_hinge_gradient(n, k, seed):
+    rng = np.random.default_rng(seed)
+    scores = rng.normal(size=(n, k)) * 2
+    labels = rng.integers(0, k, n)
+    margins = scores - scores[np.arange(n), labels][:, None] + 1
+    margins[np.arange(n), labels] = 5.0
+    if np.min(np.abs(margins)) < 1e-3:  # a margin exactly at its kink has no derivative
+        return
+    assert check_loss(losses.Hinge(), scores, labels) < 1e-7
+
+
+def test_hinge_values_and_binary_case():
+    hinge = losses.Hinge()
+    assert hinge(np.array([[3.0, 1.0, 2.5]]), np.array([0])) == pytest.approx(0.0 + 0.5)
+    # one neuron: labels 0/1 -> -1/+1, max(0, 1 - y s)
+    assert hinge(np.array([0.5, -2.0]), np.array([1, 0])) == pytest.approx((0.5 + 0.0) / 2)
+    # K = 2 equals the binary SVM on the score difference
+    s = np.array([[0.2, 0.7], [1.0, -1.0]])
+    t = np.array([1, 1])
+    assert hinge(s, t) == pytest.approx(hinge(s[:, 1] - s[:, 0], t))
+    assert check_loss(losses.Hinge(), np.array([0.3, -0.4, 2.0]), np.array([1, 1, 0])) < 1e-7
+
+
+@given(n=st.integers(1, 6), k=st.integers(1, 4), seed=st.integers(0, 10_000))
+@settings(max_examples=30, deadline=None)
+def test_mse_gradient(n, k, seed):
+    rng = np.random.default_rng(seed)
+    assert check_loss(losses.MSE(), rng.normal(size=(n, k)), rng.normal(size=(n, k))) < 1e-7
+
+
+def test_mse_value_and_integer_labels_become_one_hot():
+    assert losses.MSE()(np.array([[1.0], [3.0]]), np.array([0.0, 1.0])) == pytest.approx((0.5 + 2.0) / 2)
+    assert losses.MSE()(np.array([[1.0, 0.0]]), np.array([0])) == pytest.approx(0.0)
+
+
+def test_target_validation_messages():
+    scores = np.zeros((3, 4))
+    with pytest.raises(ValueError, match=r"label out of range: targets must be in \[0, 4\)"):
+        losses.SoftmaxCrossEntropy()(scores, np.array([0, 1, 4]))
+    with pytest.raises(ValueError, match="targets has 2 rows but scores has 3"):
+        losses.SoftmaxCrossEntropy()(scores, np.array([0, 1]))
+    with pytest.raises(ValueError, match=r"one-hot of shape \(3, 4\)"):
+        losses.SoftmaxCrossEntropy()(scores, np.zeros((3, 5)))
+    with pytest.raises(ValueError, match="0/1 labels"):
+        losses.BinaryCrossEntropy()(np.zeros(3), np.array([0, 1, 2]))
+    with pytest.raises(ValueError, match="unknown name 'l1'"):
+        losses.get("l1")
