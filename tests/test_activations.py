@@ -120,3 +120,10 @@ def test_any_shape_and_integer_input():
     x = np.arange(24).reshape(2, 3, 4) - 12
     assert activations.relu(x).shape == (2, 3, 4)
     assert activations.sigmoid(x).dtype == np.float64
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_python_scalars(name):
+    function = activations.get(name)
+    assert float(function(0.5)) == pytest.approx(REFERENCE[name](np.array(0.5)))
+    assert float(function.derivative(0.5)) == pytest.approx(DERIVATIVE[name](np.array(0.5)))

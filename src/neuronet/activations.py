@@ -45,7 +45,8 @@ class Activation:
 
     def derivative(self, x: Any) -> np.ndarray:
         """f'(x), elementwise: computed from the output, f'(x) = g(f(x))."""
-        return self.derivative_from_output(self(_as_float_array(x)))
+        y = self(_as_float_array(x))
+        return self.derivative_from_output(y, out=np.empty_like(y))
 
     def derivative_from_output(self, y: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         raise NotImplementedError

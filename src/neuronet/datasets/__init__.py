@@ -1,0 +1,76 @@
+"""Datasets: bundled, downloaded, generated, and your own files.
+
+    >>> from neuronet import datasets
+    >>> (X_train, y_train), (X_test, y_test) = datasets.load("digits")   # doctest: +SKIP
+    >>> X, y = datasets.make_spiral(n_classes=3, seed=0)
+
+``load(name)`` returns ``(X_train, y_train), (X_test, y_test)`` with X float32
+and y int64 labels:
+
+- bundled (through scikit-learn, no network): ``digits``, ``iris``, ``wine``,
+  ``breast_cancer``; see ``bundled.py`` for scaling and the fixed split;
+- downloaded once into the cache (``download.data_home()``), checked by SHA-256:
+  ``mnist``, ``fashion_mnist``, ``cifar10``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .bundled import BUNDLED, load_bundled
+from .download import ChecksumError, DownloadError, data_home, is_cached
+from .files import DataError, as_pairs, from_csv, from_npz
+from .toy import GENERATORS, make_boundary, make_circles, make_gaussians, make_moons, make_spiral, make_xor
+
+__all__ = [
+    "load", "names", "catalogue", "data_home", "from_csv", "from_npz", "as_pairs",
+    "make_xor", "make_circles", "make_moons", "make_spiral", "make_gaussians", "make_boundary", "GENERATORS",
+    "DataError", "DownloadError", "ChecksumError",
+]
+
+DOWNLOADED = {
+    "mnist": "handwritten digits, 70,000 28x28 images, 10 classes (download 11 MB)",
+    "fashion_mnist": "clothing, 70,000 28x28 images, 10 classes (download 30 MB)",
+    "cifar10": "colour photos, 60,000 32x32x3 images, 10 classes (download 163 MB)",
+}
+
+
+def names() -> list[str]:
+    """Every name ``load`` accepts."""
+    return [*BUNDLED, *DOWNLOADED]
+
+
+def load(name: str, *, base_url: str | None = None, folder: str | Path | None = None, verbose: bool = True) -> Any:
+    """``(X_train, y_train), (X_test, y_test)`` for a dataset name.
+
+    For the downloaded sets, ``base_url`` points at a mirror holding the same files and
+    ``folder`` overrides the cache folder.
+    """
+    if name in BUNDLED:
+        return load_bundled(name)
+    folder = Path(folder) if folder is not None else None
+    if name in ("mnist", "fashion_mnist"):
+        from .mnist import load_mnist
+
+        return load_mnist(name, base_url=base_url, folder=folder, verbose=verbose)
+    if name == "cifar10":
+        from .cifar import load_cifar10
+
+        return load_cifar10(base_url=base_url, folder=folder, verbose=verbose)
+    raise ValueError(f"dataset: unknown name {name!r}; expected one of {names()}")
+
+
+def catalogue(folder: str | Path | None = None) -> list[dict[str, Any]]:
+    """One entry per dataset: name, description, kind (bundled/download) and whether it is cached."""
+    from .cifar import ARCHIVE
+    from .mnist import FILES
+
+    folder = Path(folder) if folder is not None else data_home()
+    entries = [{"name": n, "description": d, "kind": "bundled", "available": True} for n, d in BUNDLED.items()]
+    remote = {"mnist": list(FILES["mnist"].values()), "fashion_mnist": list(FILES["fashion_mnist"].values()),
+              "cifar10": [ARCHIVE]}
+    for name, description in DOWNLOADED.items():
+        cached = all(is_cached(file, folder) for file in remote[name])
+        entries.append({"name": name, "description": description, "kind": "download", "available": cached})
+    return entries
