@@ -151,14 +151,15 @@ def cmd_train(args: argparse.Namespace) -> int:
     metrics = net.evaluate(data["X_test"], data["y_test"])
     print("  ".join(f"test {name}: {value:.4f}" for name, value in metrics.items()))
     metadata = {"data": data["source"], "preprocessing": data["preprocessing"], "features": data["features"],
-                "target": data["target"], "test": metrics, "epochs": len(history.epoch)}
+                "target": data["target"], "test": metrics, "epochs": len(history.epoch),
+                "dataset": {"spec": args.data, "target": args.target, "seed": args.seed, "noise": args.noise}}
     if args.out:
         io.save(net, args.out, metadata=metadata)
         print(f"saved model to {args.out}", file=sys.stderr)
     if args.history:
         _write_text(args.history, json.dumps({**history.to_dict(), "test": metrics}, indent=2))
         print(f"saved history to {args.history}", file=sys.stderr)
-    if getattr(args, "report", None):
+    if args.report:
         from .report import write_report
 
         write_report(args.report, net, history, data, metrics, vars(args))
@@ -173,20 +174,10 @@ def _is_named_dataset(spec: str) -> bool:
 
 
 def _write_text(path: str, text: str) -> None:
-    """Write a text file atomically (temporary file, then rename)."""
-    import os
-    import tempfile
+    from .atomic import atomic_write
 
-    target = Path(path)
-    handle = tempfile.NamedTemporaryFile("w", dir=target.parent if str(target.parent) else ".",
-                                         prefix=f".{target.name}.", suffix=".tmp", delete=False, encoding="utf-8")
-    try:
-        with handle:
-            handle.write(text)
-        os.replace(handle.name, target)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
 
 
 def _load_model(path: str):
@@ -195,25 +186,43 @@ def _load_model(path: str):
     return io.load(path)
 
 
+def data_for_model(net: Any, spec: str | None = None, target: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(X, y) to evaluate or draw a saved model on, scaled as the model was trained.
+
+    With no ``spec``: the test split of the data the model was trained on (from its metadata).
+    A dataset or generator name: its test split. A CSV/NPZ file: all of it (an NPZ's test
+    part when it has one)."""
+    from . import datasets
+
+    metadata = net.metadata or {}
+    trained_on = metadata.get("dataset") or {}
+    if spec is None:
+        spec = trained_on.get("spec")
+        if spec is None:
+            raise UserError("--data: the model does not record its data; give a dataset name or a .csv/.npz file")
+        target = target or trained_on.get("target")
+        if not (_is_named_dataset(spec) or spec in datasets.GENERATORS) and not Path(spec).exists():
+            raise UserError(f"--data: the model was trained on {spec}, which is not here; give --data")
+    same = spec == trained_on.get("spec")
+    if _is_named_dataset(spec) or spec in datasets.GENERATORS or (same and spec.lower().endswith((".csv", ".npz"))):
+        data = load_data(spec, target or trained_on.get("target"), int(trained_on.get("seed", 0) if same else 0),
+                         standardize=False, noise=trained_on.get("noise") if same else None)
+        X, y = data["X_test"], data["y_test"]
+    elif spec.lower().endswith(".npz"):
+        (X, y), test = datasets.as_pairs(datasets.from_npz(spec))
+        if test is not None:
+            X, y = test
+    elif spec.lower().endswith(".csv"):
+        X, y = datasets.from_csv(spec, target=target or metadata.get("target"))
+    else:
+        raise UserError(f"--data: {spec!r} is neither a dataset ({', '.join(datasets.names())}), a generator "
+                        f"({', '.join(datasets.GENERATORS)}), nor a .csv or .npz file")
+    return _apply_preprocessing(np.asarray(X, dtype=float), metadata), np.asarray(y)
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     net = _load_model(args.model)
-    metadata = net.metadata
-    spec = args.data or metadata.get("data")
-    if spec in (None, "") or (not _is_named_dataset(spec) and not Path(spec).exists()):
-        raise UserError("--data: give a dataset name or a .csv/.npz file to evaluate on")
-    if _is_named_dataset(spec):
-        data = load_data(spec, None, 0, standardize=False)
-        X, y = data["X_test"], data["y_test"]
-    else:
-        from . import datasets
-
-        if spec.lower().endswith(".npz"):
-            (X, y), test = datasets.as_pairs(datasets.from_npz(spec))
-            if test is not None:
-                X, y = test
-        else:
-            X, y = datasets.from_csv(spec, target=args.target or metadata.get("target"))
-        X = _apply_preprocessing(np.asarray(X, float), metadata)
+    X, y = data_for_model(net, args.data, args.target)
     metrics = net.evaluate(X, y)
     print("  ".join(f"{name}: {value:.4f}" for name, value in metrics.items()))
     return 0
@@ -287,6 +296,55 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
     return 0 if worst < 1e-5 else 1
 
 
+PLOT_KINDS = ("activations", "neuron", "boundary", "history", "confusion", "weights", "network")
+
+
+def _save_figure(figure: Any, path: str) -> None:
+    """Save a figure atomically, in the format its extension names."""
+    from .atomic import atomic_write
+
+    extension = Path(path).suffix.lower().lstrip(".")
+    if extension not in ("png", "svg", "pdf"):
+        raise UserError(f"-o: expected a .png, .svg or .pdf file name, got {path!r}")
+    with atomic_write(path) as handle:
+        figure.savefig(handle, format=extension, dpi=110)
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from . import Neuron, plot
+
+    kind = args.kind
+    needs_model = kind in ("boundary", "confusion", "weights", "network")
+    if needs_model and not args.source:
+        raise UserError(f"plot {kind}: give the model file, e.g. neuronet plot {kind} model.npz -o {kind}.png")
+    if kind == "activations":
+        names = [n for n in args.names.split(",") if n] if args.names else None
+        figure = plot.activations(names, derivatives=not args.no_derivatives)
+    elif kind == "neuron":
+        weights = [float(w) for w in args.weights.split(",")]
+        figure = plot.neuron(Neuron(weights, args.bias, args.activation), kind="surface" if args.surface else "heatmap")
+    elif kind == "history":
+        if not args.source:
+            raise UserError("plot history: give the history JSON written by 'neuronet train --history FILE'")
+        try:
+            saved = json.loads(Path(args.source).read_text(encoding="utf-8"))
+        except json.JSONDecodeError as error:
+            raise UserError(f"{args.source}: not a JSON history file ({error})") from None
+        figure = plot.history(saved)
+    else:
+        net = _load_model(args.source)
+        if kind in ("boundary", "confusion"):
+            X, y = data_for_model(net, args.data, args.target)
+            figure = plot.decision_boundary(net, X, y) if kind == "boundary" else plot.confusion_matrix(net, X, y)
+        elif kind == "weights":
+            figure = plot.weights(net, image_shape=args.shape)
+        else:
+            figure = plot.network(net)
+    _save_figure(figure, args.output)
+    print(f"saved {kind} figure to {args.output}", file=sys.stderr)
+    return 0
+
+
 # --- parser ------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
@@ -321,6 +379,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--verbose", type=int, choices=[0, 1, 2], default=1)
     train.add_argument("--out", help="save the trained model (.npz)")
     train.add_argument("--history", help="save the per-epoch history (.json)")
+    train.add_argument("--report", help="write a self-contained HTML report of the run (.html)")
     train.set_defaults(handler=cmd_train)
 
     evaluate = commands.add_parser("evaluate", help="loss and accuracy of a saved model on data")
@@ -348,13 +407,23 @@ def build_parser() -> argparse.ArgumentParser:
     gradcheck.add_argument("--seed", type=int, default=0)
     gradcheck.set_defaults(handler=cmd_gradcheck)
 
-    for register in _EXTENSIONS:
-        register(commands)
+    drawing = commands.add_parser("plot", help="draw a figure to a .png, .svg or .pdf file",
+                                  description="Draw one of the figures of neuronet.plot.")
+    drawing.add_argument("kind", choices=PLOT_KINDS)
+    drawing.add_argument("source", nargs="?",
+                         help="the model file (boundary, confusion, weights, network) or history JSON (history)")
+    drawing.add_argument("-o", "--output", required=True, help="output file: .png, .svg or .pdf")
+    drawing.add_argument("--data", help="boundary/confusion: dataset name or file (default: the model's test data)")
+    drawing.add_argument("--target", help="label column of a CSV file")
+    drawing.add_argument("--names", help="activations: comma-separated names (default: all)")
+    drawing.add_argument("--no-derivatives", action="store_true", help="activations: leave out f'(x)")
+    drawing.add_argument("--weights", default="1,2", help="neuron: w1,w2 (default: seed 001's 1,2)")
+    drawing.add_argument("--bias", type=float, default=-2.0, help="neuron: bias (default: seed 001's -2)")
+    drawing.add_argument("--activation", default="sigmoid", help="neuron: activation (default: sigmoid)")
+    drawing.add_argument("--surface", action="store_true", help="neuron: a 3-D surface instead of a heatmap")
+    drawing.add_argument("--shape", type=_sizes, default=[8, 8], help="weights: image shape, e.g. 8,8 or 28,28 or 32,32,3")
+    drawing.set_defaults(handler=cmd_plot)
     return parser
-
-
-# Other modules add their sub-commands here (plot, export, bench, playground, tour).
-_EXTENSIONS: list[Any] = []
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:

@@ -22,8 +22,6 @@ leaves the previous file intact.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -33,6 +31,7 @@ import numpy as np
 from . import backend
 from . import losses as _losses
 from . import optim as _optim
+from .atomic import atomic_write
 from .layers import from_config as layer_from_config
 from .network import Sequential
 
@@ -93,19 +92,8 @@ def save(model: Any, path: str | Path, metadata: dict | None = None) -> Path:
         raise TypeError(f"metadata: must be JSON-serialisable ({error})") from None
     arrays[_HEADER] = np.frombuffer(encoded, dtype=np.uint8)
 
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise FileNotFoundError(f"{path}: the folder {folder} does not exist")
-    handle = tempfile.NamedTemporaryFile(dir=folder, prefix=f".{path.name}.", suffix=".tmp", delete=False)
-    try:
-        with handle:
-            np.savez(handle, **arrays)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as handle:
+        np.savez(handle, **arrays)
     return path
 
 

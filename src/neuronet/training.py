@@ -232,48 +232,51 @@ def fit(net: Sequential, X: Any, y: Any, *, loss: str | _losses.Loss = "softmax_
     net.set_reuse_buffers(True)
     if first_dense is not None and net.layers[0] is first_dense:
         first_dense.input_grad = False
-    try:
-        for epoch in range(int(epochs)):
-            for callback in callbacks:
-                callback.on_epoch_begin(epoch)
-            progress.start(epoch)
-            order = rng.permutation(n) if shuffle else np.arange(n)
-            correct = 0
-            for batch, start in enumerate(range(0, n, batch_size)):
-                index = order[start:start + batch_size]
-                x = np.take(X, index, axis=0, out=x_batch[: index.shape[0]])
-                t = targets[index]
-                scores = net.forward(x, training=gradient == "backprop")
-                value = loss.forward(scores, t) + penalty()
+    # A diverging run overflows before its loss turns inf; that is checked and reported at every
+    # step (TrainingDiverged), so NumPy's overflow warnings would only repeat it.
+    with np.errstate(over="ignore", invalid="ignore"):
+        try:
+            for epoch in range(int(epochs)):
+                for callback in callbacks:
+                    callback.on_epoch_begin(epoch)
+                progress.start(epoch)
+                order = rng.permutation(n) if shuffle else np.arange(n)
+                correct = 0
+                for batch, start in enumerate(range(0, n, batch_size)):
+                    index = order[start:start + batch_size]
+                    x = np.take(X, index, axis=0, out=x_batch[: index.shape[0]])
+                    t = targets[index]
+                    scores = net.forward(x, training=gradient == "backprop")
+                    value = loss.forward(scores, t) + penalty()
+                    if loss.is_classification:
+                        correct += _count_correct(loss, scores, t)
+                    if gradient == "backprop":
+                        net.backward(loss.backward())
+                        if l2:
+                            np.multiply(weights, l2, out=l2_scratch)
+                            weight_grads += l2_scratch
+                    else:
+                        net._flat_grads[...] = numerical_gradient(lambda _: objective(x, t), net._flat_params)
+                    _check_finite(value, net._flat_grads, epoch, batch, optimizer, history)
+                    optimizer.step(params, grads)
+                    progress.update(index.shape[0], value)
+                logs = {"loss": progress.mean_loss()}
                 if loss.is_classification:
-                    correct += _count_correct(loss, scores, t)
-                if gradient == "backprop":
-                    net.backward(loss.backward())
-                    if l2:
-                        np.multiply(weights, l2, out=l2_scratch)
-                        weight_grads += l2_scratch
-                else:
-                    net._flat_grads[...] = numerical_gradient(lambda _: objective(x, t), net._flat_params)
-                _check_finite(value, net._flat_grads, epoch, batch, optimizer, history)
-                optimizer.step(params, grads)
-                progress.update(index.shape[0], value)
-            logs = {"loss": progress.mean_loss()}
-            if loss.is_classification:
-                logs["accuracy"] = correct / n
-            if validation is not None:
-                val_loss, val_accuracy = _evaluate(net, loss, *validation)
-                logs["val_loss"] = val_loss + penalty()
-                if val_accuracy is not None:
-                    logs["val_accuracy"] = val_accuracy
-            progress.end(epoch, logs)
-            for callback in callbacks:
-                callback.on_epoch_end(epoch, logs)
-            if net.stop_training:
-                break
-    finally:
-        net.set_reuse_buffers(False)
-        if first_dense is not None:
-            first_dense.input_grad = True
+                    logs["accuracy"] = correct / n
+                if validation is not None:
+                    val_loss, val_accuracy = _evaluate(net, loss, *validation)
+                    logs["val_loss"] = val_loss + penalty()
+                    if val_accuracy is not None:
+                        logs["val_accuracy"] = val_accuracy
+                progress.end(epoch, logs)
+                for callback in callbacks:
+                    callback.on_epoch_end(epoch, logs)
+                if net.stop_training:
+                    break
+        finally:
+            net.set_reuse_buffers(False)
+            if first_dense is not None:
+                first_dense.input_grad = True
     for callback in callbacks:
         callback.on_train_end()
     return history

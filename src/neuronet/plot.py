@@ -1,0 +1,346 @@
+"""Pictures: activation curves, a neuron's output, decision regions, learning curves,
+confusion matrices, first-layer weights and a network diagram.
+
+Every function returns a matplotlib ``Figure`` and, where it draws a single panel,
+takes ``ax=`` to draw into an axes of yours instead. Figures are built without
+pyplot (no global state, no window): save them with ``fig.savefig("name.png")``,
+or let Jupyter display them. matplotlib is imported only when this module is
+(``pip install 'neuronet[plot]'``).
+
+    >>> from neuronet import plot
+    >>> fig = plot.activations()                  # doctest: +SKIP
+    >>> fig.savefig("activations.png")            # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+try:
+    import matplotlib
+    from matplotlib.colors import ListedColormap
+    from matplotlib.figure import Figure
+except ImportError as error:  # pragma: no cover - exercised only without the extra
+    raise ImportError("neuronet.plot needs matplotlib: pip install 'neuronet[plot]'") from error
+
+from . import activations as _activations
+from .layers import Dense
+from .network import Sequential
+
+__all__ = ["activations", "neuron", "decision_boundary", "history", "confusion_matrix", "weights", "network",
+           "CLASS_COLOURS"]
+
+# Colour-blind-safe qualitative palette (Okabe and Ito), one colour per class.
+CLASS_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
+                 "#999999", "#882255"]
+POSITIVE, NEGATIVE = "#0072B2", "#D55E00"
+
+
+def _figure_and_axes(ax: Any, figsize: tuple[float, float]) -> tuple[Figure, Any]:
+    if ax is not None:
+        return ax.figure, ax
+    figure = Figure(figsize=figsize, layout="constrained")
+    return figure, figure.add_subplot()
+
+
+# --- activation functions ------------------------------------------------------------------
+_TITLES = {"step": "step", "sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "Leaky ReLU",
+           "identity": "identity", "softmax": "softmax (2 classes)"}
+
+
+def _curve(name: str, x: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """f(x) and f'(x); softmax is shown on the slice softmax([x, 0])[0] (which is sigmoid(x))."""
+    if name == "softmax":
+        pairs = np.stack([x, np.zeros_like(x)], axis=1)
+        return _activations.softmax(pairs)[:, 0], _activations.softmax.derivative(pairs)[:, 0, 0]
+    function = _activations.get(name, **({"alpha": alpha} if name == "leaky_relu" else {}))
+    return function(x), function.derivative(x)
+
+
+def activations(names: Sequence[str] | None = None, derivatives: bool = True, x_range: tuple[float, float] = (-5, 5),
+                alpha: float = 0.1) -> Figure:
+    """One panel per activation (default: all seven), each with its derivative drawn beside it
+    as a dashed line. Leaky ReLU uses ``alpha`` (0.1 by default, so its slope is visible)."""
+    names = list(names) if names is not None else _activations.names()
+    for name in names:
+        if name not in _TITLES:
+            raise ValueError(f"names: unknown activation {name!r}; expected some of {list(_TITLES)}")
+    columns = min(4, len(names))
+    rows = -(-len(names) // columns)
+    figure = Figure(figsize=(3.2 * columns, 2.8 * rows), layout="constrained")
+    x = np.linspace(*x_range, 801)
+    for index, name in enumerate(names):
+        ax = figure.add_subplot(rows, columns, index + 1)
+        y, dy = _curve(name, x, alpha)
+        if name == "step":  # draw the jump as a jump, not a steep line
+            ax.plot(x[x <= 0], y[x <= 0], color=POSITIVE, label="f(x)")
+            ax.plot(x[x > 0], y[x > 0], color=POSITIVE)
+        else:
+            ax.plot(x, y, color=POSITIVE, label="f(x)")
+        if derivatives:
+            ax.plot(x, dy, color=NEGATIVE, linestyle="--", label="f'(x)")
+        ax.axhline(0, color="0.8", linewidth=0.8, zorder=0)
+        ax.axvline(0, color="0.8", linewidth=0.8, zorder=0)
+        ax.set_title(_TITLES[name])
+        ax.set_xlabel("x")
+        ax.legend(loc="upper left", fontsize="small", frameon=False)
+    return figure
+
+
+# --- a single neuron ---------------------------------------------------------------------
+def _boundary_label(weights: np.ndarray, bias: float) -> str:
+    terms = [f"{bias:g}"] + [f"{'+' if w >= 0 else '−'} {abs(w):g}·x{i + 1}" for i, w in enumerate(weights)]
+    return " ".join(terms) + " = 0"
+
+
+def neuron(neuron: Any, ax: Any = None, extent: tuple[float, float, float, float] = (-4, 4, -4, 4),
+           kind: str = "heatmap", resolution: int = 200) -> Figure:
+    """A 2-input neuron's output y = f(w1 x1 + w2 x2 + b) over the plane, as a heatmap (or a 3-D
+    ``kind="surface"``), with its boundary line w1 x1 + w2 x2 + b = 0 drawn and labelled.
+
+    Seed 001's example, w0 = -2 (the bias), w1 = 1, w2 = 2, is ``Neuron([1, 2], bias=-2)``:
+    the line -2 + x1 + 2 x2 = 0 separates outputs near 0 from outputs near 1 (Figure 43).
+    """
+    weights = np.asarray(getattr(neuron, "weights", None), dtype=float)
+    if weights.shape != (2,):
+        raise ValueError("neuron: expected a neuronet.Neuron with exactly 2 inputs")
+    if kind not in ("heatmap", "surface"):
+        raise ValueError(f"kind: expected 'heatmap' or 'surface', got {kind!r}")
+    x0, x1, y0, y1 = extent
+    grid_x, grid_y = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
+    output = neuron(np.stack([grid_x.ravel(), grid_y.ravel()], axis=1)).reshape(grid_x.shape)
+    label = _boundary_label(weights, neuron.bias)
+    if kind == "surface":
+        figure = Figure(figsize=(6, 5), layout="constrained") if ax is None else ax.figure
+        ax = ax or figure.add_subplot(projection="3d")
+        ax.plot_surface(grid_x, grid_y, output, cmap="viridis", linewidth=0, antialiased=True)
+        ax.set_zlabel("y")
+    else:
+        figure, ax = _figure_and_axes(ax, (6, 5))
+        image = ax.imshow(output, extent=extent, origin="lower", cmap="viridis", aspect="auto")
+        figure.colorbar(image, ax=ax, label=f"y = {neuron.activation.name}(w·x + b)")
+    # the boundary line: solve w1 x + w2 y + b = 0 for whichever coordinate has the larger weight
+    w1, w2 = weights
+    if abs(w2) >= abs(w1):
+        xs = np.array([x0, x1])
+        ys = -(w1 * xs + neuron.bias) / w2
+    else:
+        ys = np.array([y0, y1])
+        xs = -(w2 * ys + neuron.bias) / w1
+    if kind == "surface":
+        ax.plot(xs, ys, np.full(2, 0.5), color="white", linewidth=2, label=label)
+    else:
+        ax.plot(xs, ys, color="white", linewidth=2, label=label)
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(y0, y1)
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    ax.set_title("neuron output and its boundary")
+    ax.legend(loc="upper right", fontsize="small")
+    return figure
+
+
+# --- classifiers ---------------------------------------------------------------------------
+def _predict(model: Any, X: np.ndarray) -> np.ndarray:
+    predict = getattr(model, "predict", None)
+    if not callable(predict):
+        raise TypeError(f"model: expected a trained network or estimator with predict(), got {type(model).__name__}")
+    return np.asarray(predict(X))
+
+
+def decision_boundary(model: Any, X: Any, y: Any, ax: Any = None, resolution: int = 300, margin: float = 0.5,
+                      show_points: bool = True) -> Figure:
+    """The class a trained classifier assigns to every point of the plane, for any number of
+    classes, with the data points over it and the misclassified ones circled in red."""
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"X: decision regions need 2-D inputs of shape (n, 2), got {X.shape}")
+    if y.shape != (X.shape[0],):
+        raise ValueError(f"y: expected shape ({X.shape[0]},), got {y.shape}")
+    figure, ax = _figure_and_axes(ax, (6, 5))
+    (x0, y0), (x1, y1) = X.min(axis=0) - margin, X.max(axis=0) + margin
+    grid_x, grid_y = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
+    regions = _predict(model, np.stack([grid_x.ravel(), grid_y.ravel()], axis=1))
+    predicted = _predict(model, X)
+    known = getattr(model, "classes_", getattr(model, "classes", None))
+    classes = np.unique(np.concatenate([y, regions, *([np.asarray(known)] if known is not None else [])]))
+    index = {label: i for i, label in enumerate(classes.tolist())}
+    colours = [CLASS_COLOURS[i % len(CLASS_COLOURS)] for i in range(len(classes))]
+    region_index = np.vectorize(index.get)(regions).reshape(grid_x.shape)
+    ax.imshow(region_index, extent=(x0, x1, y0, y1), origin="lower", cmap=ListedColormap(colours),
+              vmin=-0.5, vmax=len(classes) - 0.5, alpha=0.35, aspect="auto", interpolation="nearest")
+    if show_points:
+        for label in np.unique(y):
+            members = y == label
+            ax.scatter(X[members, 0], X[members, 1], s=14, color=colours[index[label.item()]],
+                       edgecolors="white", linewidths=0.4, label=str(label))
+        wrong = predicted != y
+        if wrong.any():
+            ax.scatter(X[wrong, 0], X[wrong, 1], s=60, facecolors="none", edgecolors="red", linewidths=1.2,
+                       label=f"misclassified ({int(wrong.sum())})")
+        ax.legend(loc="upper right", fontsize="small", framealpha=0.8)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    ax.set_title(f"decision regions ({len(classes)} classes)")
+    return figure
+
+
+def confusion_matrix(model: Any, X: Any, y: Any, ax: Any = None, normalize: bool = False) -> Figure:
+    """Counts (or row fractions, ``normalize=True``) of true class (rows) against predicted class
+    (columns), each cell annotated."""
+    y = np.asarray(y)
+    predicted = _predict(model, np.asarray(X))
+    classes = np.unique(np.concatenate([y, predicted]))
+    position = {label: i for i, label in enumerate(classes.tolist())}
+    matrix = np.zeros((len(classes), len(classes)))
+    for true, guess in zip(y.tolist(), predicted.tolist()):
+        matrix[position[true], position[guess]] += 1
+    if normalize:
+        matrix = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+    size = max(4.5, 1.2 + 0.5 * len(classes))
+    figure, ax = _figure_and_axes(ax, (size + 0.8, size))
+    image = ax.imshow(matrix, cmap="Blues")
+    threshold = matrix.max() / 2 if matrix.size else 0
+    for (row, column), value in np.ndenumerate(matrix):
+        text = f"{value:.2f}" if normalize else f"{int(value)}"
+        ax.text(column, row, text, ha="center", va="center", fontsize="small",
+                color="white" if value > threshold else "black")
+    ax.set_xticks(range(len(classes)), [str(c) for c in classes])
+    ax.set_yticks(range(len(classes)), [str(c) for c in classes])
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    accuracy = float(np.mean(predicted == y)) if y.size else float("nan")
+    ax.set_title(f"confusion matrix (accuracy {accuracy:.3f})")
+    figure.colorbar(image, ax=ax, shrink=0.8)
+    return figure
+
+
+# --- training ----------------------------------------------------------------------------
+def history(history: Any) -> Figure:
+    """Loss and accuracy per epoch, training and validation, side by side (one panel when there
+    is no accuracy). Takes a ``History``, its ``.history`` dict, or a saved history JSON dict."""
+    curves = getattr(history, "history", history)
+    if isinstance(curves, dict) and "history" in curves and isinstance(curves["history"], dict):
+        curves = curves["history"]
+    if not isinstance(curves, dict) or "loss" not in curves:
+        raise ValueError("history: expected a History or a dict with at least a 'loss' list")
+    panels = [name for name in ("loss", "accuracy") if name in curves]
+    figure = Figure(figsize=(5 * len(panels), 3.6), layout="constrained")
+    for index, name in enumerate(panels):
+        ax = figure.add_subplot(1, len(panels), index + 1)
+        epochs = np.arange(1, len(curves[name]) + 1)
+        ax.plot(epochs, curves[name], color=POSITIVE, marker="o", markersize=3, label=f"training {name}")
+        if f"val_{name}" in curves:
+            ax.plot(epochs, curves[f"val_{name}"], color=NEGATIVE, marker="o", markersize=3,
+                    label=f"validation {name}")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(name)
+        ax.set_title(name)
+        if name == "loss" and min(curves[name]) > 0:
+            ax.set_yscale("log")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize="small")
+    return figure
+
+
+# --- weights and architecture --------------------------------------------------------------
+def _first_dense(model: Any) -> Dense:
+    if isinstance(model, Dense):
+        return model
+    to_network = getattr(model, "to_network", None)
+    network = to_network() if callable(to_network) else model
+    if isinstance(network, Sequential):
+        for layer in network.layers:
+            if isinstance(layer, Dense):
+                return layer
+    raise TypeError(f"expected a Dense layer, a Sequential or an estimator, got {type(model).__name__}")
+
+
+def weights(layer: Any, image_shape: Sequence[int] = (8, 8), max_units: int = 64, channels_first: bool = True) -> Figure:
+    """Each unit's incoming weights of the first Dense layer as an image: (8, 8) for digits,
+    (28, 28) for MNIST, (32, 32, 3) for CIFAR-10 (whose rows are channel-first, as the binary
+    files store them; ``channels_first=False`` for height-width-channel rows). Blue is positive,
+    red negative, on a scale symmetric around 0 per unit (colour images are rescaled to [0, 1])."""
+    dense = _first_dense(layer)
+    shape = tuple(int(s) for s in image_shape)
+    if int(np.prod(shape)) != dense.in_features:
+        raise ValueError(f"image_shape: {shape} holds {int(np.prod(shape))} pixels but the layer has "
+                         f"{dense.in_features} inputs")
+    if len(shape) not in (2, 3) or (len(shape) == 3 and shape[2] != 3):
+        raise ValueError(f"image_shape: expected (height, width) or (height, width, 3), got {shape}")
+    matrix = np.asarray(dense.params["W"], dtype=float)
+    units = min(dense.out_features, max_units)
+    columns = int(np.ceil(np.sqrt(units)))
+    rows = int(np.ceil(units / columns))
+    figure = Figure(figsize=(1.3 * columns, 1.3 * rows + 0.4), layout="constrained")
+    for unit in range(units):
+        ax = figure.add_subplot(rows, columns, unit + 1)
+        column = matrix[:, unit]
+        if len(shape) == 3:
+            height, width, _ = shape
+            image = column.reshape(3, height, width).transpose(1, 2, 0) if channels_first else column.reshape(shape)
+            low, high = image.min(), image.max()
+            ax.imshow((image - low) / (high - low) if high > low else np.zeros_like(image))
+        else:
+            limit = np.abs(column).max() or 1.0
+            ax.imshow(column.reshape(shape), cmap="RdBu", vmin=-limit, vmax=limit)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(str(unit), fontsize="x-small")
+    figure.suptitle(f"first-layer weights ({units} of {dense.out_features} units)")
+    return figure
+
+
+def network(model: Any, ax: Any = None, max_neurons: int = 12) -> Figure:
+    """A diagram of the network: one column of neurons per layer, edges coloured by the sign of
+    their weight (blue positive, red negative) and as wide as its size. Layers wider than
+    ``max_neurons`` show their first neurons and a count of the rest."""
+    to_network = getattr(model, "to_network", None)
+    net = to_network() if callable(to_network) else model
+    if not isinstance(net, Sequential):
+        raise TypeError(f"model: expected a Sequential or an estimator, got {type(model).__name__}")
+    denses = [layer for layer in net.layers if isinstance(layer, Dense)]
+    if not denses:
+        raise ValueError("model: has no Dense layers to draw")
+    activation_after = {}
+    for position, layer in enumerate(net.layers):
+        if isinstance(layer, Dense):
+            following = net.layers[position + 1] if position + 1 < len(net.layers) else None
+            activation_after[id(layer)] = type(following).__name__ if following is not None and not isinstance(following, Dense) else ""
+    widths = [denses[0].in_features] + [d.out_features for d in denses]
+    shown = [min(w, max_neurons) for w in widths]
+    figure, ax = _figure_and_axes(ax, (2.2 * len(widths) + 1, 0.45 * max(shown) + 1.5))
+
+    def ys(count: int) -> np.ndarray:
+        return np.linspace(-(count - 1) / 2, (count - 1) / 2, count) if count > 1 else np.zeros(1)
+
+    largest = max(float(np.abs(np.asarray(d.params["W"])).max()) for d in denses) or 1.0
+    for column, dense in enumerate(denses):
+        matrix = np.asarray(dense.params["W"], dtype=float)
+        left, right = ys(shown[column]), ys(shown[column + 1])
+        for i, y_left in enumerate(left):
+            for j, y_right in enumerate(right):
+                w = matrix[i, j]
+                ax.plot([column, column + 1], [y_left, y_right], color=POSITIVE if w >= 0 else NEGATIVE,
+                        linewidth=0.2 + 3.0 * abs(w) / largest, alpha=0.25 + 0.6 * abs(w) / largest, zorder=1)
+    for column, (count, width) in enumerate(zip(shown, widths)):
+        positions = ys(count)
+        ax.scatter(np.full(count, column), positions, s=180, color="white", edgecolors="0.2", zorder=2)
+        if width > count:
+            ax.text(column, positions.min() - 0.9, f"+{width - count} more", ha="center", fontsize="small")
+        if column == 0:
+            title = f"input\n{width}"
+        else:
+            name = activation_after[id(denses[column - 1])]
+            title = f"Dense {width}" + (f"\n{name}" if name else "")
+        ax.text(column, positions.max() + 0.9, title, ha="center", va="bottom", fontsize="small")
+    ax.set_xlim(-0.5, len(widths) - 0.5)
+    ax.set_ylim(-max(shown) / 2 - 1.5, max(shown) / 2 + 2)
+    ax.axis("off")
+    ax.set_title(f"{'-'.join(map(str, widths))} network, {net.n_parameters:,} parameters")
+    return figure
