@@ -112,3 +112,41 @@ def test_target_validation_messages():
         losses.BinaryCrossEntropy()(np.zeros(3), np.array([0, 1, 2]))
     with pytest.raises(ValueError, match="unknown name 'l1'"):
         losses.get("l1")
+
+
+@given(n=st.integers(1, 6), k=st.integers(2, 4), seed=st.integers(0, 10_000))
+@settings(max_examples=20, deadline=None)
+def test_multilabel_binary_cross_entropy_gradient(n, k, seed):
+    rng = np.random.default_rng(seed)
+    scores = rng.normal(0, 2, (n, k))
+    assert check_loss(losses.BinaryCrossEntropy(), scores, rng.integers(0, 2, (n, k))) < 1e-7
+
+
+def test_multilabel_binary_cross_entropy_is_k_independent_binary_losses():
+    rng = np.random.default_rng(0)
+    scores, targets = rng.normal(size=(5, 3)), rng.integers(0, 2, (5, 3))
+    loss = losses.BinaryCrossEntropy()
+    per_column = sum(loss(scores[:, j], targets[:, j]) for j in range(3))
+    assert loss(scores, targets) == pytest.approx(per_column)
+    assert loss.probabilities(scores).shape == (5, 3)
+    np.testing.assert_array_equal(loss.predict(scores), (scores > 0).astype(int))
+    with pytest.raises(ValueError, match="0/1 matrix"):
+        loss(scores, targets[:, :2])
+
+
+@given(n=st.integers(1, 6), k=st.integers(1, 3), seed=st.integers(0, 10_000))
+@settings(max_examples=20, deadline=None)
+def test_poisson_gradient(n, k, seed):
+    rng = np.random.default_rng(seed)
+    scores = rng.normal(0, 1, (n, k))
+    assert check_loss(losses.Poisson(), scores, rng.poisson(2.0, (n, k)).astype(float)) < 1e-7
+
+
+def test_poisson_predicts_rates_and_refuses_negative_counts():
+    loss = losses.get("poisson")
+    np.testing.assert_allclose(loss.predict(np.log(np.array([[2.0], [0.5]]))), [[2.0], [0.5]])
+    # at the optimum exp(s) equals the target: the gradient is zero
+    loss(np.log(np.array([[3.0]])), np.array([[3.0]]))
+    assert abs(loss.backward()[0, 0]) < 1e-12
+    with pytest.raises(ValueError, match=">= 0"):
+        loss(np.zeros((2, 1)), np.array([1.0, -1.0]))

@@ -126,3 +126,16 @@ def test_backprop_and_numerical_gradient_agree_on_seed_001_net():
     backprop = net._flat_grads.copy()
     numeric = nn.numerical_gradient(lambda _: loss(net.forward(X), y), net._flat_params)
     np.testing.assert_allclose(backprop, numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_pickle_and_deepcopy_keep_one_flat_buffer():
+    import copy
+    import pickle
+
+    net = nn.MLP([3, 4, 2], activation="relu", rng=0)
+    x = np.ones((2, 3), np.float32)
+    for twin in (pickle.loads(pickle.dumps(net)), copy.deepcopy(net)):
+        np.testing.assert_array_equal(twin(x), net(x))
+        twin._flat_params[:] = 0  # the layers see the flat buffer: outputs become 0
+        assert not twin(x).any()
+        assert net(x).any()  # and the original is a separate network

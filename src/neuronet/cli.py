@@ -423,7 +423,27 @@ def build_parser() -> argparse.ArgumentParser:
     drawing.add_argument("--surface", action="store_true", help="neuron: a 3-D surface instead of a heatmap")
     drawing.add_argument("--shape", type=_sizes, default=[8, 8], help="weights: image shape, e.g. 8,8 or 28,28 or 32,32,3")
     drawing.set_defaults(handler=cmd_plot)
+
+    exporting = commands.add_parser("export", help="write a saved model as ONNX",
+                                    description="Write a saved model as an ONNX file (needs neuronet[onnx]).")
+    exporting.add_argument("model", help="model file (.npz) written by neuronet train or neuronet.save")
+    exporting.add_argument("--onnx", required=True, metavar="FILE", help="the .onnx file to write")
+    exporting.add_argument("--opset", type=int, default=17, help="ONNX opset (>= 13; default 17)")
+    exporting.add_argument("--input-name", default="input", help="name of the graph's input (default: input)")
+    exporting.set_defaults(handler=cmd_export)
     return parser
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from . import onnx as _onnx
+
+    if not args.onnx.lower().endswith(".onnx"):
+        raise UserError(f"--onnx: expected a file name ending in .onnx, got {args.onnx!r}")
+    net = _load_model(args.model)
+    path = _onnx.export(net, args.onnx, input_name=args.input_name, opset=args.opset)
+    print(f"wrote {path} (opset {args.opset}, input {args.input_name!r}: float32 (batch, {net.in_features}))",
+          file=sys.stderr)
+    return 0
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:

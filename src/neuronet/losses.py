@@ -22,7 +22,7 @@ import numpy as np
 
 from . import activations as _activations
 
-__all__ = ["Loss", "SoftmaxCrossEntropy", "CrossEntropy", "BinaryCrossEntropy", "Hinge", "MSE",
+__all__ = ["Loss", "SoftmaxCrossEntropy", "CrossEntropy", "BinaryCrossEntropy", "Hinge", "MSE", "Poisson",
            "get", "names"]
 
 
@@ -181,14 +181,18 @@ class BinaryCrossEntropy(Loss):
         dE/dz = (p - t) / N
 
     Scores have shape (batch,) or (batch, 1); targets 0/1 labels of the same length.
+    With K > 1 score columns it is multi-label: K independent yes/no outputs, targets a
+    (batch, K) 0/1 matrix, and E sums over the K outputs.
     """
 
     name = "binary_cross_entropy"
 
     def n_classes(self, out_features):
-        return 2
+        return 2 if out_features == 1 else out_features
 
     def check_targets(self, scores, targets):
+        if scores.ndim == 2 and scores.shape[1] > 1:
+            return _indicator_targets("BinaryCrossEntropy", scores, targets)
         return _binary_targets("BinaryCrossEntropy", scores, targets)
 
     def forward(self, scores, targets):
@@ -204,10 +208,14 @@ class BinaryCrossEntropy(Loss):
         return grad.reshape(self._scores_shape)
 
     def probabilities(self, scores):
+        if scores.ndim == 2 and scores.shape[1] > 1:
+            return _activations.sigmoid(scores)  # multi-label: P(label k) per column
         p1 = _activations.sigmoid(scores.reshape(-1))
         return np.stack([1 - p1, p1], axis=1)
 
     def predict(self, scores):
+        if scores.ndim == 2 and scores.shape[1] > 1:
+            return (scores > 0).astype(np.intp)
         return (scores.reshape(-1) > 0).astype(np.intp)
 
 
@@ -217,6 +225,16 @@ def _binary_targets(owner: str, scores: np.ndarray, targets: Any) -> np.ndarray:
     targets = np.asarray(targets).reshape(-1) if np.ndim(targets) == 2 and np.shape(targets)[1] == 1 else np.asarray(targets)
     if targets.shape != (scores.shape[0],):
         raise ValueError(f"{owner}: targets must have shape ({scores.shape[0]},), got {targets.shape}")
+    if targets.dtype.kind not in "iubf" or not np.all((targets == 0) | (targets == 1)):
+        raise ValueError(f"{owner}: targets must be 0/1 labels")
+    return targets.astype(scores.dtype)
+
+
+def _indicator_targets(owner: str, scores: np.ndarray, targets: Any) -> np.ndarray:
+    targets = np.asarray(targets)
+    if targets.shape != scores.shape:
+        raise ValueError(f"{owner}: multi-label targets must be a 0/1 matrix of shape {scores.shape}, "
+                         f"got {targets.shape}")
     if targets.dtype.kind not in "iubf" or not np.all((targets == 0) | (targets == 1)):
         raise ValueError(f"{owner}: targets must be 0/1 labels")
     return targets.astype(scores.dtype)
@@ -320,12 +338,44 @@ class MSE(Loss):
         return scores
 
 
+class Poisson(Loss):
+    """Half Poisson deviance with a log link, for counts and rates: the network's score s is
+    log(mu), so mu = exp(s) is always positive.
+
+        E = 1/N sum_n sum_k [exp(s_nk) - t_nk s_nk]   (+ terms constant in s)
+        dE/ds = (exp(s) - t) / N
+
+    Targets must be >= 0, shape (batch,) or (batch, outputs).
+    """
+
+    name = "poisson"
+    is_classification = False
+
+    def check_targets(self, scores, targets):
+        targets = MSE().check_targets(scores, targets)
+        if np.any(targets < 0):
+            raise ValueError("Poisson: targets must be >= 0 (counts or rates)")
+        return targets
+
+    def forward(self, scores, targets):
+        self._rate = np.exp(scores)
+        self._targets = targets
+        return float((self._rate - targets * scores).sum() / scores.shape[0])
+
+    def backward(self):
+        return (self._rate - self._targets) / self._rate.shape[0]
+
+    def predict(self, scores):
+        return np.exp(scores)
+
+
 _REGISTRY: dict[str, type[Loss]] = {
     "softmax_cross_entropy": SoftmaxCrossEntropy,
     "cross_entropy": CrossEntropy,
     "binary_cross_entropy": BinaryCrossEntropy,
     "hinge": Hinge,
     "mse": MSE,
+    "poisson": Poisson,
 }
 
 

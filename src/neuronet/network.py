@@ -86,6 +86,16 @@ class Sequential:
             layer.grads[key] = self._flat_grads[offset:offset + size].reshape(shape)
             offset += size
 
+    def __getstate__(self) -> dict:
+        # Pickle and deepcopy copy each view on its own; drop workspaces and re-bind on load.
+        for layer in self.layers:
+            layer.release_buffers()
+        return self.__dict__.copy()
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._bind_flat_buffers()  # the layers' (copied) values go back into one flat buffer
+
     def parameters(self) -> dict[str, Any]:
         """Every parameter by name, ``"<layer index>.<key>"`` (e.g. ``"0.W"``), as live views."""
         return {f"{i}.{key}": value for i, layer in enumerate(self.layers) for key, value in layer.params.items()}
