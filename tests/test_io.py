@@ -30,7 +30,7 @@ def test_round_trip_gives_identical_predictions(tmp_path, trained):
     assert repr(loaded) == repr(net)
     assert loaded.loss.name == "softmax_cross_entropy" and loaded.metadata == {"note": "hello"}
     assert loaded.optimizer.iterations == net.optimizer.iterations
-    np.testing.assert_array_equal(loaded.optimizer.state["W"]["v"], net.optimizer.state["W"]["v"])
+    np.testing.assert_array_equal(loaded.optimizer.state["Wb"]["v"], net.optimizer.state["Wb"]["v"])
 
 
 def test_float64_and_untrained_networks_round_trip(tmp_path):

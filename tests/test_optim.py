@@ -83,3 +83,32 @@ def test_state_dict_round_trip():
     a.step(p1, {"W": np.array([0.1, 0.1])})
     b.step(p2, {"W": np.array([0.1, 0.1])})
     np.testing.assert_array_equal(p1["W"], p2["W"])
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"])
+def test_step_flat_equals_stepping_weights_and_biases_apart(name):
+    rng = np.random.default_rng(0)
+    params = rng.normal(size=50)
+    fused, apart = optim.get(name), optim.get(name)
+    joined, split = params.copy(), params.copy()
+    for _ in range(3):
+        grads = rng.normal(size=50)
+        fused.step_flat(joined, grads, 30)
+        apart.step({"W": split[:30], "b": split[30:]}, {"W": grads[:30], "b": grads[30:]})
+    np.testing.assert_allclose(joined, split, rtol=1e-12)
+
+
+def test_step_flat_with_weight_decay_spares_biases_and_keeps_the_state():
+    optimizer = optim.Adam(lr=0.1)
+    params = np.ones(10)
+    optimizer.step_flat(params, np.ones(10), 6)
+    m = optimizer.state["Wb"]["m"].copy()
+    optimizer.weight_decay = 0.5  # switching to decay splits the joined state: nothing is lost
+    weights_before = params[:6].copy()
+    optimizer.step_flat(params, np.zeros(10), 6)
+    np.testing.assert_allclose(optimizer.state["W"]["m"], 0.9 * m[:6] + 0.1 * 0.5 * weights_before)
+    np.testing.assert_allclose(optimizer.state["b"]["m"], 0.9 * m[6:])  # biases: no decay, zero gradient
+    optimizer.weight_decay = 0.0
+    optimizer.step_flat(params, np.zeros(10), 6)
+    assert set(optimizer.state) == {"Wb"}
+    np.testing.assert_allclose(optimizer.state["Wb"]["m"][6:], 0.81 * m[6:])

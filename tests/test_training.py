@@ -87,7 +87,7 @@ def test_float32_training_stays_float32(spiral):
     net = nn.MLP([2, 8, 3], rng=0)
     net.fit(X.astype(np.float64), y, epochs=1, verbose=0)
     assert all(p.dtype == np.float32 for p in net.parameters().values())
-    assert net.optimizer.state["W"]["m"].dtype == np.float32
+    assert all(a.dtype == np.float32 for slots in net.optimizer.state.values() for a in slots.values())
 
 
 def test_regression_with_mse():

@@ -431,6 +431,14 @@ def build_parser() -> argparse.ArgumentParser:
     exporting.add_argument("--opset", type=int, default=17, help="ONNX opset (>= 13; default 17)")
     exporting.add_argument("--input-name", default="input", help="name of the graph's input (default: input)")
     exporting.set_defaults(handler=cmd_export)
+
+    from .bench import add_arguments as _bench_arguments
+
+    benchmark = commands.add_parser("bench", help="training throughput vs NumPy, scikit-learn and PyTorch",
+                                    description="One epoch of Adam training per network and framework: samples/s, "
+                                                "GFLOP/s, fraction of the matmul peak, and training memory.")
+    _bench_arguments(benchmark)
+    benchmark.set_defaults(handler=cmd_bench)
     return parser
 
 
@@ -444,6 +452,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     print(f"wrote {path} (opset {args.opset}, input {args.input_name!r}: float32 (batch, {net.in_features}))",
           file=sys.stderr)
     return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from . import bench
+
+    return bench.run_from_args(args)
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:

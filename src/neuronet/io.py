@@ -169,7 +169,7 @@ def _build(arrays: dict[str, np.ndarray], path: Path) -> Sequential:
     if header.get("optimizer") is not None:
         optimizer = _optim.from_config(header["optimizer"]["config"])
         state: dict[str, dict[str, np.ndarray]] = {}
-        flat = net.flat_parameters()
+        flat = {**net.flat_parameters(), "Wb": net._flat_params}  # "Wb": stepped in one piece (step_flat)
         for name, array in arrays.items():
             if not name.startswith("optim/"):
                 continue

@@ -60,6 +60,30 @@ class Optimizer:
                 state = self.state[name] = {slot: backend.zeros(param.shape, param.dtype) for slot in self.slots}
             self.update(param, grad, state, scratch)
 
+    def step_flat(self, params: Any, grads: Any, n_weights: int) -> None:
+        """One step over a network's whole flat parameter buffer (weights first, then biases,
+        as ``Sequential`` keeps them). Without weight decay, weights and biases update alike,
+        so the buffer is stepped in one piece ("Wb"): one pass of each vectorized operation
+        over every parameter instead of one per array."""
+        if self.weight_decay:
+            self._split_state(n_weights)
+            self.step({"W": params[:n_weights], "b": params[n_weights:]},
+                      {"W": grads[:n_weights], "b": grads[n_weights:]})
+        else:
+            self._join_state()
+            self.step({"Wb": params}, {"Wb": grads})
+
+    def _join_state(self) -> None:
+        if "W" in self.state and "b" in self.state and "Wb" not in self.state:
+            weights, biases = self.state.pop("W"), self.state.pop("b")
+            self.state["Wb"] = {slot: backend.xp().concatenate([weights[slot], biases[slot]]) for slot in weights}
+
+    def _split_state(self, n_weights: int) -> None:
+        joined = self.state.pop("Wb", None)
+        if joined is not None:
+            self.state["W"] = {slot: array[:n_weights].copy() for slot, array in joined.items()}
+            self.state["b"] = {slot: array[n_weights:].copy() for slot, array in joined.items()}
+
     def _temporary(self, key: str, like: Any) -> Any:
         array = self._scratch.get(key)
         if array is None or array.shape != like.shape or array.dtype != like.dtype:

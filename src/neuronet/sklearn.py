@@ -421,7 +421,6 @@ class _BaseMLP(BaseEstimator):
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
         sparse = scipy.sparse.issparse(X_train)
         batch_buffer = None if sparse else np.empty((batch_size, X_train.shape[1]), dtype)
-        params, grads = net.flat_parameters(), net.flat_gradients()
         first_dense = net.layers[0]
         net.set_reuse_buffers(True)
         first_dense.input_grad = False
@@ -443,7 +442,7 @@ class _BaseMLP(BaseEstimator):
                     total = float(weights.sum()) if weights is not None else index.shape[0]
                     value, delta = self._loss_and_delta(net, x, y_train[index], weights, training=True)
                     self._backward(net, delta, total)
-                    self._optimizer.step(params, grads)
+                    self._optimizer.step_flat(net._flat_params, net._flat_grads, net._n_weights)
                     accumulated += value * index.shape[0]
                 self.n_iter_ += 1
                 self.loss_ = accumulated / n_samples

@@ -258,7 +258,7 @@ def fit(net: Sequential, X: Any, y: Any, *, loss: str | _losses.Loss = "softmax_
                     else:
                         net._flat_grads[...] = numerical_gradient(lambda _: objective(x, t), net._flat_params)
                     _check_finite(value, net._flat_grads, epoch, batch, optimizer, history)
-                    optimizer.step(params, grads)
+                    optimizer.step_flat(net._flat_params, net._flat_grads, net._n_weights)
                     progress.update(index.shape[0], value)
                 logs = {"loss": progress.mean_loss()}
                 if loss.is_classification:

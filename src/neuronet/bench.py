@@ -1,0 +1,317 @@
+"""Training throughput: neuronet against a plain NumPy loop, scikit-learn and PyTorch.
+
+One epoch of Adam training, float32, ReLU hidden layers, softmax cross-entropy, the
+same network and the same random data in each; samples per second (higher is better),
+GFLOP/s (a training step of a dense layer is three matrix multiplies: 6 x batch x in x
+out floating-point operations), each framework's ratio to neuronet, and the fraction
+of this machine's measured float32 matrix-multiply peak. Also the peak memory of a
+training run on a 60000 x 784 float32 array (MNIST's size).
+
+    neuronet bench                                  # the three standard networks
+    neuronet bench --network 784-512-10:64          # and any other: sizes:batch
+    neuronet bench --torch-python ~/.venvs/torch/bin/python   # PyTorch from another venv
+
+A benchmark, never a test: the numbers depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+__all__ = ["Network", "STANDARD_NETWORKS", "matmul_peak", "run", "main"]
+
+
+@dataclass(frozen=True)
+class Network:
+    sizes: tuple[int, ...]
+    batch: int
+    samples: int
+
+    @property
+    def label(self) -> str:
+        return f"{'-'.join(map(str, self.sizes))}, batch {self.batch}"
+
+    @property
+    def flops_per_sample(self) -> int:
+        return 6 * sum(a * b for a, b in zip(self.sizes[:-1], self.sizes[1:]))
+
+
+STANDARD_NETWORKS = (
+    Network((64, 100, 10), 32, 65_536),
+    Network((784, 256, 10), 128, 32_768),
+    Network((3072, 1024, 1024, 10), 256, 4_096),
+)
+
+
+def parse_network(text: str, samples: int | None = None) -> Network:
+    """``"784-512-10:64"`` -> Network((784, 512, 10), batch=64)."""
+    try:
+        sizes_text, _, batch_text = text.partition(":")
+        sizes = tuple(int(s) for s in sizes_text.split("-"))
+        batch = int(batch_text or 128)
+    except ValueError:
+        raise ValueError(f"--network: expected sizes and batch like 784-512-10:64, got {text!r}") from None
+    if len(sizes) < 2 or min(sizes) < 1 or batch < 1:
+        raise ValueError(f"--network: expected at least two positive sizes and a positive batch, got {text!r}")
+    if samples is None:
+        samples = int(np.clip(2e9 / (6 * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))), 4 * batch, 65_536))
+    return Network(sizes, batch, samples)
+
+
+def make_data(network: Network, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((network.samples, network.sizes[0]), dtype=np.float32)
+    y = rng.integers(0, network.sizes[-1], network.samples)
+    return X, y
+
+
+def matmul_peak(n: int = 1024, repeats: int = 20) -> float:
+    """GFLOP/s of a float32 n x n matrix multiply through NumPy's BLAS (best of ``repeats``)."""
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((n, n), dtype=np.float32), rng.standard_normal((n, n), dtype=np.float32)
+    out = np.empty((n, n), np.float32)
+    np.matmul(a, b, out=out)
+    best = min(_timed(lambda: np.matmul(a, b, out=out)) for _ in range(repeats))
+    return 2 * n ** 3 / best / 1e9
+
+
+def _timed(function: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
+
+
+# --- the contestants: each trains one epoch of Adam on (X, y) -------------------------------
+def train_neuronet(network: Network, X: np.ndarray, y: np.ndarray) -> float:
+    from .network import MLP
+
+    net = MLP(list(network.sizes), activation="relu", rng=0)
+    warm = network.batch * 4
+    net.fit(X[:warm], y[:warm], epochs=1, batch_size=network.batch, verbose=0, seed=0)
+    return _timed(lambda: net.fit(X, y, epochs=1, batch_size=network.batch, verbose=0, seed=0))
+
+
+def train_numpy_loop(network: Network, X: np.ndarray, y: np.ndarray) -> float:
+    """The straightforward NumPy loop a reader would write from the formulas: new arrays at
+    every step, one Adam update per parameter array."""
+    rng = np.random.default_rng(0)
+    sizes = network.sizes
+    weights = [(rng.standard_normal((a, b), dtype=np.float32) * np.float32(np.sqrt(2 / a))) for a, b in
+               zip(sizes[:-1], sizes[1:])]
+    biases = [np.zeros(b, np.float32) for b in sizes[1:]]
+    params = weights + biases
+    m = [np.zeros_like(p) for p in params]
+    v = [np.zeros_like(p) for p in params]
+    lr, beta1, beta2, eps = 1e-3, 0.9, 0.999, 1e-8
+
+    def epoch(X: np.ndarray, y: np.ndarray, t: list[int]) -> None:
+        order = rng.permutation(len(X))
+        for start in range(0, len(X), network.batch):
+            index = order[start:start + network.batch]
+            x, labels = X[index], y[index]
+            activations = [x]
+            for i, (W, b) in enumerate(zip(weights, biases)):
+                z = activations[-1] @ W + b
+                activations.append(np.maximum(z, 0) if i < len(weights) - 1 else z)
+            scores = activations[-1]
+            exp = np.exp(scores - scores.max(axis=1, keepdims=True))
+            grad = exp / exp.sum(axis=1, keepdims=True)
+            grad[np.arange(len(labels)), labels] -= 1
+            grad /= len(labels)
+            grads_W, grads_b = [None] * len(weights), [None] * len(weights)
+            for i in reversed(range(len(weights))):
+                grads_W[i] = activations[i].T @ grad
+                grads_b[i] = grad.sum(axis=0)
+                if i:
+                    grad = (grad @ weights[i].T) * (activations[i] > 0)
+            t[0] += 1
+            step = lr * np.sqrt(1 - beta2 ** t[0]) / (1 - beta1 ** t[0])
+            for p, g, m_, v_ in zip(params, grads_W + grads_b, m, v):
+                m_ *= beta1
+                m_ += (1 - beta1) * g
+                v_ *= beta2
+                v_ += (1 - beta2) * g * g
+                p -= (step * m_ / (np.sqrt(v_) + eps)).astype(np.float32)
+
+    counter = [0]
+    epoch(X[:network.batch * 4], y[:network.batch * 4], counter)
+    return _timed(lambda: epoch(X, y, counter))
+
+
+def train_sklearn(network: Network, X: np.ndarray, y: np.ndarray) -> float:
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    model = MLPClassifier(hidden_layer_sizes=network.sizes[1:-1], solver="adam", batch_size=network.batch,
+                          max_iter=1, random_state=0, tol=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warm = network.batch * 4
+        model.fit(X[:warm], y[:warm])
+        return _timed(lambda: model.fit(X, y))
+
+
+TORCH_SCRIPT = r"""
+import json, sys, time
+import torch
+sizes, batch, samples = json.loads(sys.argv[1])
+torch.manual_seed(0)
+X = torch.randn(samples, sizes[0])
+y = torch.randint(0, sizes[-1], (samples,))
+layers = []
+for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+    layers.append(torch.nn.Linear(a, b))
+    if i < len(sizes) - 2:
+        layers.append(torch.nn.ReLU())
+model = torch.nn.Sequential(*layers)
+optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+loss_fn = torch.nn.CrossEntropyLoss()
+def epoch(X, y):
+    order = torch.randperm(len(X))
+    for start in range(0, len(X), batch):
+        index = order[start:start + batch]
+        optimizer.zero_grad(set_to_none=True)
+        loss = loss_fn(model(X[index]), y[index])
+        loss.backward()
+        optimizer.step()
+epoch(X[:batch * 4], y[:batch * 4])
+start = time.perf_counter()
+epoch(X, y)
+print(json.dumps({"seconds": time.perf_counter() - start, "version": torch.__version__,
+                  "threads": torch.get_num_threads()}))
+"""
+
+
+def train_torch(network: Network, python: str) -> tuple[float, str] | None:
+    """Seconds for one epoch in PyTorch, run by ``python`` (an interpreter with torch), or None."""
+    arguments = json.dumps([list(network.sizes), network.batch, network.samples])
+    try:
+        result = subprocess.run([python, "-c", TORCH_SCRIPT, arguments], capture_output=True, text=True,
+                                timeout=600, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    return report["seconds"], report["version"]
+
+
+def find_torch_python() -> str | None:
+    """An interpreter that has torch: this one, $NEURONET_TORCH_PYTHON, or ./.torchenv."""
+    candidates = [os.environ.get("NEURONET_TORCH_PYTHON"), sys.executable,
+                  os.path.join(os.getcwd(), ".torchenv", "bin", "python")]
+    for candidate in candidates:
+        if candidate and os.path.exists(candidate):
+            probe = subprocess.run([candidate, "-c", "import torch"], capture_output=True)
+            if probe.returncode == 0:
+                return candidate
+    return None
+
+
+# --- memory ------------------------------------------------------------------------------------
+MEMORY_SCRIPT = r"""
+import resource, sys
+import numpy as np
+import neuronet as nn
+samples, features = int(sys.argv[1]), int(sys.argv[2])
+rng = np.random.default_rng(0)
+X = rng.standard_normal((samples, features), dtype=np.float32)
+y = rng.integers(0, 10, samples)
+net = nn.MLP([features, 256, 10], activation="relu", rng=0)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+net.fit(X, y, epochs=1, batch_size=128, verbose=0, seed=0)
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(X.nbytes, before * 1024, after * 1024)
+"""
+
+
+def training_memory(samples: int = 60_000, features: int = 784) -> tuple[int, int]:
+    """(bytes of the data, bytes the peak resident size grew by while training on it), measured
+    in a fresh interpreter so nothing else is counted."""
+    result = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, str(samples), str(features)],
+                            capture_output=True, text=True, check=True)
+    data, before, after = map(int, result.stdout.split())
+    return data, max(after - before, 0)
+
+
+# --- the report ----------------------------------------------------------------------------------
+def run(networks: Sequence[Network], *, torch_python: str | None = None, sklearn: bool = True,
+        memory_samples: int = 60_000, out=sys.stdout) -> list[dict]:
+    """Run every contestant on every network and print the table; returns the rows."""
+    peak = matmul_peak()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"NumPy {np.__version__}; float32 matmul peak (1024x1024): {peak:.0f} GFLOP/s", file=out)
+    rows = []
+    for network in networks:
+        X, y = make_data(network)
+        seconds = {"neuronet": train_neuronet(network, X, y), "numpy loop": train_numpy_loop(network, X, y)}
+        if sklearn:
+            seconds["scikit-learn"] = train_sklearn(network, X, y)
+        if torch_python:
+            measured = train_torch(network, torch_python)
+            if measured is not None:
+                seconds[f"pytorch {measured[1]}"] = measured[0]
+        ours = network.samples / seconds["neuronet"]
+        print(f"\n{network.label} ({network.samples:,} samples, {network.flops_per_sample * 1e-6:.2f} MFLOP "
+              f"per sample)", file=out)
+        print(f"  {'':<22}{'samples/s':>12}{'GFLOP/s':>10}{'of peak':>9}{'neuronet is':>14}", file=out)
+        for name, elapsed in seconds.items():
+            rate = network.samples / elapsed
+            gflops = rate * network.flops_per_sample / 1e9
+            ratio = "" if name == "neuronet" else f"{ours / rate:.2f}x"
+            print(f"  {name:<22}{rate:>12,.0f}{gflops:>10.1f}{gflops / peak:>9.0%}{ratio:>14}", file=out)
+            rows.append({"network": network.label, "framework": name, "samples_per_s": rate, "gflops": gflops,
+                         "fraction_of_peak": gflops / peak})
+    if memory_samples:
+        data, grown = training_memory(memory_samples)
+        print(f"\nmemory: training 784-256-10 on a {memory_samples:,}x784 float32 array ({data / 2**20:.0f} MB) "
+              f"raised the peak resident size by {grown / 2**20:.0f} MB (the data was already resident)", file=out)
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="neuronet bench", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    return run_from_args(parser.parse_args(argv))
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--network", action="append", default=[], metavar="SIZES:BATCH",
+                        help="another network, e.g. 784-512-10:64 (repeatable)")
+    parser.add_argument("--only", action="store_true", help="run only the --network ones, not the standard three")
+    parser.add_argument("--samples", type=int, help="samples per epoch for every network (default: per network)")
+    parser.add_argument("--torch-python", help="an interpreter with PyTorch (default: this one, "
+                        "$NEURONET_TORCH_PYTHON or ./.torchenv/bin/python when they have it)")
+    parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
+    parser.add_argument("--no-sklearn", action="store_true", help="leave scikit-learn out")
+    parser.add_argument("--memory-samples", type=int, default=60_000, help="rows of the memory run (0: skip it)")
+
+
+def run_from_args(args: argparse.Namespace) -> int:
+    networks = [] if args.only else list(STANDARD_NETWORKS)
+    networks += [parse_network(text, args.samples) for text in args.network]
+    if args.samples is not None:
+        if args.samples < 1:
+            raise ValueError(f"--samples: expected a positive number, got {args.samples}")
+        networks = [Network(n.sizes, n.batch, args.samples) for n in networks]
+    if not networks:
+        raise ValueError("--only: give at least one --network")
+    torch_python = None if args.no_torch else (args.torch_python or find_torch_python())
+    if args.torch_python and not args.no_torch and not os.path.exists(args.torch_python):
+        raise FileNotFoundError(args.torch_python)
+    run(networks, torch_python=torch_python, sklearn=not args.no_sklearn, memory_samples=args.memory_samples)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
