@@ -139,3 +139,21 @@ def test_pickle_and_deepcopy_keep_one_flat_buffer():
         twin._flat_params[:] = 0  # the layers see the flat buffer: outputs become 0
         assert not twin(x).any()
         assert net(x).any()  # and the original is a separate network
+
+
+def test_device_names_the_backend():
+    net = nn.MLP([2, 3, 2], rng=0, device="cpu")
+    assert nn.backend.name() == "numpy" and isinstance(net._flat_params, np.ndarray)
+    with pytest.raises(ValueError, match="device"):
+        nn.MLP([2, 3, 2], device="tpu")
+    try:
+        import cupy  # noqa: F401
+        cupy.cuda.runtime.getDeviceCount()
+    except Exception:
+        with pytest.raises(RuntimeError, match="CuPy and a CUDA GPU"):
+            nn.MLP([2, 3, 2], device="cuda")
+        assert nn.backend.name() == "numpy"  # a failed switch leaves the backend as it was
+    else:
+        net = nn.MLP([2, 3, 2], device="cuda", rng=0)
+        assert nn.backend.name() == "cupy"
+        nn.backend.use("numpy")

@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import time
@@ -223,21 +222,31 @@ MEMORY_SCRIPT = r"""
 import resource, sys
 import numpy as np
 import neuronet as nn
+
+def peak():
+    # VmHWM belongs to this process image; ru_maxrss can carry the parent's peak across fork + exec
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM"))
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 samples, features = int(sys.argv[1]), int(sys.argv[2])
-rng = np.random.default_rng(0)
-X = rng.standard_normal((samples, features), dtype=np.float32)
-y = rng.integers(0, 10, samples)
 net = nn.MLP([features, 256, 10], activation="relu", rng=0)
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = peak()
+X = np.empty((samples, features), dtype=np.float32)
+rng = np.random.default_rng(0)
+for start in range(0, samples, 1000):  # filled in chunks: no float64 temporary of the whole array
+    X[start:start + 1000] = rng.standard_normal((min(1000, samples - start), features), dtype=np.float32)
+y = rng.integers(0, 10, samples).astype(np.int64)
 net.fit(X, y, epochs=1, batch_size=128, verbose=0, seed=0)
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(X.nbytes, before * 1024, after * 1024)
+after = peak()
+print(X.nbytes + y.nbytes, before * 1024, after * 1024)
 """
 
 
 def training_memory(samples: int = 60_000, features: int = 784) -> tuple[int, int]:
-    """(bytes of the data, bytes the peak resident size grew by while training on it), measured
-    in a fresh interpreter so nothing else is counted."""
+    """(bytes of the data, bytes the peak resident size grew by from just before the data was
+    made to the end of one training epoch on it), in a fresh interpreter so nothing else counts."""
     result = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, str(samples), str(features)],
                             capture_output=True, text=True, check=True)
     data, before, after = map(int, result.stdout.split())
@@ -246,8 +255,10 @@ def training_memory(samples: int = 60_000, features: int = 784) -> tuple[int, in
 
 # --- the report ----------------------------------------------------------------------------------
 def run(networks: Sequence[Network], *, torch_python: str | None = None, sklearn: bool = True,
-        memory_samples: int = 60_000, out=sys.stdout) -> list[dict]:
-    """Run every contestant on every network and print the table; returns the rows."""
+        memory_samples: int = 60_000, out=None) -> list[dict]:
+    """Run every contestant on every network and print the table (to ``out``, default stdout);
+    returns the rows."""
+    out = out or sys.stdout
     peak = matmul_peak()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"NumPy {np.__version__}; float32 matmul peak (1024x1024): {peak:.0f} GFLOP/s", file=out)
@@ -274,8 +285,9 @@ def run(networks: Sequence[Network], *, torch_python: str | None = None, sklearn
                          "fraction_of_peak": gflops / peak})
     if memory_samples:
         data, grown = training_memory(memory_samples)
-        print(f"\nmemory: training 784-256-10 on a {memory_samples:,}x784 float32 array ({data / 2**20:.0f} MB) "
-              f"raised the peak resident size by {grown / 2**20:.0f} MB (the data was already resident)", file=out)
+        print(f"\nmemory: one epoch of 784-256-10 on a {memory_samples:,}x784 float32 array: data {data / 2**20:.0f} MB, "
+              f"peak resident size grew by {grown / 2**20:.0f} MB, {(grown - data) / 2**20:+.0f} MB beyond the data",
+              file=out)
     return rows
 
 

@@ -239,14 +239,19 @@ def _check_features(X: Any, in_features: int, dtype: Any) -> Any:
         if array.ndim != 2 or array.shape[1] != in_features:
             raise ValueError(f"X: expected shape (n_samples, {in_features}), got {array.shape}")
         array = backend.asarray(array)
-    if not bool(np.isfinite(array).all()):
+    if not _all_finite(array):
         raise ValueError("X: contains NaN or infinity; clean or impute the data first")
     return array
 
 
+def _all_finite(array: Any, rows: int = 4096) -> bool:
+    """``isfinite(array).all()`` in blocks of rows: no boolean copy of a whole large dataset."""
+    return all(bool(np.isfinite(array[start:start + rows]).all()) for start in range(0, array.shape[0], rows))
+
+
 def MLP(sizes: Sequence[int], activation: str | Sequence[str] = "sigmoid", output: str | None = None, *,
         init: str | None = None, dropout: float = 0.0, alpha: float = 0.01, rng: Any = None,
-        dtype: Any = np.float32) -> Sequential:
+        dtype: Any = np.float32, device: str | None = None) -> Sequential:
     """Build a multilayer perceptron: Dense layers of the given ``sizes`` with ``activation``
     between them.
 
@@ -258,7 +263,15 @@ def MLP(sizes: Sequence[int], activation: str | Sequence[str] = "sigmoid", outpu
 
     ``MLP([2, 3, 3], activation="sigmoid")`` is the 2-layer feed-forward net of seed 001:
     Dense(2, 3) -> Sigmoid -> Dense(3, 3) (softmax lives in the loss, eq. 7-8).
+
+    ``device="cuda"`` selects the CuPy backend first (``neuronet.backend.use("cupy")``), so
+    the parameters and every array the engine makes live on the GPU; ``"cpu"`` selects NumPy.
     """
+    if device is not None:
+        devices = {"cpu": "numpy", "cuda": "cupy", "gpu": "cupy"}
+        if device not in devices:
+            raise ValueError(f"MLP: device must be 'cpu' or 'cuda', got {device!r}")
+        backend.use(devices[device])
     sizes = list(sizes)
     if len(sizes) < 2 or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0 for s in sizes):
         raise ValueError(f"MLP: sizes must be at least two positive integers [in, ..., out], got {sizes}")
