@@ -432,6 +432,13 @@ def build_parser() -> argparse.ArgumentParser:
     exporting.add_argument("--input-name", default="input", help="name of the graph's input (default: input)")
     exporting.set_defaults(handler=cmd_export)
 
+    playground = commands.add_parser("playground", help="watch a network learn in the browser",
+                                     description="Start the playground web page on this machine.")
+    playground.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    playground.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
+    playground.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    playground.set_defaults(handler=cmd_playground)
+
     from .bench import add_arguments as _bench_arguments
 
     benchmark = commands.add_parser("bench", help="training throughput vs NumPy, scikit-learn and PyTorch",
@@ -451,6 +458,22 @@ def cmd_export(args: argparse.Namespace) -> int:
     path = _onnx.export(net, args.onnx, input_name=args.input_name, opset=args.opset)
     print(f"wrote {path} (opset {args.opset}, input {args.input_name!r}: float32 (batch, {net.in_features}))",
           file=sys.stderr)
+    return 0
+
+
+def cmd_playground(args: argparse.Namespace) -> int:
+    try:
+        from .playground import serve
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        raise UserError("the playground needs its extra: pip install 'neuronet[playground]'") from None
+    if not 1 <= args.port <= 65535:
+        raise UserError(f"--port: expected 1-65535, got {args.port}")
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"warning: serving on {args.host}: anyone who can reach this machine can use the playground",
+              file=sys.stderr)
+    serve(host=args.host, port=args.port, open_browser=not args.no_browser)
     return 0
 
 

@@ -1,0 +1,378 @@
+// neuronet playground: the page. All state is one `settings` object, mirrored in the URL hash;
+// the server (neuronet itself) trains and sends back what to draw.
+"use strict";
+
+const COLOURS = [[31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [148, 103, 189]];
+const ACTIVATIONS = ["tanh", "sigmoid", "relu", "leaky_relu", "identity", "step"];
+const $ = (id) => document.getElementById(id);
+
+let settings = null;        // what the server runs
+let defaults = null;
+let limits = null;
+let socket = null;
+let state = null;           // the last state from the server
+let playing = false;
+
+// --- settings <-> URL --------------------------------------------------------------------
+const NUMBER_FIELDS = ["classes", "noise", "samples", "train_ratio", "seed", "lr", "batch_size", "l2"];
+const TEXT_FIELDS = ["dataset", "loss", "optimizer", "gradient"];
+
+function toHash(s) {
+  const parts = [...TEXT_FIELDS, ...NUMBER_FIELDS].map((k) => `${k}=${encodeURIComponent(s[k])}`);
+  parts.push("layers=" + s.layers.map((l) => `${l.neurons}:${l.activation}`).join(","));
+  return "#" + parts.join("&");
+}
+
+function fromHash(hash, base) {
+  const s = JSON.parse(JSON.stringify(base));
+  const params = new URLSearchParams(hash.replace(/^#/, ""));
+  for (const k of TEXT_FIELDS) if (params.has(k)) s[k] = params.get(k);
+  for (const k of NUMBER_FIELDS) if (params.has(k) && params.get(k) !== "" && !isNaN(Number(params.get(k)))) s[k] = Number(params.get(k));
+  if (params.has("layers")) {
+    const text = params.get("layers");
+    s.layers = text === "" ? [] : text.split(",").map((part) => {
+      const [n, a] = part.split(":");
+      return { neurons: Number(n), activation: a };
+    });
+  }
+  return s;
+}
+
+// --- talking to the server -----------------------------------------------------------------
+function send(message) {
+  if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+}
+
+function configure() {
+  history.replaceState(null, "", toHash(settings));
+  showControls();
+  send({ type: "configure", settings });
+}
+
+function connect() {
+  socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
+  socket.onopen = () => { $("status").textContent = "connected"; };
+  socket.onclose = () => { $("status").textContent = "disconnected: reload the page"; setPlaying(false); };
+  socket.onmessage = (event) => {
+    const message = JSON.parse(event.data);
+    if (message.type === "hello") {
+      limits = message.limits;
+      defaults = message.defaults;
+      settings = fromHash(location.hash, defaults);
+      configure();
+    } else if (message.type === "state") {
+      state = message;
+      hideError();
+      setPlaying(message.playing);  // the server's word: a step or an error pauses it
+      draw();
+    } else if (message.type === "error") {
+      showError(message.message);
+    } else if (message.type === "model") {
+      const bytes = Uint8Array.from(atob(message.data), (c) => c.charCodeAt(0));
+      save(new Blob([bytes], { type: "application/octet-stream" }), message.filename);
+    } else if (message.type === "weights") {
+      save(new Blob([JSON.stringify(message.data, null, 1)], { type: "application/json" }), message.filename);
+    }
+  };
+}
+
+function save(blob, filename) {
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(blob);
+  link.download = filename;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+}
+
+function showError(text) { const box = $("error"); box.textContent = text; box.hidden = false; }
+function hideError() { $("error").hidden = true; }
+
+function setPlaying(on) {
+  playing = on;
+  $("play").innerHTML = on ? "&#10074;&#10074; pause" : "&#9654; play";
+}
+
+// --- controls --------------------------------------------------------------------------------
+function showControls() {
+  $("dataset").value = settings.dataset;
+  $("classes").value = settings.classes;
+  $("noise").value = settings.noise; $("noise-value").textContent = settings.noise;
+  $("ratio").value = settings.train_ratio; $("ratio-value").textContent = settings.train_ratio;
+  $("samples").value = settings.samples;
+  $("seed").value = settings.seed;
+  $("loss").value = settings.loss;
+  $("optimizer").value = settings.optimizer;
+  const lr = $("lr");
+  if (![...lr.options].some((o) => Number(o.value) === settings.lr)) lr.add(new Option(String(settings.lr)));
+  lr.value = [...lr.options].find((o) => Number(o.value) === settings.lr).value;
+  $("batch").value = settings.batch_size;
+  const l2 = $("l2");
+  if (![...l2.options].some((o) => Number(o.value) === settings.l2)) l2.add(new Option(String(settings.l2)));
+  l2.value = [...l2.options].find((o) => Number(o.value) === settings.l2).value;
+  $("gradient").value = settings.gradient;
+  $("layer-count").textContent = `${settings.layers.length} hidden layer${settings.layers.length === 1 ? "" : "s"}`;
+  buildNetwork();
+}
+
+function bind(id, field, parse, event = "change") {
+  $(id).addEventListener(event, () => {
+    settings[field] = parse($(id).value);
+    configure();
+  });
+}
+
+function setUpControls() {
+  bind("dataset", "dataset", String);
+  bind("classes", "classes", Number);
+  bind("noise", "noise", Number);
+  bind("ratio", "train_ratio", Number);
+  bind("samples", "samples", Number);
+  bind("seed", "seed", Number);
+  bind("loss", "loss", String);
+  bind("optimizer", "optimizer", String);
+  bind("lr", "lr", Number);
+  bind("batch", "batch_size", Number);
+  bind("l2", "l2", Number);
+  bind("gradient", "gradient", String);
+  $("noise").addEventListener("input", () => { $("noise-value").textContent = $("noise").value; });
+  $("ratio").addEventListener("input", () => { $("ratio-value").textContent = $("ratio").value; });
+  $("show-test").addEventListener("change", draw);
+  $("play").addEventListener("click", () => { setPlaying(!playing); send({ type: playing ? "play" : "pause" }); });
+  $("step").addEventListener("click", () => { setPlaying(false); send({ type: "step" }); });
+  $("reset").addEventListener("click", () => { setPlaying(false); send({ type: "pause" }); send({ type: "reset" }); });
+  $("add-layer").addEventListener("click", () => {
+    if (settings.layers.length >= limits.max_layers) return;
+    const last = settings.layers[settings.layers.length - 1];
+    settings.layers.push({ neurons: last ? last.neurons : 4, activation: last ? last.activation : "tanh" });
+    configure();
+  });
+  $("remove-layer").addEventListener("click", () => {
+    if (settings.layers.length === 0) return;
+    settings.layers.pop();
+    configure();
+  });
+  $("upload").addEventListener("change", async () => {
+    const file = $("upload").files[0];
+    if (!file) return;
+    if (file.size > limits.max_upload_bytes) { showError(`upload: the file is larger than 1 MB`); return; }
+    const text = await file.text();
+    settings.dataset = "upload";
+    history.replaceState(null, "", toHash(settings));
+    showControls();
+    send({ type: "upload", csv: text });
+  });
+  $("download").addEventListener("click", () => send({ type: "download" }));
+  $("export").addEventListener("click", () => send({ type: "export" }));
+}
+
+// --- the network diagram ---------------------------------------------------------------------
+function buildNetwork() {
+  const root = $("network");
+  root.innerHTML = "";
+  const columns = [{ neurons: 2, label: "input" }, ...settings.layers.map((l, i) => ({ ...l, index: i })),
+                   { neurons: state ? state.classes : 2, label: "output" }];
+  columns.forEach((column, c) => {
+    const layer = document.createElement("div");
+    layer.className = "layer";
+    const controls = document.createElement("div");
+    controls.className = "controls";
+    if (column.label) {
+      controls.textContent = column.label;
+    } else {
+      const minus = document.createElement("button"); minus.textContent = "−"; minus.title = "fewer neurons";
+      const plus = document.createElement("button"); plus.textContent = "+"; plus.title = "more neurons";
+      const count = document.createElement("span"); count.textContent = column.neurons;
+      minus.onclick = () => { if (column.neurons > 1) { settings.layers[column.index].neurons--; configure(); } };
+      plus.onclick = () => { if (column.neurons < limits.max_neurons) { settings.layers[column.index].neurons++; configure(); } };
+      const select = document.createElement("select");
+      for (const name of ACTIVATIONS) select.add(new Option(name.replace("_", " "), name));
+      select.value = column.activation;
+      select.onchange = () => { settings.layers[column.index].activation = select.value; configure(); };
+      controls.append(minus, count, plus);
+      layer.append(controls, select);
+    }
+    if (column.label) layer.append(controls);
+    for (let n = 0; n < column.neurons; n++) {
+      const canvas = document.createElement("canvas");
+      canvas.width = canvas.height = limits ? limits.neuron_grid : 20;
+      canvas.className = "neuron";
+      canvas.dataset.layer = c;
+      canvas.dataset.neuron = n;
+      layer.append(canvas);
+    }
+    root.append(layer);
+  });
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.classList.add("edges");
+  root.prepend(svg);
+}
+
+function drawNetwork() {
+  const root = $("network");
+  const expected = settings.layers.length + 2;
+  const outputs = root.querySelectorAll(`.neuron[data-layer="${expected - 1}"]`).length;
+  if (root.querySelectorAll(".layer").length !== expected || outputs !== state.classes) buildNetwork();
+  const size = state.neurons.length ? state.neurons[0][0].length : 0;
+  const grid = Math.round(Math.sqrt(size)) || limits.neuron_grid;
+  // input neurons: x1 and x2 themselves
+  root.querySelectorAll('.neuron[data-layer="0"]').forEach((canvas, n) => {
+    const values = [];
+    for (let r = 0; r < grid; r++) for (let c = 0; c < grid; c++) values.push(n === 0 ? (2 * c) / (grid - 1) - 1 : 1 - (2 * r) / (grid - 1));
+    paintSigned(canvas, values, grid);
+  });
+  state.neurons.forEach((layer, l) => {
+    root.querySelectorAll(`.neuron[data-layer="${l + 1}"]`).forEach((canvas, n) => {
+      if (layer[n]) paintSigned(canvas, layer[n], grid);
+    });
+  });
+  root.querySelectorAll(`.neuron[data-layer="${expected - 1}"]`).forEach((canvas, n) => {
+    const context = canvas.getContext("2d");
+    const [r, g, b] = COLOURS[n % COLOURS.length];
+    context.fillStyle = `rgb(${r},${g},${b})`;
+    context.fillRect(0, 0, canvas.width, canvas.height);
+  });
+  // edges: colour by sign (blue +, orange −), width by size
+  const svg = root.querySelector("svg.edges");
+  svg.setAttribute("width", root.scrollWidth);
+  svg.setAttribute("height", root.scrollHeight);
+  const box = root.getBoundingClientRect();
+  const centres = [...root.querySelectorAll(".layer")].map((layer) =>
+    [...layer.querySelectorAll(".neuron")].map((el) => {
+      const r = el.getBoundingClientRect();
+      return [r.left - box.left + root.scrollLeft, r.top - box.top + r.height / 2, r.width];
+    }));
+  const lines = [];
+  state.weights.forEach((matrix, l) => {
+    const largest = Math.max(1e-9, ...matrix.flat().map(Math.abs));
+    matrix.forEach((row, i) => row.forEach((w, j) => {
+      const a = centres[l][i], b = centres[l + 1][j];
+      if (!a || !b) return;
+      const colour = w >= 0 ? "#1f77b4" : "#ff7f0e";
+      const width = 0.3 + 3.5 * Math.abs(w) / largest;
+      lines.push(`<line x1="${a[0] + a[2]}" y1="${a[1]}" x2="${b[0]}" y2="${b[1]}" stroke="${colour}" stroke-width="${width.toFixed(2)}" stroke-opacity="0.6"/>`);
+    }));
+  });
+  svg.innerHTML = lines.join("");
+}
+
+function paintSigned(canvas, values, grid) {
+  canvas.width = canvas.height = grid;
+  const context = canvas.getContext("2d");
+  const image = context.createImageData(grid, grid);
+  values.forEach((v, k) => {
+    const [r, g, b] = v >= 0 ? [31, 119, 180] : [255, 127, 14];
+    const t = Math.min(1, Math.abs(v));
+    image.data[4 * k] = 255 + (r - 255) * t;
+    image.data[4 * k + 1] = 255 + (g - 255) * t;
+    image.data[4 * k + 2] = 255 + (b - 255) * t;
+    image.data[4 * k + 3] = 255;
+  });
+  context.putImageData(image, 0, 0);
+}
+
+// --- the decision regions, the chart, the confusion matrix -------------------------------------
+function drawRegions() {
+  const canvas = $("regions");
+  const context = canvas.getContext("2d");
+  const n = state.grid;
+  const cells = document.createElement("canvas");
+  cells.width = cells.height = n;
+  const cellContext = cells.getContext("2d");
+  const image = cellContext.createImageData(n, n);
+  state.regions.forEach((label, k) => {
+    const [r, g, b] = COLOURS[label % COLOURS.length];
+    const t = 0.25 + 0.45 * Math.max(0, (state.confidence[k] - 1 / state.classes) / (1 - 1 / state.classes));
+    image.data[4 * k] = 255 + (r - 255) * t;
+    image.data[4 * k + 1] = 255 + (g - 255) * t;
+    image.data[4 * k + 2] = 255 + (b - 255) * t;
+    image.data[4 * k + 3] = 255;
+  });
+  cellContext.putImageData(image, 0, 0);
+  context.imageSmoothingEnabled = true;
+  context.drawImage(cells, 0, 0, canvas.width, canvas.height);
+  const [x0, x1, y0, y1] = state.extent;
+  const px = (x) => ((x - x0) / (x1 - x0)) * canvas.width;
+  const py = (y) => ((y1 - y) / (y1 - y0)) * canvas.height;
+  const drawPoints = (points, test) => {
+    for (const [x, y, label] of points) {
+      const [r, g, b] = COLOURS[label % COLOURS.length];
+      context.beginPath();
+      context.arc(px(x), py(y), 3.2, 0, 2 * Math.PI);
+      context.fillStyle = `rgb(${r},${g},${b})`;
+      context.strokeStyle = test ? "#000" : "#fff";
+      context.lineWidth = test ? 1.5 : 1;
+      context.fill();
+      context.stroke();
+    }
+  };
+  drawPoints(state.train, false);
+  if ($("show-test").checked) drawPoints(state.test, true);
+}
+
+function drawChart() {
+  const canvas = $("chart");
+  const context = canvas.getContext("2d");
+  context.clearRect(0, 0, canvas.width, canvas.height);
+  const h = state.history;
+  const series = [["train_loss", "#555", false], ["test_loss", "#000", true],
+                  ["train_accuracy", "#2ca02c", false], ["test_accuracy", "#1b6e1b", true]];
+  const losses = [...h.train_loss, ...h.test_loss].filter((v) => v !== null && isFinite(v));
+  const top = Math.max(1, ...losses);
+  const count = Math.max(2, h.train_loss.length);
+  for (const [key, colour, dashed] of series) {
+    const values = h[key];
+    const isAccuracy = key.endsWith("accuracy");
+    context.beginPath();
+    context.setLineDash(dashed ? [4, 3] : []);
+    context.strokeStyle = colour;
+    let started = false;
+    values.forEach((v, i) => {
+      if (v === null || !isFinite(v)) return;
+      const x = (i / (count - 1)) * (canvas.width - 10) + 5;
+      const y = canvas.height - 5 - (isAccuracy ? v : Math.min(v, top) / top) * (canvas.height - 10);
+      if (!started) { context.moveTo(x, y); started = true; } else context.lineTo(x, y);
+    });
+    context.stroke();
+  }
+  context.setLineDash([]);
+  context.fillStyle = "#555";
+  context.fillText("loss (grey/black) · accuracy (green); dashed: test", 8, 12);
+}
+
+function drawConfusion() {
+  const table = $("confusion");
+  const k = state.classes;
+  let html = "<tr><th>true \\ predicted</th>" + [...Array(k).keys()].map((j) => `<th>${j}</th>`).join("") + "</tr>";
+  state.confusion.forEach((row, i) => {
+    const total = row.reduce((a, b) => a + b, 0) || 1;
+    html += `<tr><th>${i}</th>` + row.map((v, j) => {
+      const shade = Math.round(255 - 150 * v / total);
+      return `<td style="background: rgb(${shade},${shade},255)">${v}</td>`;
+    }).join("") + "</tr>";
+  });
+  table.innerHTML = html;
+}
+
+const format = (v) => (v === null || v === undefined || !isFinite(v) ? "–" : v.toFixed(3));
+
+function draw() {
+  if (!state) return;
+  $("epoch").textContent = state.epoch;
+  const m = state.metrics;
+  $("train-loss").textContent = format(m.train_loss);
+  $("test-loss").textContent = format(m.test_loss);
+  $("train-accuracy").textContent = format(m.train_accuracy);
+  $("test-accuracy").textContent = format(m.test_accuracy);
+  $("rate-backprop").textContent = Math.round(state.rates.backprop).toLocaleString();
+  $("rate-numerical").textContent = Math.round(state.rates.numerical).toLocaleString();
+  const speed = state.playing && state.speed ? state.speed : state.rates[settings.gradient];
+  $("speed").textContent = Math.round(speed).toLocaleString();
+  drawRegions();
+  drawChart();
+  drawConfusion();
+  drawNetwork();
+}
+
+setUpControls();
+connect();

@@ -1,0 +1,129 @@
+"""The playground in a real headless browser: Playwright driving the system Chromium.
+
+.ci/system-packages installs Debian's chromium; the tests start the server on 127.0.0.1."""
+
+import shutil
+import socket
+import threading
+import time
+
+import pytest
+
+playwright = pytest.importorskip("playwright.sync_api")
+uvicorn = pytest.importorskip("uvicorn")
+
+from neuronet.playground.server import create_app  # noqa: E402
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def server():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    instance = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=instance.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not instance.started:
+        assert time.monotonic() < deadline, "the playground server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}/"
+    instance.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert shutil.which(CHROMIUM) or __import__("os").path.exists(CHROMIUM), \
+        f"Chromium not found ({CHROMIUM}): run .ci/system-packages (apt-get install chromium)"
+    with playwright.sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    yield page
+    context.close()
+
+
+def _regions(page):
+    return page.evaluate("document.getElementById('regions').toDataURL()")
+
+
+def _ready(page, epoch=0):
+    page.wait_for_function(f"Number(document.getElementById('epoch').textContent) >= {epoch} && "
+                           "document.getElementById('test-accuracy').textContent !== '–'")
+
+
+def test_spiral_with_a_new_layer_learns_and_the_regions_change(server, page, tmp_path):
+    page.goto(server)
+    _ready(page)
+    page.select_option("#dataset", "spiral")
+    page.fill("#classes", "3")
+    page.dispatch_event("#classes", "change")
+    page.click("#add-layer")
+    page.wait_for_function("document.querySelectorAll('#network .layer').length === 5")  # in, 3 hidden, out
+    page.wait_for_timeout(300)
+    before = _regions(page)
+    blank = page.evaluate("""(() => { const c = document.createElement('canvas');
+        c.width = 400; c.height = 400; return c.toDataURL(); })()""")
+    assert before != blank
+    page.click("#play")
+    page.wait_for_function("Number(document.getElementById('test-accuracy').textContent) > 0.9", timeout=60_000)
+    after = _regions(page)
+    assert after != before and after != blank
+    assert int(page.inner_text("#epoch")) > 0
+    assert len(page.query_selector_all("#confusion tr")) == 4  # header + 3 classes
+    page.click("#play")  # pause
+    page.wait_for_function("document.getElementById('play').textContent.includes('play')")
+    assert "layers=8:tanh,8:tanh,8:tanh" in page.url and "classes=3" in page.url
+    page.screenshot(path=str(tmp_path / "playground.png"))
+    assert not page.errors
+
+
+def test_upload_a_csv(server, page, tmp_path):
+    page.goto(server)
+    _ready(page)
+    csv = tmp_path / "points.csv"
+    rows = [f"{x},{y},{'left' if x < 0 else 'right'}" for x in (-2, -1, 1, 2) for y in (-1, 0, 1)]
+    csv.write_text("x1,x2,label\n" + "\n".join(rows) + "\n")
+    page.set_input_files("#upload", str(csv))
+    page.wait_for_function("document.querySelectorAll('#confusion tr').length === 3")  # 2 classes
+    assert page.input_value("#dataset") == "upload"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("1,2\n")
+    page.set_input_files("#upload", str(bad))
+    page.wait_for_selector("#error:not([hidden])")
+    assert "x1,x2,label" in page.inner_text("#error")
+    assert not page.errors
+
+
+def test_a_shared_url_restores_the_settings(server, page):
+    url = (server + "#dataset=moons&loss=hinge&optimizer=sgd&gradient=numerical&classes=2&noise=0.1"
+           "&samples=200&train_ratio=0.7&seed=7&lr=0.1&batch_size=20&l2=0.001&layers=5:relu,3:sigmoid")
+    page.goto(url)
+    _ready(page)
+    assert page.input_value("#dataset") == "moons"
+    assert page.input_value("#loss") == "hinge"
+    assert page.input_value("#optimizer") == "sgd"
+    assert page.input_value("#gradient") == "numerical"
+    assert page.input_value("#seed") == "7" and page.input_value("#batch") == "20"
+    assert page.input_value("#ratio") == "0.7"
+    layers = page.query_selector_all("#network .layer")
+    assert len(layers) == 4
+    assert len(layers[1].query_selector_all(".neuron")) == 5 and len(layers[2].query_selector_all(".neuron")) == 3
+    assert layers[2].query_selector("select").input_value() == "sigmoid"
+    first = _regions(page)
+    page.reload()
+    _ready(page)
+    assert _regions(page) == first  # same settings, same seed: the same picture
+    assert not page.errors
