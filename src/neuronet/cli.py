@@ -439,6 +439,14 @@ def build_parser() -> argparse.ArgumentParser:
     playground.add_argument("--no-browser", action="store_true", help="do not open a browser")
     playground.set_defaults(handler=cmd_playground)
 
+    touring = commands.add_parser("tour", help="the guided tour: list the chapters or run an example",
+                                  description="List the tour's chapters, or run the example NAME.")
+    touring.add_argument("example", nargs="?", help="an example to run, e.g. single_neuron")
+    touring.add_argument("--fast", action="store_true", help="smaller settings, for a quick run")
+    touring.add_argument("--out", default=".", help="folder for the figure (default: here)")
+    touring.add_argument("--ja", action="store_true", help="chapter titles in Japanese")
+    touring.set_defaults(handler=cmd_tour)
+
     from .bench import add_arguments as _bench_arguments
 
     benchmark = commands.add_parser("bench", help="training throughput vs NumPy, scikit-learn and PyTorch",
@@ -474,6 +482,19 @@ def cmd_playground(args: argparse.Namespace) -> int:
         print(f"warning: serving on {args.host}: anyone who can reach this machine can use the playground",
               file=sys.stderr)
     serve(host=args.host, port=args.port, open_browser=not args.no_browser)
+    return 0
+
+
+def cmd_tour(args: argparse.Namespace) -> int:
+    from . import tour
+
+    if args.example is None:
+        print(tour.listing(japanese=args.ja))
+        print("\nThe chapters: docs/tour/ (English), docs/ja/tour/ (Japanese). "
+              "Run an example: neuronet tour NAME [--fast] [--out FOLDER]")
+        return 0
+    options = (["--fast"] if args.fast else []) + ["--out", args.out]
+    tour.run_example(args.example, options)
     return 0
 
 

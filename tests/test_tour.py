@@ -1,0 +1,80 @@
+"""The tour can never drift from the code: every code block of both languages runs, every
+example runs (fast settings) and writes its figure, and the two tours have the same chapters."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from neuronet import cli, tour
+
+ROOT = Path(__file__).resolve().parents[1]
+TOURS = {"en": ROOT / "docs" / "tour", "ja": ROOT / "docs" / "ja" / "tour"}
+CODE = re.compile(r"```python\n(.*?)```", re.S)
+
+
+def _chapters(language):
+    return sorted(path for path in TOURS[language].glob("*.md") if path.name != "index.md")
+
+
+def test_both_tours_have_the_same_chapters_and_code():
+    english, japanese = _chapters("en"), _chapters("ja")
+    assert [p.name for p in english] == [p.name for p in japanese] == [f"{c.slug}.md" for c in tour.CHAPTERS]
+    for en, ja in zip(english, japanese):
+        assert CODE.findall(en.read_text()) == CODE.findall(ja.read_text(encoding="utf-8")), en.name
+        assert re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", ja.read_text(encoding="utf-8")), f"{ja.name} is not Japanese"
+    for language in TOURS:
+        index = (TOURS[language] / "index.md").read_text(encoding="utf-8")
+        assert all(f"({path.name})" in index for path in _chapters(language))
+
+
+@pytest.mark.parametrize("chapter", _chapters("en"), ids=lambda path: path.stem)
+def test_every_code_block_of_the_tour_runs(chapter, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    blocks = CODE.findall(chapter.read_text())
+    assert blocks, f"{chapter.name} has no code"
+    namespace = {"__name__": "tour"}
+    for block in blocks:
+        exec(compile(block, str(chapter), "exec"), namespace)
+    for image in re.findall(r'savefig\("([^"]+)"\)', "".join(blocks)):
+        assert (tmp_path / image).stat().st_size > 1000
+
+
+@pytest.mark.parametrize("language", list(TOURS))
+def test_figures_the_tour_shows_exist(language):
+    for chapter in _chapters(language):
+        for image in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", chapter.read_text(encoding="utf-8")):
+            assert (chapter.parent / image).resolve().is_file(), f"{chapter.name}: {image}"
+
+
+EXAMPLES = [name for name in tour.EXAMPLES if name != "dask_grid_search"]  # that one: test_sklearn_dask.py
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_every_example_runs_as_a_script_and_writes_its_figure(name, tmp_path):
+    script = ROOT / "examples" / f"{name}.py"
+    result = subprocess.run([sys.executable, str(script), "--fast", "--out", str(tmp_path)], capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    figures = list(tmp_path.glob("*.png"))
+    assert figures and all(figure.stat().st_size > 1000 for figure in figures)
+    assert "wrote" in result.stdout
+
+
+def test_neuronet_tour_lists_and_runs(tmp_path, capsys):
+    assert cli.main(["tour"]) == 0
+    listing = capsys.readouterr().out
+    assert all(chapter.title in listing for chapter in tour.CHAPTERS)
+    assert cli.main(["tour", "--ja"]) == 0
+    assert "誤差逆伝播法" in capsys.readouterr().out
+    assert cli.main(["tour", "single_neuron", "--fast", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "single_neuron.png").is_file()
+    assert cli.main(["tour", "no_such_example"]) == 2
+    assert "unknown name" in capsys.readouterr().err
+
+
+def test_cifar_example_says_when_it_uses_the_stand_in(tmp_path, capsys):
+    tour.run_example("cifar10_two_layer", ["--fast", "--out", str(tmp_path)])
+    assert "synthetic stand-in" in capsys.readouterr().out
