@@ -139,3 +139,15 @@ def test_page_and_assets_are_served_from_the_package():
             assert client.get(asset).status_code == 200
         assert "http" not in page.text.replace("http://www.w3.org", "")  # nothing loaded from elsewhere
         assert client.get("/static/../session.py").status_code == 404
+
+
+def test_cli_playground_checks_its_arguments(capsys, monkeypatch):
+    from neuronet import cli
+    from neuronet.playground import server
+
+    assert cli.main(["playground", "--port", "70000", "--no-browser"]) == 2
+    assert "--port" in capsys.readouterr().err
+    calls = []
+    monkeypatch.setattr(server, "serve", lambda **options: calls.append(options))
+    assert cli.main(["playground", "--port", "8123", "--no-browser"]) == 0
+    assert calls == [{"host": "127.0.0.1", "port": 8123, "open_browser": False}]  # this machine only, by default

@@ -33,7 +33,7 @@ from . import losses as _losses
 from . import optim as _optim
 from .atomic import atomic_write
 from .layers import from_config as layer_from_config
-from .network import Sequential
+from .network import Sequential, as_network
 
 __all__ = ["save", "load", "ModelFileError", "FORMAT", "VERSION"]
 
@@ -47,16 +47,6 @@ class ModelFileError(ValueError):
     another version. The message says which."""
 
 
-def _to_network(model: Any) -> Sequential:
-    if isinstance(model, Sequential):
-        return model
-    to_network = getattr(model, "to_network", None)
-    if callable(to_network):
-        return to_network()
-    raise TypeError(f"model: expected a neuronet Sequential (or an estimator with to_network()), "
-                    f"got {type(model).__name__}")
-
-
 def _classes_to_json(classes: np.ndarray | None) -> Any:
     if classes is None:
         return None
@@ -68,7 +58,7 @@ def _classes_to_json(classes: np.ndarray | None) -> Any:
 
 def save(model: Any, path: str | Path, metadata: dict | None = None) -> Path:
     """Write ``model`` to ``path`` atomically; returns the path. ``metadata`` is any JSON-able dict."""
-    net = _to_network(model)
+    net = as_network(model)
     path = Path(path)
     header = {
         "format": FORMAT,

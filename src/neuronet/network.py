@@ -30,7 +30,7 @@ from . import losses as _losses
 from .layers import Dense, Dropout, Layer, activation_layer
 from .optim import is_weight
 
-__all__ = ["Sequential", "MLP"]
+__all__ = ["Sequential", "MLP", "as_network"]
 
 _PREDICT_BATCH = 4096  # rows per forward pass in predict/evaluate: bounds memory
 
@@ -223,6 +223,17 @@ class Sequential:
 
     def __repr__(self) -> str:
         return f"Sequential({', '.join(repr(layer) for layer in self.layers)})"
+
+
+def as_network(model: Any) -> Sequential:
+    """``model`` itself when it is a ``Sequential``; an estimator's ``to_network()`` otherwise."""
+    if isinstance(model, Sequential):
+        return model
+    to_network = getattr(model, "to_network", None)
+    if callable(to_network):
+        return to_network()
+    raise TypeError(f"model: expected a neuronet Sequential (or an estimator with to_network()), "
+                    f"got {type(model).__name__}")
 
 
 def _check_features(X: Any, in_features: int, dtype: Any) -> Any:

@@ -34,7 +34,7 @@ from . import __version__
 from . import losses as _losses
 from .atomic import atomic_write
 from .layers import Dense, Dropout, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Step, Tanh
-from .network import Sequential
+from .network import as_network
 
 __all__ = ["export", "to_onnx", "DEFAULT_OPSET"]
 
@@ -50,16 +50,6 @@ def _require_onnx():
     return onnx
 
 
-def _network(model: Any) -> Sequential:
-    if isinstance(model, Sequential):
-        return model
-    to_network = getattr(model, "to_network", None)
-    if callable(to_network):
-        return to_network()
-    raise TypeError(f"model: expected a neuronet Sequential or a neuronet.sklearn estimator, "
-                    f"got {type(model).__name__}")
-
-
 def to_onnx(model: Any, *, input_name: str = "input", opset: int = DEFAULT_OPSET) -> Any:
     """The ``onnx.ModelProto`` for ``model`` (checked with ``onnx.checker``)."""
     onnx = _require_onnx()
@@ -69,7 +59,7 @@ def to_onnx(model: Any, *, input_name: str = "input", opset: int = DEFAULT_OPSET
         raise ValueError(f"opset: expected an int >= 13 (Softmax along one axis), got {opset!r}")
     if not isinstance(input_name, str) or not input_name:
         raise ValueError(f"input_name: expected a non-empty string, got {input_name!r}")
-    net = _network(model)
+    net = as_network(model)
     nodes, initializers = [], []
     current = input_name
 

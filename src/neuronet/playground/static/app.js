@@ -103,16 +103,19 @@ function showControls() {
   $("seed").value = settings.seed;
   $("loss").value = settings.loss;
   $("optimizer").value = settings.optimizer;
-  const lr = $("lr");
-  if (![...lr.options].some((o) => Number(o.value) === settings.lr)) lr.add(new Option(String(settings.lr)));
-  lr.value = [...lr.options].find((o) => Number(o.value) === settings.lr).value;
+  selectNumber("lr", settings.lr);
   $("batch").value = settings.batch_size;
-  const l2 = $("l2");
-  if (![...l2.options].some((o) => Number(o.value) === settings.l2)) l2.add(new Option(String(settings.l2)));
-  l2.value = [...l2.options].find((o) => Number(o.value) === settings.l2).value;
+  selectNumber("l2", settings.l2);
   $("gradient").value = settings.gradient;
   $("layer-count").textContent = `${settings.layers.length} hidden layer${settings.layers.length === 1 ? "" : "s"}`;
   buildNetwork();
+}
+
+// Select the option equal to `value`, adding it when a shared URL holds one the list lacks.
+function selectNumber(id, value) {
+  const select = $(id);
+  if (![...select.options].some((o) => Number(o.value) === value)) select.add(new Option(String(value)));
+  select.value = [...select.options].find((o) => Number(o.value) === value).value;
 }
 
 function bind(id, field, parse, event = "change") {
