@@ -17,6 +17,9 @@ from sklearn.preprocessing import StandardScaler
 import neuronet as nn
 from neuronet.sklearn import InvalidParameterError, MLPClassifier, MLPRegressor
 
+# Short runs on purpose; the tests that are about the warning use pytest.warns, which still sees it.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 
 def _split(name):
     X, y = getattr(datasets, f"load_{name}")(return_X_y=True)

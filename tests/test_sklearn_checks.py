@@ -10,6 +10,8 @@ from sklearn.utils.estimator_checks import (
 
 from neuronet.sklearn import MLPClassifier, MLPRegressor
 
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # max_iter=100 on purpose
+
 # Checks that cannot apply, and why (each is also reported as not applicable by scikit-learn
 # for its own MLPClassifier/MLPRegressor):
 NOT_APPLICABLE = {

@@ -15,6 +15,8 @@ from neuronet.sklearn import MLPClassifier
 distributed = pytest.importorskip("distributed")
 joblib = pytest.importorskip("joblib")
 
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 GRID = {"hidden_layer_sizes": [(3,), (16,)], "alpha": [1e-4, 1.0], "learning_rate_init": [1e-3, 1e-2]}
 
 
