@@ -108,8 +108,6 @@ def _data_loss(kind: str, y: np.ndarray, out: np.ndarray, weights: np.ndarray | 
 class _BaseMLP(BaseEstimator):
     """What the classifier and the regressor share: parameters, the training loops, predict."""
 
-    _output_loss = "log_loss"
-
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam", alpha=0.0001,
                  batch_size="auto", learning_rate="constant", learning_rate_init=0.001, power_t=0.5,
                  max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False,
@@ -157,9 +155,10 @@ class _BaseMLP(BaseEstimator):
         if not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) and s > 0 for s in sizes):
             raise self._fail("hidden_layer_sizes", "a positive int or a sequence of positive ints")
         sizes = [int(s) for s in sizes]
-        activations = [self.activation] * len(sizes) if isinstance(self.activation, str) else self.activation
-        if isinstance(self.activation, str) or isinstance(self.activation, (list, tuple)):
-            activations = list(activations)
+        if isinstance(self.activation, str):
+            activations = [self.activation] * len(sizes)
+        elif isinstance(self.activation, (list, tuple)):
+            activations = list(self.activation)  # one per hidden layer
         else:
             raise self._fail("activation", f"one of {HIDDEN_ACTIVATIONS} or a list of them")
         if not all(isinstance(a, str) and a in HIDDEN_ACTIVATIONS for a in activations):
