@@ -43,9 +43,13 @@ def test_default_accuracy_at_least_sklearns(name):
     X_train, X_test, y_train, y_test = _split(name)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
+        theirs = skl.MLPClassifier(random_state=0).fit(X_train, y_train).score(X_test, y_test)
         ours = MLPClassifier(random_state=0).fit(X_train, y_train)
-        theirs = skl.MLPClassifier(random_state=0).fit(X_train, y_train)
-    assert ours.score(X_test, y_test) >= theirs.score(X_test, y_test)
+        ours64 = MLPClassifier(random_state=0, dtype=np.float64).fit(X_train, y_train)
+    assert ours64.score(X_test, y_test) >= theirs  # the same training, step for step
+    # float32 (the default) rounds differently; on another CPU's BLAS that may move one borderline
+    # test point either way (on the reference machine the scores are equal: benchmarks/sklearn_compare.py)
+    assert ours.score(X_test, y_test) >= theirs - 1 / len(y_test)
     assert ours.coefs_[0].dtype == np.float32  # float32 by default
 
 
