@@ -126,18 +126,11 @@ function bind(id, field, parse, event = "change") {
 }
 
 function setUpControls() {
-  bind("dataset", "dataset", String);
-  bind("classes", "classes", Number);
-  bind("noise", "noise", Number);
-  bind("ratio", "train_ratio", Number);
-  bind("samples", "samples", Number);
-  bind("seed", "seed", Number);
-  bind("loss", "loss", String);
-  bind("optimizer", "optimizer", String);
-  bind("lr", "lr", Number);
-  bind("batch", "batch_size", Number);
-  bind("l2", "l2", Number);
-  bind("gradient", "gradient", String);
+  const controls = [["dataset", "dataset", String], ["classes", "classes", Number], ["noise", "noise", Number],
+    ["ratio", "train_ratio", Number], ["samples", "samples", Number], ["seed", "seed", Number],
+    ["loss", "loss", String], ["optimizer", "optimizer", String], ["lr", "lr", Number],
+    ["batch", "batch_size", Number], ["l2", "l2", Number], ["gradient", "gradient", String]];
+  for (const [id, field, parse] of controls) bind(id, field, parse);
   $("noise").addEventListener("input", () => { $("noise-value").textContent = $("noise").value; });
   $("ratio").addEventListener("input", () => { $("ratio-value").textContent = $("ratio").value; });
   $("show-test").addEventListener("change", draw);
