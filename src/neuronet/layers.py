@@ -76,6 +76,9 @@ class Layer:
         """Forget the workspaces and cached arrays (after training, to free memory)."""
         self._buffers.clear()
 
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_buffers": {}}  # workspaces are scratch: never pickled or copied
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 

@@ -20,7 +20,8 @@ gradient can perturb the whole network through one vector.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from contextlib import contextmanager
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -86,15 +87,10 @@ class Sequential:
             layer.grads[key] = self._flat_grads[offset:offset + size].reshape(shape)
             offset += size
 
-    def __getstate__(self) -> dict:
-        # Pickle and deepcopy copy each view on its own; drop workspaces and re-bind on load.
-        for layer in self.layers:
-            layer.release_buffers()
-        return self.__dict__.copy()
-
     def __setstate__(self, state: dict) -> None:
+        # Pickle and deepcopy copy each parameter view on its own: put them back into one buffer.
         self.__dict__.update(state)
-        self._bind_flat_buffers()  # the layers' (copied) values go back into one flat buffer
+        self._bind_flat_buffers()
 
     def parameters(self) -> dict[str, Any]:
         """Every parameter by name, ``"<layer index>.<key>"`` (e.g. ``"0.W"``), as live views."""
@@ -151,6 +147,27 @@ class Sequential:
 
     def __call__(self, x: Any) -> Any:
         return self.forward(x, training=False)
+
+    def update(self, optimizer: Any) -> None:
+        """One optimizer step on every parameter, from the gradients ``backward`` filled
+        (the whole flat buffer at once: ``Optimizer.step_flat``)."""
+        optimizer.step_flat(self._flat_params, self._flat_grads, self._n_weights)
+
+    @contextmanager
+    def training_mode(self) -> Iterator[None]:
+        """The training loops' fast path while inside: layers reuse their workspaces, and the
+        first Dense skips dL/dx (nothing consumes it). Restored on the way out."""
+        first = self.layers[0]
+        skips_input_grad = isinstance(first, Dense)
+        self.set_reuse_buffers(True)
+        if skips_input_grad:
+            first.input_grad = False
+        try:
+            yield
+        finally:
+            self.set_reuse_buffers(False)
+            if skips_input_grad:
+                first.input_grad = True
 
     def set_reuse_buffers(self, on: bool) -> None:
         """Let layers reuse workspaces between steps (the training loop's fast path)."""

@@ -210,7 +210,10 @@ class _BaseMLP(BaseEstimator):
 
     # --- the network ---------------------------------------------------------------------
     def _build_network(self, layer_units: list[int], activations: list[str], dtype: np.dtype,
-                       coefs: list[np.ndarray], intercepts: list[np.ndarray], rng: Any = None) -> Sequential:
+                       coefs: list[np.ndarray], intercepts: list[np.ndarray], dropout: float = 0.0,
+                       rng: Any = None) -> Sequential:
+        """Dense and activation layers holding ``coefs``/``intercepts``; with ``dropout``, a
+        Dropout layer after each hidden activation (training only: inference needs none)."""
         layers = []
         for index, (fan_in, fan_out) in enumerate(zip(layer_units[:-1], layer_units[1:])):
             dense = Dense(fan_in, fan_out, init="normal", std=0.0, rng=0, dtype=dtype)
@@ -219,8 +222,8 @@ class _BaseMLP(BaseEstimator):
             layers.append(dense)
             if index < len(activations):
                 layers.append(activation_layer(_LAYER_NAMES[activations[index]]))
-                if self.dropout:
-                    layers.append(Dropout(self.dropout, rng=rng))
+                if dropout:
+                    layers.append(Dropout(dropout, rng=rng))
         return Sequential(layers)  # copies the values into its flat buffer
 
     def _dense_layers(self, net: Sequential) -> list[Dense]:
@@ -317,14 +320,17 @@ class _BaseMLP(BaseEstimator):
                              "values and need to be preprocessed.")
         return self
 
+    def _penalty(self, net: Sequential, total: float) -> float:
+        """alpha / (2 n) * sum ||W||^2, n the (weighted) number of samples."""
+        weights = net.flat_parameters()["W"]
+        return 0.5 * self.alpha * float(np.dot(weights, weights)) / total
+
     def _loss_and_delta(self, net: Sequential, x: Any, y: np.ndarray, weights: np.ndarray | None,
                         training: bool) -> tuple[float, np.ndarray]:
         """Forward pass, loss, and the output gradient (out - y) * w / sum(w) (the canonical link)."""
         out = _output(self.out_activation_, net.forward(x, training=training))
         total = float(weights.sum()) if weights is not None else out.shape[0]
-        value = _data_loss(self.out_activation_, y, out, weights)
-        weights_flat = net.flat_parameters()["W"]
-        value += 0.5 * self.alpha * float(np.dot(weights_flat, weights_flat)) / total
+        value = _data_loss(self.out_activation_, y, out, weights) + self._penalty(net, total)
         delta = out
         delta -= y
         if weights is not None:
@@ -385,11 +391,12 @@ class _BaseMLP(BaseEstimator):
 
     def _fit_stochastic(self, X: Any, y: np.ndarray, sample_weight: np.ndarray | None, incremental: bool) -> None:
         dtype = self.coefs_[0].dtype
-        net = self._network(dtype)
         if self.dropout:  # the dropout masks follow random_state too
             seed = int(self._random_state.randint(np.iinfo(np.int32).max))
             net = self._build_network(self._layer_units(), self._activations, dtype, self.coefs_,
-                                      self.intercepts_, rng=np.random.default_rng(seed))
+                                      self.intercepts_, dropout=self.dropout, rng=np.random.default_rng(seed))
+        else:
+            net = self._network(dtype)
         self._adopt(net)
         if not incremental or not hasattr(self, "_optimizer"):
             self._optimizer = self._make_optimizer()
@@ -410,7 +417,6 @@ class _BaseMLP(BaseEstimator):
             X_train, y_train, weight_train = X, y, sample_weight
             X_val = y_val = labels_val = weight_val = None
         n_samples = X_train.shape[0]
-        sample_index = np.arange(n_samples, dtype=int)
         if self.batch_size == "auto":
             batch_size = min(200, n_samples)
         else:
@@ -420,62 +426,58 @@ class _BaseMLP(BaseEstimator):
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
         sparse = scipy.sparse.issparse(X_train)
         batch_buffer = None if sparse else np.empty((batch_size, X_train.shape[1]), dtype)
-        first_dense = net.layers[0]
-        net.set_reuse_buffers(True)
-        first_dense.input_grad = False
-        try:
-            self.n_iter_ = 0 if not incremental else self.n_iter_
-            for _ in range(self.max_iter):
-                if self.shuffle:  # sklearn.utils.shuffle's draw, without its per-call validation
-                    order = np.arange(n_samples)
-                    self._random_state.shuffle(order)
-                    sample_index = sample_index[order]
-                accumulated = 0.0
-                for start in range(0, n_samples, batch_size):
-                    index = sample_index[start:start + batch_size]
-                    if sparse:
-                        x = X_train[index].toarray()
+        sample_index = np.arange(n_samples, dtype=int)
+        with net.training_mode():
+            try:
+                self.n_iter_ = 0 if not incremental else self.n_iter_
+                for _ in range(self.max_iter):
+                    if self.shuffle:  # sklearn.utils.shuffle's draw, without its per-call validation
+                        order = np.arange(n_samples)
+                        self._random_state.shuffle(order)
+                        sample_index = sample_index[order]
+                    accumulated = 0.0
+                    for start in range(0, n_samples, batch_size):
+                        index = sample_index[start:start + batch_size]
+                        if sparse:
+                            x = X_train[index].toarray()
+                        else:
+                            x = np.take(X_train, index, axis=0, out=batch_buffer[: index.shape[0]])
+                        weights = weight_train[index] if weight_train is not None else None
+                        total = float(weights.sum()) if weights is not None else index.shape[0]
+                        value, delta = self._loss_and_delta(net, x, y_train[index], weights, training=True)
+                        self._backward(net, delta, total)
+                        net.update(self._optimizer)
+                        accumulated += value * index.shape[0]
+                    self.n_iter_ += 1
+                    self.loss_ = accumulated / n_samples
+                    self.t_ += n_samples
+                    self.loss_curve_.append(self.loss_)
+                    if self.verbose:
+                        print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
+                    if self.early_stopping:
+                        self._validation_step(net, X_val, y_val, labels_val, weight_val)
                     else:
-                        x = np.take(X_train, index, axis=0, out=batch_buffer[: index.shape[0]])
-                    weights = weight_train[index] if weight_train is not None else None
-                    total = float(weights.sum()) if weights is not None else index.shape[0]
-                    value, delta = self._loss_and_delta(net, x, y_train[index], weights, training=True)
-                    self._backward(net, delta, total)
-                    self._optimizer.step_flat(net._flat_params, net._flat_grads, net._n_weights)
-                    accumulated += value * index.shape[0]
-                self.n_iter_ += 1
-                self.loss_ = accumulated / n_samples
-                self.t_ += n_samples
-                self.loss_curve_.append(self.loss_)
-                if self.verbose:
-                    print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
-                if self.early_stopping:
-                    self._validation_step(net, X_val, y_val, labels_val, weight_val)
-                else:
-                    if self.loss_curve_[-1] > self.best_loss_ - self.tol:
-                        self._no_improvement_count += 1
-                    else:
+                        if self.loss_curve_[-1] > self.best_loss_ - self.tol:
+                            self._no_improvement_count += 1
+                        else:
+                            self._no_improvement_count = 0
+                        self.best_loss_ = min(self.best_loss_, self.loss_curve_[-1])
+                    if self.solver == "sgd" and self.learning_rate == "invscaling":
+                        self._optimizer.lr = self.learning_rate_init / (self.t_ + 1) ** self.power_t
+                    if self._no_improvement_count > self.n_iter_no_change:
+                        what = "Validation score" if self.early_stopping else "Training loss"
+                        message = (f"{what} did not improve more than tol={self.tol:f} for "
+                                   f"{self.n_iter_no_change} consecutive epochs.")
+                        if self._trigger_stopping(message):
+                            break
                         self._no_improvement_count = 0
-                    self.best_loss_ = min(self.best_loss_, self.loss_curve_[-1])
-                if self.solver == "sgd" and self.learning_rate == "invscaling":
-                    self._optimizer.lr = self.learning_rate_init / (self.t_ + 1) ** self.power_t
-                if self._no_improvement_count > self.n_iter_no_change:
-                    what = "Validation score" if self.early_stopping else "Training loss"
-                    message = (f"{what} did not improve more than tol={self.tol:f} for "
-                               f"{self.n_iter_no_change} consecutive epochs.")
-                    if self._trigger_stopping(message):
+                    if incremental:
                         break
-                    self._no_improvement_count = 0
-                if incremental:
-                    break
-                if self.n_iter_ == self.max_iter:
-                    warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
-                                  "optimization hasn't converged yet.", ConvergenceWarning, stacklevel=3)
-        except KeyboardInterrupt:
-            warnings.warn("Training interrupted by user.", stacklevel=3)
-        finally:
-            net.set_reuse_buffers(False)
-            first_dense.input_grad = True
+                    if self.n_iter_ == self.max_iter:
+                        warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
+                                      "optimization hasn't converged yet.", ConvergenceWarning, stacklevel=3)
+            except KeyboardInterrupt:
+                warnings.warn("Training interrupted by user.", stacklevel=3)
         if self.early_stopping and self._best_parameters is not None:
             net._flat_params[...] = self._best_parameters
 
@@ -484,8 +486,7 @@ class _BaseMLP(BaseEstimator):
         out = self._forward_output(X_val, net)
         value = _data_loss(self.out_activation_, y_val, out, weight_val)
         total = float(weight_val.sum()) if weight_val is not None else X_val.shape[0]
-        weights_flat = net.flat_parameters()["W"]
-        self.validation_loss_curve_.append(value + 0.5 * self.alpha * float(np.dot(weights_flat, weights_flat)) / total)
+        self.validation_loss_curve_.append(value + self._penalty(net, total))
         score = self._score_outputs(out, labels_val, weight_val)
         self.validation_scores_.append(score)
         if self.verbose:
@@ -550,8 +551,7 @@ class _BaseMLP(BaseEstimator):
         so ``neuronet.save``, ``neuronet.plot`` and ``neuronet.onnx.export`` take it."""
         check_is_fitted(self)
         net = self._build_network(self._layer_units(), self._activations, self.coefs_[0].dtype, self.coefs_,
-                                  self.intercepts_)
-        net.layers = [layer for layer in net.layers if not isinstance(layer, Dropout)]  # identity at inference
+                                  self.intercepts_)  # no Dropout: it is the identity at inference
         net.loss = {"softmax": _losses.SoftmaxCrossEntropy, "logistic": _losses.BinaryCrossEntropy,
                     "identity": _losses.MSE, "exp": _losses.Poisson}[self.out_activation_]()
         multilabel = hasattr(self, "_label_binarizer") and self._label_binarizer.y_type_.startswith("multilabel")

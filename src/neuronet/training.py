@@ -24,7 +24,6 @@ from . import optim as _optim
 from .callbacks import Callback
 from .gradients import numerical_gradient
 from .init import make_rng
-from .layers import Dense
 from .network import Sequential, _check_features
 from .progress import Progress
 
@@ -215,9 +214,7 @@ def fit(net: Sequential, X: Any, y: Any, *, loss: str | _losses.Loss = "softmax_
         callback.set_model(net)
     progress = Progress(int(epochs), n, verbose)
 
-    params, grads = net.flat_parameters(), net.flat_gradients()
-    weights, weight_grads = params["W"], grads["W"]
-    first_dense = next((layer for layer in net.layers if isinstance(layer, Dense)), None)
+    weights, weight_grads = net.flat_parameters()["W"], net.flat_gradients()["W"]
     x_batch = backend.empty((batch_size, X.shape[1]), net.dtype)
     l2_scratch = backend.empty(weights.shape, net.dtype) if l2 else None
 
@@ -229,54 +226,46 @@ def fit(net: Sequential, X: Any, y: Any, *, loss: str | _losses.Loss = "softmax_
 
     for callback in callbacks:
         callback.on_train_begin()
-    net.set_reuse_buffers(True)
-    if first_dense is not None and net.layers[0] is first_dense:
-        first_dense.input_grad = False
     # A diverging run overflows before its loss turns inf; that is checked and reported at every
     # step (TrainingDiverged), so NumPy's overflow warnings would only repeat it.
-    with np.errstate(over="ignore", invalid="ignore"):
-        try:
-            for epoch in range(int(epochs)):
-                for callback in callbacks:
-                    callback.on_epoch_begin(epoch)
-                progress.start(epoch)
-                order = rng.permutation(n) if shuffle else np.arange(n)
-                correct = 0
-                for batch, start in enumerate(range(0, n, batch_size)):
-                    index = order[start:start + batch_size]
-                    x = np.take(X, index, axis=0, out=x_batch[: index.shape[0]])
-                    t = targets[index]
-                    scores = net.forward(x, training=gradient == "backprop")
-                    value = loss.forward(scores, t) + penalty()
-                    if loss.is_classification:
-                        correct += _count_correct(loss, scores, t)
-                    if gradient == "backprop":
-                        net.backward(loss.backward())
-                        if l2:
-                            np.multiply(weights, l2, out=l2_scratch)
-                            weight_grads += l2_scratch
-                    else:
-                        net._flat_grads[...] = numerical_gradient(lambda _: objective(x, t), net._flat_params)
-                    _check_finite(value, net._flat_grads, epoch, batch, optimizer, history)
-                    optimizer.step_flat(net._flat_params, net._flat_grads, net._n_weights)
-                    progress.update(index.shape[0], value)
-                logs = {"loss": progress.mean_loss()}
+    with np.errstate(over="ignore", invalid="ignore"), net.training_mode():
+        for epoch in range(int(epochs)):
+            for callback in callbacks:
+                callback.on_epoch_begin(epoch)
+            progress.start(epoch)
+            order = rng.permutation(n) if shuffle else np.arange(n)
+            correct = 0
+            for batch, start in enumerate(range(0, n, batch_size)):
+                index = order[start:start + batch_size]
+                x = np.take(X, index, axis=0, out=x_batch[: index.shape[0]])
+                t = targets[index]
+                scores = net.forward(x, training=gradient == "backprop")
+                value = loss.forward(scores, t) + penalty()
                 if loss.is_classification:
-                    logs["accuracy"] = correct / n
-                if validation is not None:
-                    val_loss, val_accuracy = _evaluate(net, loss, *validation)
-                    logs["val_loss"] = val_loss + penalty()
-                    if val_accuracy is not None:
-                        logs["val_accuracy"] = val_accuracy
-                progress.end(epoch, logs)
-                for callback in callbacks:
-                    callback.on_epoch_end(epoch, logs)
-                if net.stop_training:
-                    break
-        finally:
-            net.set_reuse_buffers(False)
-            if first_dense is not None:
-                first_dense.input_grad = True
+                    correct += _count_correct(loss, scores, t)
+                if gradient == "backprop":
+                    net.backward(loss.backward())
+                    if l2:
+                        np.multiply(weights, l2, out=l2_scratch)
+                        weight_grads += l2_scratch
+                else:
+                    net._flat_grads[...] = numerical_gradient(lambda _: objective(x, t), net._flat_params)
+                _check_finite(value, net._flat_grads, epoch, batch, optimizer, history)
+                net.update(optimizer)
+                progress.update(index.shape[0], value)
+            logs = {"loss": progress.mean_loss()}
+            if loss.is_classification:
+                logs["accuracy"] = correct / n
+            if validation is not None:
+                val_loss, val_accuracy = _evaluate(net, loss, *validation)
+                logs["val_loss"] = val_loss + penalty()
+                if val_accuracy is not None:
+                    logs["val_accuracy"] = val_accuracy
+            progress.end(epoch, logs)
+            for callback in callbacks:
+                callback.on_epoch_end(epoch, logs)
+            if net.stop_training:
+                break
     for callback in callbacks:
         callback.on_train_end()
     return history

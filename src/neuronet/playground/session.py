@@ -229,7 +229,7 @@ class Session:
         with np.errstate(over="ignore", invalid="ignore"):
             self._gradient(x, t, self.settings.gradient)
             if np.all(np.isfinite(self.net._flat_grads)):
-                self.optimizer.step_flat(self.net._flat_params, self.net._flat_grads, self.net._n_weights)
+                self.net.update(self.optimizer)
         self.steps += 1
         self.position += batch
         if self.position >= len(self.X_train):
@@ -263,20 +263,22 @@ class Session:
         return rates
 
     # --- what the page draws ----------------------------------------------------------------------
-    def _metrics(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    def _metrics(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float, np.ndarray]:
+        """(loss, accuracy, predicted classes) on (X, y), in one forward pass."""
         if len(X) == 0:
-            return float("nan"), float("nan")
+            return float("nan"), float("nan"), np.zeros(0, dtype=int)
         with np.errstate(over="ignore", invalid="ignore"):
             scores = self.net.forward(X, training=False)
+            predicted = scores.argmax(axis=1)
             value = self.loss.forward(scores, self._targets(y))
-        return float(value), float(np.mean(scores.argmax(axis=1) == y))
+        return float(value), float(np.mean(predicted == y)), predicted
 
     def _record(self) -> None:
         if len(self.history["train_loss"]) >= MAX_HISTORY:  # keep every other point: the curve's shape stays
             for values in self.history.values():
                 del values[1::2]
         for part, (X, y) in (("train", (self.X_train, self.y_train)), ("test", (self.X_test, self.y_test))):
-            value, accuracy = self._metrics(X, y)
+            value, accuracy, _ = self._metrics(X, y)
             self.history[f"{part}_loss"].append(value if np.isfinite(value) else None)
             self.history[f"{part}_accuracy"].append(accuracy)
 
@@ -301,12 +303,11 @@ class Session:
         regions = probabilities.argmax(axis=1)
         confidence = np.nan_to_num(probabilities.max(axis=1))
         neurons = self._neuron_maps()
-        test_scores = self.net.forward(self.X_test, training=False) if len(self.X_test) else np.zeros((0, 1))
+        train_loss, train_accuracy, _ = self._metrics(self.X_train, self.y_train)
+        test_loss, test_accuracy, test_predicted = self._metrics(self.X_test, self.y_test)
         confusion = np.zeros((self.classes, self.classes), dtype=int)
-        np.add.at(confusion, (self.y_test, test_scores.argmax(axis=1)), 1)
+        np.add.at(confusion, (self.y_test, test_predicted), 1)
         dense = [layer for layer in self.net.layers if isinstance(layer, Dense)]
-        train_loss, train_accuracy = self._metrics(self.X_train, self.y_train)
-        test_loss, test_accuracy = self._metrics(self.X_test, self.y_test)
         return {
             "epoch": self.epoch, "steps": self.steps, "classes": self.classes, "extent": self.extent(),
             "grid": LIMITS["grid"], "regions": regions.tolist(), "confidence": np.round(confidence, 3).tolist(),
