@@ -29,8 +29,8 @@ def test_tiny_run_prints_every_framework_and_memory(capsys):
 
 def test_peak_and_memory_are_measured():
     assert bench.matmul_peak(n=64, repeats=2) > 0
-    data, grown = bench.training_memory(samples=2000, features=16)
-    assert data == 2000 * 16 * 4 + 2000 * 8 and grown >= 0
+    data, grown = bench.training_memory(samples=20_000, features=64)  # 5 MB: fresh pages, not reused heap
+    assert data == 20_000 * 64 * 4 + 20_000 * 8 and grown >= data  # the peak holds at least the data
 
 
 def test_bad_arguments_are_user_errors(capsys):

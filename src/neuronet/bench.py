@@ -64,8 +64,8 @@ def parse_network(text: str, samples: int | None = None) -> Network:
         raise ValueError(f"--network: expected sizes and batch like 784-512-10:64, got {text!r}") from None
     if len(sizes) < 2 or min(sizes) < 1 or batch < 1:
         raise ValueError(f"--network: expected at least two positive sizes and a positive batch, got {text!r}")
-    if samples is None:
-        samples = int(np.clip(2e9 / (6 * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))), 4 * batch, 65_536))
+    if samples is None:  # about 2 GFLOP of training: a second or so
+        samples = int(np.clip(2e9 / Network(sizes, batch, 0).flops_per_sample, 4 * batch, 65_536))
     return Network(sizes, batch, samples)
 
 
@@ -250,7 +250,7 @@ def training_memory(samples: int = 60_000, features: int = 784) -> tuple[int, in
     result = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, str(samples), str(features)],
                             capture_output=True, text=True, check=True)
     data, before, after = map(int, result.stdout.split())
-    return data, max(after - before, 0)
+    return data, after - before
 
 
 # --- the report ----------------------------------------------------------------------------------
@@ -310,11 +310,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_from_args(args: argparse.Namespace) -> int:
+    if args.samples is not None and args.samples < 1:
+        raise ValueError(f"--samples: expected a positive number, got {args.samples}")
     networks = [] if args.only else list(STANDARD_NETWORKS)
-    networks += [parse_network(text, args.samples) for text in args.network]
+    networks += [parse_network(text) for text in args.network]
     if args.samples is not None:
-        if args.samples < 1:
-            raise ValueError(f"--samples: expected a positive number, got {args.samples}")
         networks = [Network(n.sizes, n.batch, args.samples) for n in networks]
     if not networks:
         raise ValueError("--only: give at least one --network")

@@ -470,12 +470,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_playground(args: argparse.Namespace) -> int:
-    try:
-        from .playground import serve
-        import starlette  # noqa: F401
-        import uvicorn  # noqa: F401
-    except ImportError:
-        raise UserError("the playground needs its extra: pip install 'neuronet[playground]'") from None
+    from importlib.util import find_spec
+
+    if find_spec("starlette") is None or find_spec("uvicorn") is None:
+        raise UserError("the playground needs its extra: pip install 'neuronet[playground]'")
+    from .playground import serve
     if not 1 <= args.port <= 65535:
         raise UserError(f"--port: expected 1-65535, got {args.port}")
     if args.host not in ("127.0.0.1", "localhost", "::1"):

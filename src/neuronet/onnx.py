@@ -129,7 +129,7 @@ def to_onnx(model: Any, *, input_name: str = "input", opset: int = DEFAULT_OPSET
     proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="neuronet",
                               producer_version=__version__)
     proto.ir_version = min(proto.ir_version, 8)  # readable by onnxruntime releases from 2022 on
-    classes = None if net.classes is None else [c.item() if hasattr(c, "item") else c for c in net.classes]
+    classes = None if net.classes is None else np.asarray(net.classes).tolist()
     props = {"classes": json.dumps(classes), "loss": loss.name, "architecture": json.dumps(net.config())}
     if (net.metadata or {}).get("features"):
         props["features"] = json.dumps(net.metadata["features"])

@@ -19,7 +19,6 @@ from typing import Any, Sequence
 import numpy as np
 
 try:
-    import matplotlib
     from matplotlib.colors import ListedColormap
     from matplotlib.figure import Figure
 except ImportError as error:  # pragma: no cover - exercised only without the extra
@@ -27,7 +26,7 @@ except ImportError as error:  # pragma: no cover - exercised only without the ex
 
 from . import activations as _activations
 from .layers import Dense
-from .network import Sequential
+from .network import as_network
 
 __all__ = ["activations", "neuron", "decision_boundary", "history", "confusion_matrix", "weights", "network",
            "CLASS_COLOURS"]
@@ -252,13 +251,10 @@ def history(history: Any) -> Figure:
 def _first_dense(model: Any) -> Dense:
     if isinstance(model, Dense):
         return model
-    to_network = getattr(model, "to_network", None)
-    network = to_network() if callable(to_network) else model
-    if isinstance(network, Sequential):
-        for layer in network.layers:
-            if isinstance(layer, Dense):
-                return layer
-    raise TypeError(f"expected a Dense layer, a Sequential or an estimator, got {type(model).__name__}")
+    dense = next((layer for layer in as_network(model).layers if isinstance(layer, Dense)), None)
+    if dense is None:
+        raise ValueError("model: has no Dense layer")
+    return dense
 
 
 def weights(layer: Any, image_shape: Sequence[int] = (8, 8), max_units: int = 64, channels_first: bool = True) -> Figure:
@@ -300,10 +296,7 @@ def network(model: Any, ax: Any = None, max_neurons: int = 12) -> Figure:
     """A diagram of the network: one column of neurons per layer, edges coloured by the sign of
     their weight (blue positive, red negative) and as wide as its size. Layers wider than
     ``max_neurons`` show their first neurons and a count of the rest."""
-    to_network = getattr(model, "to_network", None)
-    net = to_network() if callable(to_network) else model
-    if not isinstance(net, Sequential):
-        raise TypeError(f"model: expected a Sequential or an estimator, got {type(model).__name__}")
+    net = as_network(model)
     denses = [layer for layer in net.layers if isinstance(layer, Dense)]
     if not denses:
         raise ValueError("model: has no Dense layers to draw")

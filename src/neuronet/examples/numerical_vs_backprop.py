@@ -9,6 +9,7 @@ import numpy as np
 import neuronet as nn
 from neuronet.datasets.toy import make_gaussians
 from neuronet.examples._common import arguments, save
+from neuronet.gradients import relative_error
 
 
 def main(argv=None) -> None:
@@ -21,14 +22,15 @@ def main(argv=None) -> None:
     start = time.perf_counter()
     loss(net.forward(X), y)
     net.backward(loss.backward())
-    backprop = net._flat_grads.copy()
+    backprop = {name: gradient.copy() for name, gradient in net.gradients().items()}
     backprop_seconds = time.perf_counter() - start
 
     start = time.perf_counter()
-    numerical = nn.numerical_gradient(lambda _: loss(net.forward(X), y), net._flat_params)
+    numerical = {name: nn.numerical_gradient(lambda _: loss(net.forward(X), y), parameter)
+                 for name, parameter in net.parameters().items()}
     numerical_seconds = time.perf_counter() - start
 
-    error = np.max(np.abs(backprop - numerical) / np.maximum(np.abs(backprop) + np.abs(numerical), 1e-12))
+    error = max(relative_error(backprop[name], numerical[name]) for name in backprop)
     print(f"largest relative difference: {error:.1e}")
     print(f"backpropagation {backprop_seconds * 1e3:.2f} ms, numerical {numerical_seconds * 1e3:.2f} ms "
           f"({numerical_seconds / backprop_seconds:.0f}x slower, {net.n_parameters} parameters)")
