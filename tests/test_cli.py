@@ -67,7 +67,6 @@ def test_train_on_a_toy_generator_and_npz(tmp_path, capsys):
     (["train", "--data", "{tmp}/missing.csv"], "missing.csv: no such file"),
     (["train", "--data", "{tmp}/bad.csv", "--target", "zzz"], "no column named 'zzz'"),
     (["train", "--data", "{tmp}/bad.csv", "--target", "y"], "'abc' is not a number"),
-    (["train", "--epochs", "0"], "epochs: expected a positive integer"),
     (["evaluate", "{tmp}/missing.npz"], "no such model file"),
     (["evaluate", "{tmp}/bad.csv"], r"bad.csv: not a neuronet model file \(not an .npz archive\)"),
     (["predict", "{tmp}/missing.npz", "x.csv"], "no such model file"),
@@ -80,11 +79,21 @@ def test_user_errors_are_one_line_and_exit_2(tmp_path, capsys, argv, message):
     assert re.search(message, err)
 
 
-def test_bad_option_value_is_an_argparse_error(capsys):
+@pytest.mark.parametrize("argv, message", [
+    (["train", "--activation", "swish"], "invalid choice: 'swish'"),
+    (["train", "--epochs", "0"], "argument --epochs: expected a whole number >= 1, got '0'"),
+    (["train", "--seed", "-1"], "argument --seed: expected a whole number >= 0, got '-1'"),
+    (["train", "--lr", "nan"], "argument --lr: expected a positive number"),
+    (["gradcheck", "--batch", "0"], "argument --batch: expected a whole number >= 1"),
+    (["gradcheck", "--eps", "0"], "argument --eps: expected a positive number, got '0'"),
+    (["plot", "neuron", "--weights", "a,b", "-o", "x.png"], "argument --weights: expected comma-separated numbers"),
+])
+def test_bad_option_value_is_an_argparse_error_naming_the_flag(capsys, argv, message):
     with pytest.raises(SystemExit) as caught:
-        main(["train", "--activation", "swish"])
+        main(argv)
     assert caught.value.code == 2
-    assert "invalid choice: 'swish'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
 
 
 def test_no_traceback_from_the_real_command(tmp_path):

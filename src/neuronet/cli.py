@@ -58,6 +58,7 @@ def load_data(spec: str, target: str | None, seed: int, standardize: bool, n_sam
     Returns train and test arrays, feature names and preprocessing metadata."""
     from . import datasets
     from .datasets.bundled import _stratified_split
+    from .datasets.files import csv_header
 
     path = Path(spec)
     if spec in datasets.names():
@@ -75,7 +76,8 @@ def load_data(spec: str, target: str | None, seed: int, standardize: bool, n_sam
         source = f"{spec} (generated, {n_samples} samples, seed {seed})"
     elif path.suffix.lower() == ".csv":
         X, y = datasets.from_csv(path, target=target)
-        features = [name for name in _csv_header(path) if name != (target or _csv_header(path)[-1])]
+        header = csv_header(path)
+        features = [name for name in header if name != (target or header[-1])]
         train, test = _split(y, seed)
         pairs = ((X[train], y[train]), (X[test], y[test]))
         source = str(path)
@@ -110,11 +112,6 @@ def _split(y: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return order[n_test:], order[:n_test]
 
 
-def _csv_header(path: Path) -> list[str]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        return [cell.strip() for cell in next(csv.reader(handle), [])]
-
-
 def _sizes(text: str) -> list[int]:
     try:
         sizes = [int(part) for part in text.replace(" ", "").split(",") if part]
@@ -125,18 +122,66 @@ def _sizes(text: str) -> list[int]:
     return sizes
 
 
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not (value > 0 and value < float("inf")):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _numbers(text: str) -> list[float]:
+    try:
+        values = [float(part) for part in text.replace(" ", "").split(",") if part]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers like 1,2, got {text!r}") from None
+    if not values or not all(np.isfinite(values)):
+        raise argparse.ArgumentTypeError(f"expected comma-separated finite numbers like 1,2, got {text!r}")
+    return values
+
+
 # --- commands ----------------------------------------------------------------------------
 def cmd_train(args: argparse.Namespace) -> int:
     from . import MLP, io, losses
+    from .atomic import check_writable
     from .training import fit
 
+    outputs = {"--out": args.out, "--history": args.history, "--report": args.report}
+    for flag, path in outputs.items():
+        if path:  # before training, not after: a run's result must have somewhere to go
+            check_writable(path, flag)
     data = load_data(args.data, args.target, args.seed, standardize=not args.no_standardize
                      and not _is_named_dataset(args.data), noise=args.noise)
     X_train, y_train = data["X_train"], data["y_train"]
     loss = losses.get(args.loss)
     if loss.is_classification:
-        n_classes = len(np.unique(y_train))
-        out = 1 if args.loss == "binary_cross_entropy" else max(n_classes, 2)
+        classes = np.unique(y_train)
+        if len(classes) < 2:
+            raise UserError(f"--data: the training data has a single class ({classes[0]!r}); a classifier needs "
+                            "at least two (or choose --loss mse for regression)")
+        out = 1 if args.loss == "binary_cross_entropy" else len(classes)
     else:
         out = 1 if np.ndim(y_train) == 1 else np.shape(y_train)[1]
     sizes = [int(np.shape(X_train)[1]), *args.hidden, out]
@@ -153,17 +198,32 @@ def cmd_train(args: argparse.Namespace) -> int:
     metadata = {"data": data["source"], "preprocessing": data["preprocessing"], "features": data["features"],
                 "target": data["target"], "test": metrics, "epochs": len(history.epoch),
                 "dataset": {"spec": args.data, "target": args.target, "seed": args.seed, "noise": args.noise}}
-    if args.out:
-        io.save(net, args.out, metadata=metadata)
-        print(f"saved model to {args.out}", file=sys.stderr)
-    if args.history:
-        _write_text(args.history, json.dumps({**history.to_dict(), "test": metrics}, indent=2))
-        print(f"saved history to {args.history}", file=sys.stderr)
-    if args.report:
-        from .report import write_report
+    def write_report(path: str) -> None:
+        from .report import write_report as write
 
-        write_report(args.report, net, history, data, metrics, vars(args))
-        print(f"saved report to {args.report}", file=sys.stderr)
+        write(path, net, history, data, metrics, vars(args))
+
+    writers = {
+        "--out": ("model", lambda path: io.save(net, path, metadata=metadata)),
+        "--history": ("history", lambda path: _write_text(path, json.dumps({**history.to_dict(), "test": metrics},
+                                                                             indent=2))),
+        "--report": ("report", write_report),
+    }
+    saved, failed = [], []
+    for flag, (what, write) in writers.items():
+        path = outputs[flag]
+        if not path:
+            continue
+        try:
+            write(path)
+        except OSError as error:  # e.g. the disk filled up during training: say what was kept
+            failed.append(f"{flag} {path}: {error.strerror or error}")
+            continue
+        saved.append(f"{what} to {path}")
+        print(f"saved {what} to {path}", file=sys.stderr)
+    if failed:
+        kept = f" (saved: {', '.join(saved)})" if saved else " (nothing was saved)"
+        raise UserError(f"could not write {'; '.join(failed)}{kept}")
     return 0
 
 
@@ -266,19 +326,32 @@ def cmd_datasets(args: argparse.Namespace) -> int:
     from . import datasets
 
     print(f"{'name':<15} {'kind':<9} {'available':<10} description")
-    for entry in datasets.catalogue():
+    entries = datasets.catalogue()
+    for entry in entries:
         available = "yes" if entry["available"] else "no"
         if entry["kind"] == "download":
-            available = "cached" if entry["available"] else "no"
+            available = {"cached": "cached", "damaged": "DAMAGED", "missing": "no"}[entry["status"]]
         print(f"{entry['name']:<15} {entry['kind']:<9} {available:<10} {entry['description']}")
     print(f"{'(generators)':<15} {'toy':<9} {'yes':<10} {', '.join(datasets.GENERATORS)}")
+    if any(entry.get("status") == "damaged" for entry in entries):
+        print("DAMAGED: a cached file fails its SHA-256 check; it is downloaded again on first use", file=sys.stderr)
     print(f"cache folder: {datasets.data_home()} (set NEURONET_DATA to change)", file=sys.stderr)
     return 0
+
+
+GRADCHECK_LIMIT = 2_000_000  # forward passes (two per parameter): about a minute on a small machine
 
 
 def cmd_gradcheck(args: argparse.Namespace) -> int:
     from . import MLP, gradient_check
 
+    if len(args.sizes) < 2:
+        raise UserError(f"--sizes: expected at least two layer sizes like 4,5,3, got {args.sizes}")
+    n_parameters = sum(a * b + b for a, b in zip(args.sizes[:-1], args.sizes[1:]))
+    passes = 2 * n_parameters
+    if passes > GRADCHECK_LIMIT and not args.force:
+        raise UserError(f"--sizes: {n_parameters:,} parameters need {passes:,} forward passes of the numerical "
+                        f"gradient (over the limit of {GRADCHECK_LIMIT:,}); check a smaller network, or add --force")
     rng = np.random.default_rng(args.seed)
     net = MLP(args.sizes, activation=args.activation, rng=rng, dtype=np.float64)
     X = rng.normal(size=(args.batch, args.sizes[0]))
@@ -288,12 +361,12 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
           f"batch {args.batch}: backpropagation vs central differences (eps {args.eps:g})")
     print(f"{'parameter':<10} {'shape':<10} {'relative error':>15}  verdict")
     parameters = net.parameters()
-    worst = 0.0
+    passed = True
     for name, error in errors.items():
         verdict = "ok" if error < 1e-7 else ("suspicious" if error < 1e-2 else "WRONG")
-        worst = max(worst, error)
+        passed = passed and error < 1e-5  # False for NaN too: a comparison with NaN is never true
         print(f"{name:<10} {str(parameters[name].shape):<10} {error:>15.2e}  {verdict}")
-    return 0 if worst < 1e-5 else 1
+    return 0 if passed else 1
 
 
 PLOT_KINDS = ("activations", "neuron", "boundary", "history", "confusion", "weights", "network")
@@ -321,15 +394,17 @@ def cmd_plot(args: argparse.Namespace) -> int:
         names = [n for n in args.names.split(",") if n] if args.names else None
         figure = plot.activations(names, derivatives=not args.no_derivatives)
     elif kind == "neuron":
-        weights = [float(w) for w in args.weights.split(",")]
-        figure = plot.neuron(Neuron(weights, args.bias, args.activation), kind="surface" if args.surface else "heatmap")
+        figure = plot.neuron(Neuron(args.weights, args.bias, args.activation), kind="surface" if args.surface else "heatmap")
     elif kind == "history":
         if not args.source:
             raise UserError("plot history: give the history JSON written by 'neuronet train --history FILE'")
         try:
             saved = json.loads(Path(args.source).read_text(encoding="utf-8"))
-        except json.JSONDecodeError as error:
-            raise UserError(f"{args.source}: not a JSON history file ({error})") from None
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:
+            hint = " (that is a model file: plot history takes the JSON of 'neuronet train --history FILE')" \
+                if args.source.lower().endswith(".npz") else ""
+            raise UserError(f"plot history: {args.source}: not a JSON history file{hint} "
+                            f"({type(error).__name__})") from None
         figure = plot.history(saved)
     else:
         net = _load_model(args.source)
@@ -365,14 +440,14 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--loss", default="softmax_cross_entropy",
                        choices=["softmax_cross_entropy", "binary_cross_entropy", "hinge", "mse"])
     train.add_argument("--optimizer", default="adam", choices=["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"])
-    train.add_argument("--lr", type=float, help="learning rate (default: the optimizer's)")
-    train.add_argument("--epochs", type=int, default=30)
-    train.add_argument("--batch-size", type=int, default=32)
+    train.add_argument("--lr", type=_positive_float, help="learning rate (default: the optimizer's)")
+    train.add_argument("--epochs", type=_positive_int, default=30)
+    train.add_argument("--batch-size", type=_positive_int, default=32)
     train.add_argument("--l2", type=float, default=0.0, help="L2 penalty on the weights")
     train.add_argument("--dropout", type=float, default=0.0, help="dropout after each hidden layer")
     train.add_argument("--validation-split", type=float, default=0.1)
     train.add_argument("--gradient", choices=["backprop", "numerical"], default="backprop")
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--seed", type=_seed, default=0)
     train.add_argument("--noise", type=float, help="noise of a toy generator")
     train.add_argument("--no-standardize", action="store_true", help="do not standardise CSV/NPZ features")
     train.add_argument("--float64", action="store_true", help="train in float64 instead of float32")
@@ -402,9 +477,11 @@ def build_parser() -> argparse.ArgumentParser:
     gradcheck.add_argument("--sizes", type=_sizes, default=[4, 5, 3])
     gradcheck.add_argument("--activation", default="tanh", choices=["sigmoid", "tanh", "relu", "leaky_relu", "identity"])
     gradcheck.add_argument("--loss", default="softmax_cross_entropy", choices=["softmax_cross_entropy", "hinge", "mse"])
-    gradcheck.add_argument("--batch", type=int, default=8)
-    gradcheck.add_argument("--eps", type=float, default=1e-6)
-    gradcheck.add_argument("--seed", type=int, default=0)
+    gradcheck.add_argument("--batch", type=_positive_int, default=8)
+    gradcheck.add_argument("--eps", type=_positive_float, default=1e-6)
+    gradcheck.add_argument("--seed", type=_seed, default=0)
+    gradcheck.add_argument("--force", action="store_true",
+                           help=f"check even when it takes over {GRADCHECK_LIMIT:,} forward passes")
     gradcheck.set_defaults(handler=cmd_gradcheck)
 
     drawing = commands.add_parser("plot", help="draw a figure to a .png, .svg or .pdf file",
@@ -417,7 +494,7 @@ def build_parser() -> argparse.ArgumentParser:
     drawing.add_argument("--target", help="label column of a CSV file")
     drawing.add_argument("--names", help="activations: comma-separated names (default: all)")
     drawing.add_argument("--no-derivatives", action="store_true", help="activations: leave out f'(x)")
-    drawing.add_argument("--weights", default="1,2", help="neuron: w1,w2 (default: seed 001's 1,2)")
+    drawing.add_argument("--weights", type=_numbers, default=[1.0, 2.0], help="neuron: w1,w2 (default: seed 001's 1,2)")
     drawing.add_argument("--bias", type=float, default=-2.0, help="neuron: bias (default: seed 001's -2)")
     drawing.add_argument("--activation", default="sigmoid", help="neuron: activation (default: sigmoid)")
     drawing.add_argument("--surface", action="store_true", help="neuron: a 3-D surface instead of a heatmap")

@@ -16,6 +16,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import losses as _losses
+from .errors import ConfigurationError
 
 __all__ = ["numerical_gradient", "gradient_check", "relative_error", "resolution"]
 
@@ -32,9 +33,7 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: flo
         raise ValueError(f"method: expected 'central' or 'forward', got {method!r}")
     if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
         raise TypeError("x: expected a float NumPy array (it is perturbed in place)")
-    eps = float(eps)
-    if not eps > 0:
-        raise ValueError(f"eps: must be positive, got {eps}")
+    eps = _check_eps(eps)
     grad = np.zeros(x.shape, dtype=np.float64)
     base = None if method == "central" else float(f(x))
     for index in np.ndindex(x.shape):
@@ -50,6 +49,16 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: flo
         x[index] = original
         grad[index] = slope
     return grad.astype(x.dtype, copy=False)
+
+
+def _check_eps(eps: Any) -> float:
+    try:
+        eps = float(eps)
+    except (TypeError, ValueError):
+        raise ConfigurationError(f"eps: expected a positive number, got {eps!r}") from None
+    if not 0 < eps < float("inf"):
+        raise ConfigurationError(f"eps: expected a positive number, got {eps!r}")
+    return eps
 
 
 def relative_error(analytic: np.ndarray, numeric: np.ndarray, floor: float = 0.0) -> float:
@@ -84,8 +93,11 @@ def gradient_check(net: Any, loss: Any, X: Any, y: Any, eps: float = 1e-6) -> di
     network is run with ``training=False`` (no dropout), so both gradients see the same
     function. Use a float64 network: in float32 rounding swamps the comparison.
     """
+    eps = _check_eps(eps)
     loss = _losses.get(loss)
     X = np.asarray(X, dtype=net.dtype)
+    if X.ndim != 2 or X.shape[0] == 0:
+        raise ConfigurationError(f"X: expected a non-empty batch of shape (n_samples, n_features), got {X.shape}")
     targets = loss.check_targets(net.forward(X, training=False), y)
 
     def objective(_: np.ndarray) -> float:

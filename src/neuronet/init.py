@@ -5,7 +5,10 @@ Each function returns a ``(fan_in, fan_out)`` array drawn from the
 
 - ``he``: N(0, 2 / fan_in), for ReLU-family layers (He et al., 2015);
 - ``xavier``: N(0, 2 / (fan_in + fan_out)) (Glorot and Bengio, 2010), for sigmoid and tanh layers;
-- ``normal``: N(0, std^2), the "small random numbers" of the textbooks (std = 0.01).
+- ``normal``: N(0, std^2), the "small random numbers" of the textbooks (std = 0.01);
+- ``zeros``: all zero. Every neuron of a layer then computes the same thing and gets the same
+  gradient, so they never become different: the reason weights start random. Loading a model
+  file builds its layers with it (the values come from the file).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["he", "xavier", "normal", "get", "names", "make_rng"]
+__all__ = ["he", "xavier", "normal", "zeros", "get", "names", "make_rng"]
 
 
 def make_rng(rng: Any = None) -> np.random.Generator:
@@ -38,11 +41,15 @@ def normal(fan_in: int, fan_out: int, rng: np.random.Generator, dtype: Any = np.
     return (rng.standard_normal((fan_in, fan_out)) * (0.01 if std is None else std)).astype(dtype)
 
 
-_REGISTRY = {"he": he, "xavier": xavier, "glorot": xavier, "normal": normal}
+def zeros(fan_in: int, fan_out: int, rng: np.random.Generator, dtype: Any = np.float32, std: float | None = None) -> np.ndarray:
+    return np.zeros((fan_in, fan_out), dtype=dtype)
+
+
+_REGISTRY = {"he": he, "xavier": xavier, "glorot": xavier, "normal": normal, "zeros": zeros}
 
 
 def names() -> list[str]:
-    return ["he", "xavier", "normal"]
+    return ["he", "xavier", "normal", "zeros"]
 
 
 def get(name: str):

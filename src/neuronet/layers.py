@@ -25,10 +25,12 @@ import numpy as np
 from . import activations as _activations
 from . import backend
 from . import init as _init
+from .errors import ConfigurationError
+from .memory import check_fits
 
 __all__ = [
     "Layer", "Dense", "ActivationLayer", "Step", "Sigmoid", "Tanh", "ReLU", "LeakyReLU",
-    "Identity", "Softmax", "Dropout", "from_config",
+    "Identity", "Softmax", "Dropout", "from_config", "check_config", "parameter_shapes",
 ]
 
 
@@ -100,10 +102,13 @@ class Dense(Layer):
         super().__init__()
         for name, value in (("in_features", in_features), ("out_features", out_features)):
             if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"Dense: {name} must be a positive integer, got {value!r}")
+                raise ConfigurationError(f"Dense: {name} must be a positive integer, got {value!r}")
         self.dtype = _check_dtype(dtype)
         self.in_features = int(in_features)
         self.out_features = int(out_features)
+        # the weights, their gradient, and the float64 draw they are made from
+        check_fits(self.in_features * self.out_features * (2 * self.dtype.itemsize + 8),
+                   f"Dense({self.in_features}, {self.out_features})")
         self.init = init
         weights = _init.get(init)(self.in_features, self.out_features, _init.make_rng(rng), self.dtype, std)
         self.params = {"W": backend.asarray(weights), "b": backend.zeros(self.out_features, self.dtype)}
@@ -145,6 +150,10 @@ class Dense(Layer):
     def config(self):
         return {"type": "Dense", "in_features": self.in_features, "out_features": self.out_features,
                 "dtype": np.dtype(self.dtype).name}
+
+    @staticmethod
+    def parameter_shapes(config: dict) -> dict[str, tuple[int, ...]]:
+        return {"W": (config["in_features"], config["out_features"]), "b": (config["out_features"],)}
 
     def __repr__(self):
         return f"Dense({self.in_features}, {self.out_features}, dtype={np.dtype(self.dtype).name})"
@@ -311,17 +320,63 @@ def activation_layer(name: str | _activations.Activation, alpha: float = 0.01) -
     return _ACTIVATION_LAYERS[function.name]()
 
 
-def from_config(config: dict, dtype: Any = np.float32) -> Layer:
-    """Build a layer from ``Layer.config()``: only the known types above, never a callable
-    named by the file."""
+_MAX_FEATURES = 2**31 - 1
+
+
+def _config_int(config: dict, key: str) -> int:
+    value = config.get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= _MAX_FEATURES:
+        raise ValueError(f"layer {config.get('type')}: {key} must be a whole number from 1 to {_MAX_FEATURES}, "
+                         f"got {value!r}")
+    return value
+
+
+def _config_fraction(config: dict, key: str) -> float:
+    value = config.get(key)
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0.0 <= value < 1.0:
+        raise ValueError(f"layer {config.get('type')}: {key} must be a number in [0, 1), got {value!r}")
+    return float(value)
+
+
+def check_config(config: Any) -> dict:
+    """Validate a layer description from an untrusted source (a model file) without building
+    anything: known type, whole positive sizes, numbers in range. Returns the cleaned config."""
+    if not isinstance(config, dict):
+        raise ValueError(f"layer: expected an object, got {type(config).__name__}")
     kind = config.get("type")
     if kind not in LAYER_TYPES:
         raise ValueError(f"layer type: unknown {kind!r}; expected one of {sorted(LAYER_TYPES)}")
+    clean: dict[str, Any] = {"type": kind}
     if kind == "Dense":
-        return Dense(int(config["in_features"]), int(config["out_features"]), init="normal", std=0.0,
+        clean["in_features"] = _config_int(config, "in_features")
+        clean["out_features"] = _config_int(config, "out_features")
+        if "dtype" in config:
+            if config["dtype"] not in ("float32", "float64"):
+                raise ValueError(f"layer Dense: dtype must be 'float32' or 'float64', got {config['dtype']!r}")
+            clean["dtype"] = config["dtype"]
+    elif kind == "LeakyReLU":
+        clean["alpha"] = _config_fraction(config, "alpha")
+    elif kind == "Dropout":
+        clean["p"] = _config_fraction(config, "p")
+    return clean
+
+
+def parameter_shapes(config: dict) -> dict[str, tuple[int, ...]]:
+    """The shapes of the parameters a layer built from ``config`` holds, without building it."""
+    shapes = getattr(LAYER_TYPES[config["type"]], "parameter_shapes", None)
+    return dict(shapes(config)) if shapes is not None else {}
+
+
+def from_config(config: dict, dtype: Any = np.float32) -> Layer:
+    """Build a layer from ``Layer.config()``: only the known types above, never a callable
+    named by the file. Parameters start at zero (the caller fills them in)."""
+    config = check_config(config)
+    kind = config["type"]
+    if kind == "Dense":
+        return Dense(config["in_features"], config["out_features"], init="zeros",
                      dtype=config.get("dtype", dtype))
     if kind == "LeakyReLU":
-        return LeakyReLU(float(config["alpha"]))
+        return LeakyReLU(config["alpha"])
     if kind == "Dropout":
-        return Dropout(float(config["p"]))
+        return Dropout(config["p"])
     return LAYER_TYPES[kind]()

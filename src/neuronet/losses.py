@@ -393,7 +393,13 @@ def get(name: str | Loss) -> Loss:
 
 
 def from_config(config: dict) -> Loss:
-    loss = get(str(config.get("name")))
+    """Rebuild from ``config()``: a known name and finite settings only."""
+    if not isinstance(config, dict) or not isinstance(config.get("name"), str):
+        raise ValueError("loss: expected an object with a 'name'")
+    loss = get(config["name"])
     if isinstance(loss, Hinge) and "margin" in config:
-        loss.margin = float(config["margin"])
+        margin = config["margin"]
+        if not isinstance(margin, (int, float)) or isinstance(margin, bool) or not np.isfinite(margin) or margin <= 0:
+            raise ValueError(f"loss hinge: margin must be a positive number, got {margin!r}")
+        loss.margin = float(margin)
     return loss

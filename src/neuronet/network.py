@@ -28,12 +28,19 @@ import numpy as np
 from . import backend
 from . import init as _init
 from . import losses as _losses
+from .errors import ConfigurationError, DataError
+from .memory import check_fits, network_bytes
 from .layers import Dense, Dropout, Layer, activation_layer
 from .optim import is_weight
 
-__all__ = ["Sequential", "MLP", "as_network"]
+__all__ = ["Sequential", "MLP", "as_network", "UntrainedNetworkWarning"]
 
 _PREDICT_BATCH = 4096  # rows per forward pass in predict/evaluate: bounds memory
+
+
+class UntrainedNetworkWarning(UserWarning):
+    """``predict`` or ``evaluate`` on a network no optimizer has stepped and no file has filled:
+    its outputs come from its random initial weights."""
 
 
 class Sequential:
@@ -68,6 +75,8 @@ class Sequential:
         self.classes: np.ndarray | None = None
         self.metadata: dict = {}
         self.stop_training = False
+        # False until an optimizer steps it or a model file fills it; predict() warns once before that
+        self.trained = False
         self._bind_flat_buffers()
 
     # --- parameters ---------------------------------------------------------------------
@@ -152,6 +161,7 @@ class Sequential:
         """One optimizer step on every parameter, from the gradients ``backward`` filled
         (the whole flat buffer at once: ``Optimizer.step_flat``)."""
         optimizer.step_flat(self._flat_params, self._flat_grads, self._n_weights)
+        self.trained = True
 
     @contextmanager
     def training_mode(self) -> Iterator[None]:
@@ -178,6 +188,12 @@ class Sequential:
 
     # --- using a trained network --------------------------------------------------------
     def _scores(self, X: Any) -> np.ndarray:
+        if not self.__dict__.get("trained", True) and not self.__dict__.get("_warned_untrained"):
+            import warnings
+
+            self._warned_untrained = True
+            warnings.warn("this network has not been trained (no optimizer step, not loaded from a file): its "
+                          "outputs come from its random initial weights", UntrainedNetworkWarning, stacklevel=3)
         X = _check_features(X, self.in_features, self.dtype)
         parts = [backend.to_numpy(self.forward(X[start:start + _PREDICT_BATCH], training=False)).copy()
                  for start in range(0, X.shape[0], _PREDICT_BATCH)]
@@ -257,6 +273,9 @@ def _check_features(X: Any, in_features: int, dtype: Any) -> Any:
     """Validate an input matrix at the public edge and cast it to the network's dtype."""
     if backend.is_array(X) and X.dtype == dtype and X.ndim == 2 and X.shape[1] == in_features:
         array = X
+    elif np.iscomplexobj(X):
+        raise DataError("X: complex numbers are not supported; pass real features (e.g. the real part and the "
+                        "magnitude as separate columns)")
     else:
         try:
             array = np.asarray(X, dtype=dtype)
@@ -268,7 +287,7 @@ def _check_features(X: Any, in_features: int, dtype: Any) -> Any:
             raise ValueError(f"X: expected shape (n_samples, {in_features}), got {array.shape}")
         array = backend.asarray(array)
     if not _all_finite(array):
-        raise ValueError("X: contains NaN or infinity; clean or impute the data first")
+        raise DataError("X: contains NaN or infinity; clean or impute the data first")
     return array
 
 
@@ -302,7 +321,11 @@ def MLP(sizes: Sequence[int], activation: str | Sequence[str] = "sigmoid", outpu
         backend.use(devices[device])
     sizes = list(sizes)
     if len(sizes) < 2 or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0 for s in sizes):
-        raise ValueError(f"MLP: sizes must be at least two positive integers [in, ..., out], got {sizes}")
+        raise ConfigurationError(f"MLP: sizes must be at least two positive integers [in, ..., out], got {sizes}")
+    itemsize = np.dtype(dtype).itemsize
+    largest = max(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    check_fits(network_bytes(sizes, itemsize, optimizer_slots=2) + 8 * largest,  # + the float64 initial draw
+               f"MLP({sizes}) with its gradients and optimizer state")
     n_hidden = len(sizes) - 2
     hidden = [activation] * n_hidden if isinstance(activation, str) else list(activation)
     if len(hidden) != n_hidden:

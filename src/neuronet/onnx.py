@@ -33,6 +33,7 @@ import numpy as np
 from . import __version__
 from . import losses as _losses
 from .atomic import atomic_write
+from .errors import ConfigurationError
 from .layers import Dense, Dropout, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Step, Tanh
 from .network import as_network
 
@@ -55,8 +56,10 @@ def to_onnx(model: Any, *, input_name: str = "input", opset: int = DEFAULT_OPSET
     onnx = _require_onnx()
     from onnx import TensorProto, helper, numpy_helper
 
-    if not isinstance(opset, int) or isinstance(opset, bool) or opset < 13:
-        raise ValueError(f"opset: expected an int >= 13 (Softmax along one axis), got {opset!r}")
+    newest = onnx.defs.onnx_opset_version()
+    if not isinstance(opset, int) or isinstance(opset, bool) or not 13 <= opset <= newest:
+        raise ConfigurationError(f"opset: expected a whole number from 13 (Softmax along one axis) to {newest} (the "
+                                 f"newest this onnx {onnx.__version__} knows), got {opset!r}")
     if not isinstance(input_name, str) or not input_name:
         raise ValueError(f"input_name: expected a non-empty string, got {input_name!r}")
     net = as_network(model)

@@ -35,6 +35,7 @@ class Optimizer:
 
     name = "optimizer"
     slots: tuple[str, ...] = ()
+    nonnegative_slots: tuple[str, ...] = ()  # running sums of squared gradients
 
     def __init__(self, lr: float, weight_decay: float = 0.0):
         self.lr = _positive("lr", lr)
@@ -104,9 +105,26 @@ class Optimizer:
                           for name, slots in self.state.items()}}
 
     def load_state_dict(self, state: dict) -> None:
-        self.iterations = int(state.get("iterations", 0))
-        self.state = {name: {slot: backend.asarray(np.array(array, copy=True)) for slot, array in slots.items()}
-                      for name, slots in state.get("state", {}).items()}
+        """Resume from ``state_dict()``'s output, validated first: a whole step count >= 0, known
+        slots, finite arrays, and no negative running sums of squares (which would make the next
+        step divide by the square root of a negative number)."""
+        iterations = state.get("iterations", 0)
+        if not isinstance(iterations, (int, np.integer)) or isinstance(iterations, bool) or iterations < 0:
+            raise ValueError(f"optimizer state: iterations must be a whole number >= 0, got {iterations!r}")
+        loaded: dict[str, dict[str, Any]] = {}
+        for name, slots in state.get("state", {}).items():
+            if set(slots) != set(self.slots):
+                raise ValueError(f"optimizer state {name}: expected the slots {list(self.slots)} of "
+                                 f"{type(self).__name__}, got {sorted(slots)}")
+            for slot, array in slots.items():
+                array = np.asarray(array)
+                if array.dtype.kind != "f" or not np.all(np.isfinite(array)):
+                    raise ValueError(f"optimizer state {name}/{slot}: expected finite floating-point numbers")
+                if slot in self.nonnegative_slots and np.any(array < 0):
+                    raise ValueError(f"optimizer state {name}/{slot}: a running sum of squares cannot be negative")
+            loaded[name] = {slot: backend.asarray(np.array(array, copy=True)) for slot, array in slots.items()}
+        self.iterations = int(iterations)
+        self.state = loaded
 
     def __repr__(self) -> str:
         arguments = ", ".join(f"{k}={v}" for k, v in self.config().items() if k != "name")
@@ -168,6 +186,7 @@ class AdaGrad(Optimizer):
 
     name = "adagrad"
     slots = ("sum_squares",)
+    nonnegative_slots = slots
 
     def __init__(self, lr: float = 0.01, eps: float = 1e-8, weight_decay: float = 0.0):
         super().__init__(lr, weight_decay)
@@ -188,6 +207,7 @@ class RMSProp(Optimizer):
 
     name = "rmsprop"
     slots = ("mean_squares",)
+    nonnegative_slots = slots
 
     def __init__(self, lr: float = 0.001, rho: float = 0.9, eps: float = 1e-8, weight_decay: float = 0.0):
         super().__init__(lr, weight_decay)
@@ -216,6 +236,7 @@ class Adam(Optimizer):
 
     name = "adam"
     slots = ("m", "v")
+    nonnegative_slots = ("v",)
 
     def __init__(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
                  weight_decay: float = 0.0):
@@ -294,6 +315,17 @@ def get(name: str | Optimizer, lr: float | None = None, **kwargs: Any) -> Optimi
 
 
 def from_config(config: dict) -> Optimizer:
-    """Rebuild from ``config()``: known names and numeric settings only."""
-    settings = {k: float(v) for k, v in config.items() if k != "name"}
-    return get(str(config.get("name")), **settings)
+    """Rebuild from ``config()``: known names and finite numeric settings only."""
+    if not isinstance(config, dict):
+        raise ValueError("optimizer: expected an object")
+    name = config.get("name")
+    if not isinstance(name, str) or name.lower() not in _REGISTRY:
+        raise ValueError(f"optimizer: unknown name {name!r}; expected one of {names()}")
+    settings = {}
+    for key, value in config.items():
+        if key == "name":
+            continue
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not np.isfinite(value):
+            raise ValueError(f"optimizer {name}: setting {key!r} must be a finite number, got {value!r}")
+        settings[key] = float(value)
+    return get(name, **settings)

@@ -50,6 +50,7 @@ except ImportError as error:  # pragma: no cover - exercised only without the ex
 from . import losses as _losses
 from . import optim as _optim
 from .layers import Dense, Dropout, activation_layer
+from .memory import check_fits, network_bytes
 from .network import Sequential
 
 __all__ = ["MLPClassifier", "MLPRegressor", "InvalidParameterError", "ConvergenceWarning"]
@@ -299,6 +300,11 @@ class _BaseMLP(BaseEstimator):
         if y.ndim == 1:
             y = y.reshape((-1, 1))
         layer_units = [X.shape[1]] + sizes + [y.shape[1]]
+        batch = X.shape[0] if self.solver == "lbfgs" else min(200 if self.batch_size == "auto" else self.batch_size,
+                                                               X.shape[0])
+        # the float64 draw of the initial weights, the network, its gradients, the optimizer's state
+        check_fits(network_bytes(layer_units, 8, optimizer_slots=2, batch=batch),
+                   f"{type(self).__name__} with layers {layer_units}")
         self._random_state = check_random_state(self.random_state)
         if first_pass:
             self._initialize(y, layer_units, activations, dtype)
@@ -556,6 +562,7 @@ class _BaseMLP(BaseEstimator):
                     "identity": _losses.MSE, "exp": _losses.Poisson}[self.out_activation_]()
         multilabel = hasattr(self, "_label_binarizer") and self._label_binarizer.y_type_.startswith("multilabel")
         net.classes = np.asarray(self.classes_) if is_classifier(self) and not multilabel else None
+        net.trained = True
         net.metadata = {"estimator": type(self).__name__, "params": {
             k: (v if isinstance(v, (int, float, str, bool, type(None))) else repr(v))
             for k, v in self.get_params().items()}}

@@ -24,6 +24,8 @@ from . import optim as _optim
 from .callbacks import Callback
 from .gradients import numerical_gradient
 from .init import make_rng
+from .layers import Dense
+from .memory import check_fits
 from .network import Sequential, _check_features
 from .progress import Progress
 
@@ -56,13 +58,7 @@ class History(Callback):
         return f"History(epochs={len(self.epoch)}, last={last})"
 
 
-class TrainingDiverged(FloatingPointError):
-    """The loss became NaN or infinite; the network keeps its last finite weights.
-    ``history`` holds the epochs completed before."""
-
-    def __init__(self, message: str, history: History):
-        super().__init__(message)
-        self.history = history
+from .errors import TrainingDiverged  # noqa: E402  (re-exported: it has always been importable from here)
 
 
 def prepare_targets(net: Sequential, loss: _losses.Loss, y: Any, n_samples: int, fit: bool) -> np.ndarray:
@@ -203,6 +199,9 @@ def fit(net: Sequential, X: Any, y: Any, *, loss: str | _losses.Loss = "softmax_
             )
 
     optimizer = _resolve_optimizer(net, optimizer, lr)
+    widths = sum(layer.output_features(None) or 0 for layer in net.layers if isinstance(layer, Dense)) + X.shape[1]
+    check_fits(net.dtype.itemsize * (net.n_parameters * len(optimizer.slots) + 3 * batch_size * widths),
+               f"training {net.n_parameters:,} parameters with {optimizer.name} at batch size {batch_size}")
     net.loss, net.optimizer, net.stop_training = loss, optimizer, False
     history = History()
     history.params = {"epochs": int(epochs), "batch_size": batch_size, "samples": n, "loss": loss.name,

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .bundled import BUNDLED, load_bundled
-from .download import ChecksumError, DownloadError, data_home, is_cached
+from .download import ChecksumError, DownloadError, cache_status, data_home, is_cached
 from .files import DataError, as_pairs, from_csv, from_npz
 from .toy import GENERATORS, make_boundary, make_circles, make_gaussians, make_moons, make_spiral, make_xor
 
@@ -62,7 +62,9 @@ def load(name: str, *, base_url: str | None = None, folder: str | Path | None = 
 
 
 def catalogue(folder: str | Path | None = None) -> list[dict[str, Any]]:
-    """One entry per dataset: name, description, kind (bundled/download) and whether it is cached."""
+    """One entry per dataset: name, description, kind (bundled/download), whether it is available,
+    and for the downloaded ones ``status``: cached (SHA-256 checked), damaged (will be fetched again)
+    or missing."""
     from .cifar import ARCHIVE
     from .mnist import FILES
 
@@ -71,6 +73,8 @@ def catalogue(folder: str | Path | None = None) -> list[dict[str, Any]]:
     remote = {"mnist": list(FILES["mnist"].values()), "fashion_mnist": list(FILES["fashion_mnist"].values()),
               "cifar10": [ARCHIVE]}
     for name, description in DOWNLOADED.items():
-        cached = all(is_cached(file, folder) for file in remote[name])
-        entries.append({"name": name, "description": description, "kind": "download", "available": cached})
+        states = [cache_status(file, folder) for file in remote[name]]
+        status = "cached" if all(s == "cached" for s in states) else ("damaged" if "damaged" in states else "missing")
+        entries.append({"name": name, "description": description, "kind": "download", "available": status == "cached",
+                        "status": status})
     return entries

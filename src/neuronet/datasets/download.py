@@ -20,17 +20,11 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["RemoteFile", "data_home", "fetch", "is_cached", "DownloadError", "ChecksumError"]
+from ..errors import ChecksumError, DownloadError
+
+__all__ = ["RemoteFile", "data_home", "fetch", "is_cached", "cache_status", "DownloadError", "ChecksumError"]
 
 _CHUNK = 1 << 16
-
-
-class DownloadError(OSError):
-    """A file could not be downloaded; the message says how to get it by hand."""
-
-
-class ChecksumError(DownloadError):
-    """A downloaded or cached file does not have the expected SHA-256."""
 
 
 @dataclass(frozen=True)
@@ -66,8 +60,42 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _stamp(path: Path) -> Path:
+    return path.with_name(f".{path.name}.verified")
+
+
+def _verified(path: Path, sha256: str) -> bool:
+    """Whether ``path`` has ``sha256``; the answer is remembered in a stamp file beside it (size,
+    modification time, digest), so an unchanged file is hashed once, not at every listing."""
+    info = path.stat()
+    signature = f"{info.st_size} {info.st_mtime_ns} {sha256}"
+    stamp = _stamp(path)
+    try:
+        if stamp.read_text(encoding="ascii") == signature:
+            return True
+    except (OSError, UnicodeDecodeError):
+        pass
+    if sha256_of(path) != sha256:
+        return False
+    try:
+        stamp.write_text(signature, encoding="ascii")
+    except OSError:
+        pass  # a read-only cache still works; it is only hashed again next time
+    return True
+
+
+def cache_status(remote: RemoteFile, folder: Path) -> str:
+    """``"cached"`` (present, SHA-256 checked), ``"damaged"`` (present, wrong SHA-256: it will be
+    downloaded again) or ``"missing"``."""
+    path = Path(folder) / remote.name
+    if not path.is_file():
+        return "missing"
+    return "cached" if _verified(path, remote.sha256) else "damaged"
+
+
 def is_cached(remote: RemoteFile, folder: Path) -> bool:
-    return (folder / remote.name).is_file()
+    """True when the file is in the cache with its expected SHA-256."""
+    return cache_status(remote, folder) == "cached"
 
 
 def _by_hand(remote: RemoteFile, folder: Path) -> str:
@@ -79,17 +107,30 @@ def fetch(remote: RemoteFile, folder: Path | None = None, *, verbose: bool = Tru
     """The path of ``remote`` in the cache, downloading and checking it first if needed."""
     folder = Path(folder) if folder is not None else data_home()
     final = folder / remote.name
+    damaged = ""
     if final.is_file():
-        if sha256_of(final) == remote.sha256:
+        if _verified(final, remote.sha256):
             return final
-        final.unlink()  # altered or damaged since it was checked: fetch it again
+        # altered or damaged since it was checked: remove it and fetch it again
+        damaged = (f"The cached file {final} did not have the expected SHA-256 (damaged or altered) and was "
+                   "removed. ")
+        final.unlink()
+        _stamp(final).unlink(missing_ok=True)
+        if verbose:
+            print(damaged + "Downloading it again.", file=sys.stderr)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise DownloadError(f"cannot create the data folder {folder}: {error.strerror}; "
+        raise DownloadError(f"{damaged}cannot create the data folder {folder}: {error.strerror}; "
                             "set NEURONET_DATA to a writable folder") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise DownloadError(f"{damaged}cannot write to the data folder {folder} (permission denied); "
+                            "set NEURONET_DATA to a writable folder")
     part = folder / (remote.name + ".part")
-    _download(remote, part, folder, verbose, timeout)
+    try:
+        _download(remote, part, folder, verbose, timeout)
+    except DownloadError as error:
+        raise DownloadError(damaged + str(error)) from None
     actual = sha256_of(part)
     if actual != remote.sha256:
         part.unlink()
@@ -126,11 +167,22 @@ def _download(remote: RemoteFile, part: Path, folder: Path, verbose: bool, timeo
             print(f"downloading {remote.url} -> {part.parent}/" + (f" (resuming at {start:,} bytes)" if start else ""),
                   file=sys.stderr)
         try:
-            with part.open(mode) as handle:
+            handle = part.open(mode)
+        except OSError as error:
+            raise DownloadError(f"cannot write {part}: {error.strerror}; set NEURONET_DATA to a writable "
+                                "folder") from None
+        try:
+            with handle:
                 for block in iter(lambda: response.read(_CHUNK), b""):
-                    handle.write(block)
+                    try:
+                        handle.write(block)
+                    except OSError as error:
+                        raise DownloadError(f"cannot write {part} after {received:,} bytes: {error.strerror} "
+                                            "(disk full?)") from None
                     received += len(block)
         except (OSError, urllib.error.URLError, ConnectionError) as error:
+            if isinstance(error, DownloadError):
+                raise
             raise DownloadError(f"download of {remote.url} broke off after {received:,} bytes ({error}); "
                                 "run again to resume") from None
     if expected is not None and received < expected:

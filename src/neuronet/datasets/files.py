@@ -10,34 +10,79 @@ or column, and what was expected.
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["from_csv", "from_npz", "read_features_csv", "DataError"]
+from ..errors import DataError
+
+__all__ = ["from_csv", "from_npz", "read_features_csv", "csv_header", "parse_csv", "sniff_delimiter", "DataError"]
 
 
-class DataError(ValueError):
-    """A data file that cannot be used as it is; the message says where and why."""
+DELIMITERS = (",", ";", "\t")
 
 
-def _read_rows(path: str | Path) -> tuple[list[str], list[list[str]]]:
+def sniff_delimiter(first_line: str) -> str:
+    """The delimiter of a CSV file from its header line: the most frequent of comma, semicolon and
+    tab (a comma when none occurs). Spreadsheets in many locales write semicolons."""
+    counts = {delimiter: first_line.count(delimiter) for delimiter in DELIMITERS}
+    best = max(DELIMITERS, key=lambda delimiter: counts[delimiter])
+    return best if counts[best] else ","
+
+
+def parse_csv(text: str, source: str = "CSV", delimiter: str | None = None) -> tuple[list[str], list[list[str]]]:
+    """``(header, rows)`` of a CSV text, strictly: a bad quote, an over-long cell, a row of the wrong
+    length or a repeated column name is a ``DataError`` naming the line. Blank lines are skipped."""
+    if delimiter is None:
+        delimiter = sniff_delimiter(text.split("\n", 1)[0])
+    elif delimiter not in DELIMITERS:
+        raise DataError(f"delimiter: expected one of {DELIMITERS}, got {delimiter!r}")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    rows: list[list[str]] = []
+    lines: list[int] = []  # the file line each row ends on, for messages
+    try:
+        for row in reader:
+            if row and any(cell.strip() for cell in row):
+                rows.append(row)
+                lines.append(reader.line_num)
+    except csv.Error as error:
+        detail = str(error)
+        if "field larger than field limit" in detail:
+            detail = f"a cell is longer than {csv.field_size_limit():,} characters"
+        elif "unexpected end of data" in detail or "EOF" in detail:
+            detail = "a quoted cell is never closed (a '\"' without its partner)"
+        raise DataError(f"{source}: line {reader.line_num}: {detail}") from None
+    if len(rows) < 2:
+        raise DataError(f"{source}: expected a header row and at least one data row")
+    header = [cell.strip() for cell in rows[0]]
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise DataError(f"{source}: the column name {repeated[0]!r} appears more than once in the header")
+    if any(not name for name in header):
+        raise DataError(f"{source}: column {header.index('') + 1} of the header has no name")
+    for line, row in zip(lines[1:], rows[1:]):
+        if len(row) != len(header):
+            raise DataError(f"{source}: line {line} has {len(row)} cells but the header has "
+                            f"{len(header)} (columns separated by {delimiter!r})")
+    return header, rows[1:]
+
+
+def _read_rows(path: str | Path, delimiter: str | None = None) -> tuple[list[str], list[list[str]]]:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            rows = [row for row in csv.reader(handle) if row and any(cell.strip() for cell in row)]
+        text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise DataError(f"{path}: not a UTF-8 text CSV file") from None
-    if len(rows) < 2:
-        raise DataError(f"{path}: expected a header row and at least one data row")
-    header = [cell.strip() for cell in rows[0]]
-    for number, row in enumerate(rows[1:], start=2):
-        if len(row) != len(header):
-            raise DataError(f"{path}: line {number} has {len(row)} cells but the header has {len(header)}")
-    return header, rows[1:]
+    return parse_csv(text, str(path), delimiter)
+
+
+def csv_header(path: str | Path, delimiter: str | None = None) -> list[str]:
+    """The column names of a CSV file (checked as ``from_csv`` checks them)."""
+    return _read_rows(path, delimiter)[0]
 
 
 def _numeric_column(path: Path, name: str, cells: list[str]) -> np.ndarray:
@@ -53,40 +98,53 @@ def _numeric_column(path: Path, name: str, cells: list[str]) -> np.ndarray:
     return values
 
 
-def read_features_csv(path: str | Path, drop: tuple[str, ...] = ()) -> tuple[np.ndarray, list[str]]:
-    """All numeric columns except ``drop`` as a float array ``(n_rows, n_columns)``, with their names."""
-    header, rows = _read_rows(path)
+def _features(path: str | Path, header: list[str], rows: list[list[str]],
+              drop: tuple[str, ...]) -> tuple[np.ndarray, list[str]]:
     columns = [i for i, name in enumerate(header) if name not in drop]
     if not columns:
-        raise DataError(f"{path}: no feature columns")
+        raise DataError(f"{path}: no feature columns (the columns are {', '.join(header)})")
     X = np.stack([_numeric_column(Path(path), header[i], [row[i] for row in rows]) for i in columns], axis=1)
     return X, [header[i] for i in columns]
 
 
-def from_csv(path: str | Path, target: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+def read_features_csv(path: str | Path, drop: tuple[str, ...] = (),
+                      delimiter: str | None = None) -> tuple[np.ndarray, list[str]]:
+    """All numeric columns except ``drop`` as a float array ``(n_rows, n_columns)``, with their names.
+    The delimiter (comma, semicolon or tab) is detected from the header unless given."""
+    header, rows = _read_rows(path, delimiter)
+    return _features(path, header, rows, drop)
+
+
+def from_csv(path: str | Path, target: str | None = None,
+             delimiter: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``(X, y)`` from a CSV with a header: ``target`` names the label column (default: the last).
 
     X is float64 ``(n_rows, n_features)``; y holds int64 when the labels are whole
-    numbers, float64 for other numbers, and strings otherwise.
+    numbers, float64 for other numbers, and strings otherwise. The delimiter (comma,
+    semicolon or tab) is detected from the header unless given.
     """
-    header, rows = _read_rows(path)
+    header, rows = _read_rows(path, delimiter)
     if target is None:
         target = header[-1]
     if target not in header:
         raise DataError(f"{path}: no column named {target!r}; the columns are {', '.join(header)}")
     index = header.index(target)
     labels = [row[index].strip() for row in rows]
-    X, _ = read_features_csv(path, drop=(target,))
+    X, _ = _features(path, header, rows, (target,))
     try:
         y = np.array([float(label) for label in labels])
-        if not np.all(np.isfinite(y)):
-            raise DataError(f"{path}: column {target!r} has missing or non-finite labels")
-        if np.all(y == np.round(y)):
-            y = y.astype(np.int64)
     except ValueError:
+        y = None
+    if y is None:
         if any(label == "" for label in labels):
-            raise DataError(f"{path}: column {target!r} has empty labels") from None
-        y = np.array(labels)
+            raise DataError(f"{path}: column {target!r} has empty labels")
+        return X, np.array(labels)
+    if not np.all(np.isfinite(y)):
+        row = int(np.flatnonzero(~np.isfinite(y))[0])
+        raise DataError(f"{path}: column {target!r}, data row {row + 1}: label {labels[row]!r} is missing or not "
+                        "finite (NaN/inf); clean the labels first")
+    if np.all(y == np.round(y)):
+        y = y.astype(np.int64)
     return X, y
 
 
