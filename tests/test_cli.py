@@ -110,3 +110,105 @@ def test_datasets_and_gradcheck(capsys, monkeypatch, tmp_path):
     assert code == 0
     lines = [line for line in out.splitlines() if line.startswith(("0.", "2."))]
     assert len(lines) == 4 and all(line.endswith("ok") for line in lines)
+
+
+# --- hostile or careless input ---------------------------------------------------------------------------
+def _csv(tmp_path, text, name="d.csv"):
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("a,b,label\n1,2,x\n3,4,y\n5,6,x\n7,8," + "z" * 140_000 + "\n", "line 5: a cell is longer than 131,072"),
+    ('a,b,label\n1,2,x\n3,"4,y\n5,6,x\n', "a quoted cell is never closed"),
+    ("a,a,label\n1,2,x\n3,4,y\n", "the column name 'a' appears more than once"),
+    ("a,b,label\n1,2,x\n3,4,nan\n5,6,x\n", "label 'nan' is missing or not finite"),
+    ("a,b,label\n1,2,x\n3,4,x\n5,6,x\n7,8,x\n9,9,x\n", "a single class ('x')"),
+])
+def test_bad_csv_files_are_one_line_errors(tmp_path, capsys, text, message):
+    code, out, err = run(capsys, "train", "--data", _csv(tmp_path, text), "--verbose", "0", "--epochs", "1")
+    assert code == 2 and "Traceback" not in err and message in err, err
+
+
+def test_a_huge_cell_in_predict_input_is_a_one_line_error(tmp_path, capsys):
+    model = tmp_path / "m.npz"
+    assert main(["train", "--data", "moons", "--hidden", "4", "--epochs", "1", "--verbose", "0", "--out", str(model)]) == 0
+    bad = _csv(tmp_path, "x1,x2\n1,2\n" + "3," + "9" * 140_000 + "\n", "in.csv")
+    code, out, err = run(capsys, "predict", str(model), bad)
+    assert code == 2 and "Traceback" not in err and "longer than" in err
+
+
+def test_a_semicolon_separated_csv_trains(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 2))
+    text = "a;b;label\n" + "".join(f"{p};{q};{int(p > 0)}\n" for p, q in X)
+    model = tmp_path / "m.npz"
+    code, out, err = run(capsys, "train", "--data", _csv(tmp_path, text), "--hidden", "4", "--epochs", "2",
+                         "--verbose", "0", "--out", str(model))
+    assert code == 0, err
+    assert nn.load(model).metadata["features"] == ["a", "b"]
+
+
+def test_output_paths_are_checked_before_training(tmp_path, capsys):
+    for flag in ("--out", "--history", "--report"):
+        code, out, err = run(capsys, "train", "--data", "moons", "--epochs", "1", "--verbose", "2",
+                             flag, str(tmp_path / "missing" / "file"))
+        assert code == 2 and f"{flag}: the folder" in err and "epoch 1/1" not in err and "test accuracy" not in out
+
+
+def test_a_later_output_failing_says_what_was_saved(tmp_path, capsys, monkeypatch):
+    from neuronet import cli
+
+    def full_disk(path, text):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cli, "_write_text", full_disk)
+    model = tmp_path / "m.npz"
+    code, out, err = run(capsys, "train", "--data", "moons", "--epochs", "1", "--verbose", "0",
+                         "--out", str(model), "--history", str(tmp_path / "h.json"))
+    assert code == 2 and model.exists()
+    assert "could not write --history" in err and "No space left on device" in err and f"saved: model to {model}" in err
+
+
+def test_gradcheck_counts_nan_as_failure(capsys, monkeypatch):
+    import neuronet
+
+    monkeypatch.setattr(neuronet, "gradient_check", lambda *a, **k: {"0.W": float("nan"), "0.b": 0.0,
+                                                                       "2.W": 0.0, "2.b": 0.0})
+    code, out, _ = run(capsys, "gradcheck")
+    assert code == 1 and "nan" in out
+
+
+def test_gradcheck_refuses_a_large_network_unless_forced(capsys, monkeypatch):
+    code, out, err = run(capsys, "gradcheck", "--sizes", "784,2000,10")
+    assert code == 2 and "forward passes" in err and "--force" in err
+    import neuronet
+
+    monkeypatch.setattr(neuronet, "gradient_check", lambda net, *a, **k: {n: 0.0 for n in net.parameters()})
+    code, out, err = run(capsys, "gradcheck", "--sizes", "784,2000,10", "--force")
+    assert code == 0
+
+
+def test_gradient_check_refuses_eps_zero():
+    net = nn.MLP([2, 3, 2], rng=0, dtype=np.float64)
+    X, y = np.zeros((4, 2)), np.zeros(4, int)
+    for eps in (0, -1e-6, float("nan"), "small"):
+        with pytest.raises(ValueError, match="eps: expected a positive number"):
+            nn.gradient_check(net, "softmax_cross_entropy", X, y, eps=eps)
+
+
+def test_plot_history_given_a_model_file_names_it(tmp_path, capsys):
+    model = tmp_path / "m.npz"
+    nn.save(nn.MLP([2, 2], rng=0), model)
+    code, out, err = run(capsys, "plot", "history", str(model), "-o", str(tmp_path / "h.png"))
+    assert code == 2 and "Traceback" not in err and f"{model}: not a JSON history file" in err and "model file" in err
+
+
+def test_export_refuses_an_opset_onnx_does_not_know(tmp_path, capsys):
+    pytest.importorskip("onnx")
+    model = tmp_path / "m.npz"
+    nn.save(nn.MLP([2, 2], rng=0), model)
+    code, out, err = run(capsys, "export", str(model), "--onnx", str(tmp_path / "m.onnx"), "--opset", "99")
+    assert code == 2 and "opset: expected a whole number from 13 to" in err.replace(" (Softmax along one axis)", "")
+    assert not (tmp_path / "m.onnx").exists()

@@ -2,6 +2,7 @@ import gzip
 import hashlib
 import http.server
 import io
+import re
 import struct
 import tarfile
 import threading
@@ -294,3 +295,62 @@ def test_cifar10_binary_archive(tmp_path, monkeypatch):
     assert X_train.shape == (15, 3072) and X_test.shape == (3, 3072)
     np.testing.assert_array_equal(y_test, expected["test_batch.bin"][:, 0])
     np.testing.assert_allclose(X_train[:3], expected["data_batch_1.bin"][:, 1:] / 255, rtol=1e-6)
+
+
+def test_a_damaged_cached_file_is_reported_and_offline_the_error_says_so(tmp_path, fake_mnist, capsys,
+                                                                        monkeypatch):
+    from neuronet.cli import main
+
+    server, _ = fake_mnist
+    datasets.load("mnist", base_url=server.url, folder=tmp_path, verbose=False)
+    assert next(e for e in datasets.catalogue(tmp_path) if e["name"] == "mnist")["status"] == "cached"
+    cached = tmp_path / "mnist-train-labels-idx1-ubyte.gz"
+    cached.write_bytes(b"x" + cached.read_bytes()[1:])  # same size, different bytes
+    entry = next(e for e in datasets.catalogue(tmp_path) if e["name"] == "mnist")
+    assert entry["status"] == "damaged" and not entry["available"]
+    monkeypatch.setenv("NEURONET_DATA", str(tmp_path))
+    assert main(["datasets"]) == 0
+    out, err = capsys.readouterr()
+    assert re.search(r"^mnist\s+download\s+DAMAGED", out, re.M) and "fails its SHA-256" in err
+    url = server.url
+    server.close()  # offline
+    with pytest.raises(DownloadError, match="did not have the expected SHA-256 .* was removed. could not download"):
+        datasets.load("mnist", base_url=url, folder=tmp_path, verbose=False)
+    assert next(e for e in datasets.catalogue(tmp_path) if e["name"] == "mnist")["status"] == "missing"
+
+
+def test_an_unwritable_cache_is_not_called_a_broken_download(tmp_path):
+    body = b"data" * 100
+    remote = RemoteFile("w.bin", "http://x/w.bin", hashlib.sha256(body).hexdigest())
+    (tmp_path / "w.bin.part").mkdir()  # the part file cannot be opened for writing
+    server = Server({"w.bin": body})
+    try:
+        with pytest.raises(DownloadError) as caught:
+            download.fetch(remote.at(server.url), tmp_path, verbose=False)
+    finally:
+        server.close()
+    assert "cannot write" in str(caught.value) and "broke off" not in str(caught.value)
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    with pytest.raises(DownloadError, match="cannot create the data folder"):
+        download.fetch(remote, blocked / "cache", verbose=False)
+
+
+@pytest.mark.parametrize("content, message", [
+    ("a,label\n1,0\n2,nan\n3,1\n", r"data row 2: label 'nan' is missing or not finite"),
+    ("a,label\n1,0\n2,inf\n3,1\n", r"data row 2: label 'inf'"),
+    ("a,label\n1,x\n2,\n3,y\n", r"data row 2: label '' is missing"),
+])
+def test_non_finite_labels_are_reported(tmp_path, content, message):
+    path = tmp_path / "labels.csv"
+    path.write_text(content)
+    with pytest.raises(datasets.DataError, match=message):
+        datasets.from_csv(path)
+
+
+def test_the_delimiter_is_detected(tmp_path):
+    for delimiter in (",", ";", "\t"):
+        path = tmp_path / "d.csv"
+        path.write_text(delimiter.join(["a", "b", "label"]) + "\n" + delimiter.join(["1.5", "2", "x"]) + "\n")
+        X, y = datasets.from_csv(path)
+        assert X.tolist() == [[1.5, 2.0]] and y.tolist() == ["x"]

@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -157,3 +159,27 @@ def test_device_names_the_backend():
         net = nn.MLP([2, 3, 2], device="cuda", rng=0)
         assert nn.backend.name() == "cupy"
         nn.backend.use("numpy")
+
+
+def test_predict_on_an_untrained_network_warns_once():
+    from neuronet.network import UntrainedNetworkWarning
+
+    net = nn.MLP([2, 3, 2], rng=0)
+    X = np.zeros((4, 2), np.float32)
+    with pytest.warns(UntrainedNetworkWarning, match="has not been trained"):
+        net.predict(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        net.predict_proba(X)  # once is enough
+        trained = nn.MLP([2, 3, 2], rng=0)
+        trained.fit(X, [0, 1, 0, 1], epochs=1, verbose=0)
+        trained.predict(X)
+
+
+def test_complex_input_is_refused_clearly():
+    net = nn.MLP([2, 2], rng=0)
+    net.trained = True
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # not NumPy's ComplexWarning
+        with pytest.raises(ValueError, match="X: complex numbers are not supported"):
+            net.predict(np.array([[1 + 2j, 3.0]]))

@@ -4,6 +4,8 @@ import base64
 import json
 
 import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 import pytest
 
 pytest.importorskip("starlette")
@@ -151,3 +153,100 @@ def test_cli_playground_checks_its_arguments(capsys, monkeypatch):
     monkeypatch.setattr(server, "serve", lambda **options: calls.append(options))
     assert cli.main(["playground", "--port", "8123", "--no-browser"]) == 0
     assert calls == [{"host": "127.0.0.1", "port": 8123, "open_browser": False}]  # this machine only, by default
+
+
+# --- hostile messages: every one gets an answer and the connection goes on ---------------------------------
+def _pause_and_settle(ws):
+    """Send a valid message and read until its answer: the connection still serves."""
+    ws.send_text(json.dumps({"type": "pause"}))
+    while True:
+        message = json.loads(ws.receive_text())
+        assert message["type"] in ("state", "error", "model", "weights", "queued"), message
+        if message["type"] == "state" and not message["playing"]:
+            return message
+
+
+@pytest.mark.parametrize("send, message", [
+    (lambda ws: ws.send_text(json.dumps({"type": "configure", "settings": {"seed": 100000000000000000000}})),
+     "seed: expected a value from 0"),
+    (lambda ws: ws.send_text(json.dumps({"type": "configure", "settings": {"seed": 1e300}})), "seed"),
+    (lambda ws: ws.send_text("[" * 100_000 + "]" * 100_000), "nested too deeply"),
+    (lambda ws: ws.send_bytes(b"\x00\x01binary"), "binary frames are not accepted"),
+    (lambda ws: ws.send_text(json.dumps({"type": "upload", "csv": "x1,x2,label\n1,2," + "a" * 140_000 + "\n"})),
+     "upload: not a readable CSV file"),
+    (lambda ws: ws.send_text(json.dumps({"type": "upload", "csv": 'x1,x2,label\n1,2,"a\n'})), "upload"),
+])
+def test_messages_that_once_closed_the_connection_get_errors(send, message):
+    with TestClient(create_app()) as client, client.websocket_connect("/ws") as ws:
+        json.loads(ws.receive_text())
+        ws.send_text(json.dumps({"type": "configure", "settings": {"dataset": "xor", "samples": 40}}))
+        _receive(ws, "state")
+        send(ws)
+        reply = json.loads(ws.receive_text())
+        assert reply["type"] == "error" and message in reply["message"], reply
+        assert _pause_and_settle(ws)["classes"] == 2
+
+
+def test_websockets_from_another_origin_are_refused():
+    from starlette.websockets import WebSocketDisconnect
+
+    with TestClient(create_app()) as client:
+        with pytest.raises(WebSocketDisconnect) as refused:
+            with client.websocket_connect("/ws", headers={"origin": "http://evil.example"}) as ws:
+                ws.receive_text()
+        assert refused.value.code == 1008
+        with client.websocket_connect("/ws", headers={"origin": "http://testserver"}) as ws:  # the page's own
+            assert json.loads(ws.receive_text())["type"] == "hello"
+        with client.websocket_connect("/ws") as ws:  # no Origin: a script, not a browser page
+            assert json.loads(ws.receive_text())["type"] == "hello"
+
+
+def test_playing_connections_beyond_the_slots_are_queued_and_still_train():
+    with TestClient(create_app(training_slots=1)) as client, client.websocket_connect("/ws") as first, \
+            client.websocket_connect("/ws") as second:
+        for ws in (first, second):
+            json.loads(ws.receive_text())
+            ws.send_text(json.dumps({"type": "configure", "settings": {"dataset": "xor", "samples": 40}}))
+            _receive(ws, "state")
+        first.send_text(json.dumps({"type": "play"}))
+        _receive(first, "state")
+        second.send_text(json.dumps({"type": "play"}))
+        kinds, epochs = set(), 0
+        for _ in range(400):
+            message = json.loads(second.receive_text())
+            kinds.add(message["type"])
+            if message["type"] == "state":
+                epochs = message["epoch"]
+            if "queued" in kinds and epochs > 0:
+                break
+        assert "queued" in kinds and epochs > 0  # told it waits, and it trains all the same
+        for ws in (first, second):
+            _pause_and_settle(ws)
+
+
+_json = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
+                     lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=10), children,
+                                                                                       max_size=5),
+                     max_leaves=25)
+_typed = st.fixed_dictionaries({"type": st.sampled_from(["configure", "upload", "reset", "step", "play", "pause",
+                                                         "download", "export", "nothing"])},
+                               optional={"settings": _json | st.dictionaries(
+                                   st.sampled_from(["dataset", "classes", "noise", "samples", "seed", "layers", "lr",
+                                                    "batch_size", "loss", "gradient", "l2"]), _json, max_size=4),
+                                   "csv": st.text(max_size=300)})
+_frames = st.one_of(_json.map(lambda value: ("text", json.dumps(value))), _typed.map(lambda m: ("text", json.dumps(m))),
+                    st.binary(max_size=200).map(lambda data: ("bytes", data)),
+                    st.text(max_size=200).map(lambda text: ("text", text)),
+                    st.integers(1, 3).map(lambda n: ("text", "x" * (n * 600_000))))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(frames=st.lists(_frames, min_size=1, max_size=3))
+def test_random_messages_never_end_the_connection(frames):
+    with TestClient(create_app()) as client, client.websocket_connect("/ws") as ws:
+        json.loads(ws.receive_text())
+        ws.send_text(json.dumps({"type": "configure", "settings": {"dataset": "xor", "samples": 40}}))
+        _receive(ws, "state")
+        for kind, payload in frames:
+            ws.send_bytes(payload) if kind == "bytes" else ws.send_text(payload)
+        _pause_and_settle(ws)

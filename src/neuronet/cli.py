@@ -77,7 +77,8 @@ def load_data(spec: str, target: str | None, seed: int, standardize: bool, n_sam
     elif path.suffix.lower() == ".csv":
         X, y = datasets.from_csv(path, target=target)
         header = csv_header(path)
-        features = [name for name in header if name != (target or header[-1])]
+        target = target or header[-1]  # recorded, so that predict knows which column to leave out
+        features = [name for name in header if name != target]
         train, test = _split(y, seed)
         pairs = ((X[train], y[train]), (X[test], y[test]))
         source = str(path)
@@ -179,7 +180,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if loss.is_classification:
         classes = np.unique(y_train)
         if len(classes) < 2:
-            raise UserError(f"--data: the training data has a single class ({classes[0]!r}); a classifier needs "
+            raise UserError(f"--data: the training data has a single class ({classes[0].item()!r}); a classifier needs "
                             "at least two (or choose --loss mse for regression)")
         out = 1 if args.loss == "binary_cross_entropy" else len(classes)
     else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from pathlib import Path
 from typing import Any
 
@@ -135,17 +136,24 @@ def from_csv(path: str | Path, target: str | None = None,
         y = np.array([float(label) for label in labels])
     except ValueError:
         y = None
-    if y is None:
-        if any(label == "" for label in labels):
-            raise DataError(f"{path}: column {target!r} has empty labels")
-        return X, np.array(labels)
-    if not np.all(np.isfinite(y)):
-        row = int(np.flatnonzero(~np.isfinite(y))[0])
+    missing = [row for row, label in enumerate(labels) if label == "" or not math.isfinite(_as_float(label))]
+    if missing:
+        row = missing[0]
         raise DataError(f"{path}: column {target!r}, data row {row + 1}: label {labels[row]!r} is missing or not "
-                        "finite (NaN/inf); clean the labels first")
+                        "finite (empty, NaN or inf); clean the labels first")
+    if y is None:
+        return X, np.array(labels)
     if np.all(y == np.round(y)):
         y = y.astype(np.int64)
     return X, y
+
+
+def _as_float(text: str) -> float:
+    """The number a label spells, or 0.0 for a label that is not a number (a class name)."""
+    try:
+        return float(text)
+    except ValueError:
+        return 0.0
 
 
 def from_npz(path: str | Path) -> dict[str, np.ndarray]:

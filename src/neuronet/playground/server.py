@@ -13,9 +13,20 @@ Messages from the page (JSON objects with a ``type``):
 | ``export`` | | reply ``weights``: the weights as JSON |
 
 Replies: ``hello`` (limits and names), ``state`` (what to draw), ``error`` (a message
-to show; the connection stays open), ``model``, ``weights``. A malformed message never
-ends the connection or touches another one; the training loop belongs to its
-connection and stops when it closes.
+to show; the connection stays open), ``queued`` (all training slots are busy: this
+connection trains as soon as one frees), ``model``, ``weights``.
+
+What is guaranteed, whatever a client sends:
+
+- every message gets a normal reply or an ``error`` reply, and the connection goes on:
+  invalid JSON, JSON nested thousands deep, binary frames, numbers of any size,
+  oversized fields, unknown types; nothing a message holds reaches another connection;
+- a WebSocket whose ``Origin`` is not the page's own is refused (a page elsewhere
+  cannot drive a playground running on this machine); clients that send no Origin
+  (scripts, tests) are served;
+- at most one training loop per CPU core runs at a time (``slots``); the others wait
+  their turn, slice by slice, and are told they are queued; each loop stops when its
+  connection closes.
 """
 
 from __future__ import annotations
@@ -23,11 +34,15 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
+import sys
 import threading
+import traceback
 import webbrowser
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.responses import FileResponse, Response
@@ -50,8 +65,9 @@ async def index(request: Any) -> FileResponse:
 class Connection:
     """One browser tab: its run, its training loop, its lock."""
 
-    def __init__(self, websocket: WebSocket):
+    def __init__(self, websocket: WebSocket, slots: asyncio.Semaphore):
         self.websocket = websocket
+        self.slots = slots
         self.session: Session | None = None
         self.upload = None
         self.playing = asyncio.Event()
@@ -68,11 +84,16 @@ class Connection:
         await self.send({"type": "state", "playing": self.playing.is_set(), **snapshot})
 
     async def train(self) -> None:
-        """This connection's training loop: a slice of training, a picture, again, while playing."""
+        """This connection's training loop: a slice of training, a picture, again, while playing.
+        Each slice takes one of the server's training slots, so connections beyond the number of
+        cores take turns instead of starving each other (and the replies to their messages)."""
         while True:
             await self.playing.wait()
             try:
-                async with self.lock:
+                if self.slots.locked():
+                    await self.send({"type": "queued", "message": "all training slots are busy: this run "
+                                                                  "trains as soon as one is free"})
+                async with self.slots, self.lock:
                     if self.session is not None and self.playing.is_set():
                         await asyncio.to_thread(self.session.run, FRAME_SECONDS)
                 await self.send_state()
@@ -88,6 +109,8 @@ class Connection:
             message = json.loads(text)
         except json.JSONDecodeError:
             raise SettingsError("message: not valid JSON") from None
+        except RecursionError:
+            raise SettingsError("message: nested too deeply") from None
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             raise SettingsError("message: expected an object with a 'type'")
         kind = message["type"]
@@ -131,20 +154,45 @@ class Connection:
         return self.session
 
 
+def same_origin(websocket: WebSocket) -> bool:
+    """True when the connection comes from the page this server serves (its Origin names the Host it
+    asked for), or from a client that sends no Origin at all (a script; browsers always send one)."""
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True
+    try:
+        return urlsplit(origin).netloc.lower() == websocket.headers.get("host", "").lower() != ""
+    except ValueError:
+        return False
+
+
 async def websocket_endpoint(websocket: WebSocket) -> None:
+    if not same_origin(websocket):
+        await websocket.close(code=1008)  # policy violation: another site's page
+        return
     await websocket.accept()
-    connection = Connection(websocket)
+    connection = Connection(websocket, websocket.app.state.training_slots)
     await connection.send({"type": "hello", "limits": LIMITS, "datasets": DATASETS, "activations": ACTIVATIONS,
                            "losses": LOSSES, "optimizers": OPTIMIZERS, "gradients": GRADIENTS,
                            "defaults": asdict(Settings())})
     trainer = asyncio.create_task(connection.train())
     try:
         while True:
-            text = await websocket.receive_text()
+            frame = await websocket.receive()
+            if frame["type"] == "websocket.disconnect":
+                break
+            if frame.get("text") is None:
+                await connection.send({"type": "error", "message": "message: binary frames are not accepted; "
+                                                                   "send JSON text"})
+                continue
             try:
-                await connection.handle(text)
-            except (SettingsError, ValueError) as error:
-                await connection.send({"type": "error", "message": str(error)})
+                await connection.handle(frame["text"])
+            except (SettingsError, ValueError, ArithmeticError) as error:
+                await connection.send({"type": "error", "message": str(error)[:500]})
+            except Exception as error:  # a bug of ours: report it here, keep serving this page
+                traceback.print_exc(file=sys.stderr)
+                await connection.send({"type": "error", "message": f"internal error ({type(error).__name__}); "
+                                                                   "the server logged it"})
     except WebSocketDisconnect:
         pass
     finally:
@@ -152,13 +200,18 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         trainer.cancel()
 
 
-def create_app() -> Starlette:
-    return Starlette(routes=[
+def create_app(training_slots: int | None = None) -> Starlette:
+    """The playground's app. ``training_slots``: how many training loops run at once (default: one
+    per CPU core); the other playing connections wait their turn."""
+    slots = training_slots or os.cpu_count() or 1
+    app = Starlette(routes=[
         Route("/", index),
         Route("/favicon.ico", lambda request: Response(status_code=204)),
         WebSocketRoute("/ws", websocket_endpoint),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ])
+    app.state.training_slots = asyncio.Semaphore(slots)
+    return app
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, open_browser: bool = True) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -63,12 +64,14 @@ class Settings:
 
 def _number(raw: dict, name: str, low: float, high: float, integer: bool = False) -> Any:
     value = raw[name]
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
-        raise SettingsError(f"{name}: expected a number, got {value!r}")
+    # math.isfinite, not np.isfinite: a JSON integer may have any number of digits (np.isfinite
+    # raises TypeError beyond 64 bits); the range check below then refuses it.
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise SettingsError(f"{name}: expected a number, got {str(value)[:40]}")
     if integer and int(value) != value:
         raise SettingsError(f"{name}: expected a whole number, got {value!r}")
     if not low <= value <= high:
-        raise SettingsError(f"{name}: expected a value from {low} to {high}, got {value!r}")
+        raise SettingsError(f"{name}: expected a value from {low} to {high}, got {str(value)[:40]}")
     return int(value) if integer else float(value)
 
 
@@ -121,7 +124,10 @@ def parse_upload(text: Any) -> tuple[np.ndarray, np.ndarray]:
         raise SettingsError("upload: expected the CSV file's text")
     if len(text.encode("utf-8")) > LIMITS["max_upload_bytes"]:
         raise SettingsError(f"upload: the file is larger than {LIMITS['max_upload_bytes'] // 1_000_000} MB")
-    rows = [row for row in csv.reader(io.StringIO(text)) if row and any(cell.strip() for cell in row)]
+    try:
+        rows = [row for row in csv.reader(io.StringIO(text), strict=True) if row and any(cell.strip() for cell in row)]
+    except csv.Error as error:  # an unclosed quote, a cell over the csv module's 128 KB limit
+        raise SettingsError(f"upload: not a readable CSV file ({error})") from None
     if rows and not _is_number(rows[0][0]):
         rows = rows[1:]  # a header
     if not rows:

@@ -63,10 +63,13 @@ function connect() {
     } else if (message.type === "state") {
       state = message;
       hideError();
+      $("status").textContent = "connected";
       setPlaying(message.playing);  // the server's word: a step or an error pauses it
       draw();
     } else if (message.type === "error") {
       showError(message.message);
+    } else if (message.type === "queued") {
+      $("status").textContent = message.message;
     } else if (message.type === "model") {
       const bytes = Uint8Array.from(atob(message.data), (c) => c.charCodeAt(0));
       save(new Blob([bytes], { type: "application/octet-stream" }), message.filename);
