@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import neuronet as nn
-from neuronet.callbacks import ModelCheckpoint
+from neuronet.checkpoint import ModelCheckpoint
 from neuronet.cli import main
 from neuronet.datasets import make_gaussians
 from neuronet.io import ModelFileError

@@ -143,22 +143,57 @@ def test_pickle_and_deepcopy_keep_one_flat_buffer():
         assert net(x).any()  # and the original is a separate network
 
 
-def test_device_names_the_backend():
+def test_the_device_belongs_to_the_network_not_the_process():
     net = nn.MLP([2, 3, 2], rng=0, device="cpu")
-    assert nn.backend.name() == "numpy" and isinstance(net._flat_params, np.ndarray)
+    assert net.device == "cpu" and isinstance(net.parameter_vector(), np.ndarray)
     with pytest.raises(ValueError, match="device"):
         nn.MLP([2, 3, 2], device="tpu")
     try:
         import cupy  # noqa: F401
         cupy.cuda.runtime.getDeviceCount()
     except Exception:
-        with pytest.raises(RuntimeError, match="CuPy and a CUDA GPU"):
+        with pytest.raises(ValueError, match="CuPy and a CUDA GPU"):
             nn.MLP([2, 3, 2], device="cuda")
-        assert nn.backend.name() == "numpy"  # a failed switch leaves the backend as it was
-    else:
-        net = nn.MLP([2, 3, 2], device="cuda", rng=0)
-        assert nn.backend.name() == "cupy"
-        nn.backend.use("numpy")
+    else:  # pragma: no cover - only where a GPU is
+        gpu = nn.MLP([2, 3, 2], device="cuda", rng=0)
+        assert gpu.device == "cuda"
+        np.testing.assert_allclose(gpu.predict_proba(np.ones((2, 2))), net.predict_proba(np.ones((2, 2))), rtol=1e-5)
+    other = nn.MLP([2, 3, 2], rng=0)
+    assert other.device == "cpu"  # building (or failing to build) one network changes no other
+
+
+def test_the_flat_parameter_vector_is_public_and_laid_out():
+    net = nn.MLP([3, 4, 2], rng=0, dtype=np.float64)
+    vector = net.parameter_vector()
+    layout = net.parameter_layout()
+    assert [name for name, _, _ in layout] == ["0.W", "2.W", "0.b", "2.b"]  # decayed weights first
+    assert net.decayed_slice == slice(0, 3 * 4 + 4 * 2)
+    for name, where, shape in layout:
+        np.testing.assert_array_equal(vector[where].reshape(shape), net.parameters()[name])
+    net.set_parameter_vector(np.arange(vector.size, dtype=float))
+    assert net.parameters()["0.b"][0] == 20.0
+    with pytest.raises(ValueError, match="vector: expected shape"):
+        net.set_parameter_vector(np.zeros(3))
+
+
+def test_objective_is_what_fit_minimizes():
+    X, y = make_gaussians(60, seed=0)
+    net = nn.MLP([2, 4, 3], rng=0, dtype=np.float64)
+    net.fit(X, y, epochs=1, verbose=0, l2=0.1, shuffle=False, batch_size=60, seed=0)
+    weights = net.parameter_vector()[net.decayed_slice]
+    expected = net.evaluate(X, y)["loss"] + 0.05 * float(weights @ weights)
+    assert net.objective(X, y, l2=0.1) == pytest.approx(expected, rel=1e-12)
+
+
+def test_flatten_takes_image_tensors():
+    rng = np.random.default_rng(0)
+    images = rng.normal(size=(40, 3, 4, 4))
+    labels = (images[:, 0].mean(axis=(1, 2)) > 0).astype(int)
+    net = nn.Sequential(nn.Flatten((3, 4, 4)), nn.Dense(48, 8, rng=0), nn.ReLU(), nn.Dense(8, 2, rng=0))
+    assert net.input_shape == (3, 4, 4)
+    net.fit(images, labels, epochs=30, verbose=0, seed=0, lr=0.01)
+    assert net.evaluate(images, labels)["accuracy"] > 0.9
+    np.testing.assert_array_equal(net.predict(images), net.predict(images.reshape(40, -1)))
 
 
 def test_predict_on_an_untrained_network_warns_once():

@@ -50,7 +50,7 @@ def test_momentum_and_nesterov_formulas():
 def test_weight_decay_touches_weights_not_biases():
     params = {"0.W": np.ones(3), "0.b": np.ones(3)}
     zero = {k: np.zeros(3) for k in params}
-    optim.SGD(lr=0.1, weight_decay=0.5).step(params, zero)
+    optim.SGD(lr=0.1, weight_decay=0.5).step(params, zero, decayed={"0.W"})
     np.testing.assert_allclose(params["0.W"], 0.95)
     np.testing.assert_allclose(params["0.b"], 1.0)
     np.testing.assert_array_equal(zero["0.W"], 0.0)  # the caller's gradient is untouched
@@ -64,9 +64,9 @@ def test_float32_stays_float32():
 
 
 def test_validation():
-    with pytest.raises(ValueError, match="lr must be a positive number"):
+    with pytest.raises(ValueError, match="lr: expected a positive number"):
         optim.SGD(lr=-1)
-    with pytest.raises(ValueError, match="momentum must be in"):
+    with pytest.raises(ValueError, match=r"momentum: expected a number in \[0, 1\)"):
         optim.Momentum(momentum=1.5)
     with pytest.raises(ValueError, match="unknown name 'adamw'"):
         optim.get("adamw")

@@ -45,12 +45,13 @@ def test_default_accuracy_at_least_sklearns(name):
         warnings.simplefilter("ignore", ConvergenceWarning)
         theirs = skl.MLPClassifier(random_state=0).fit(X_train, y_train).score(X_test, y_test)
         ours = MLPClassifier(random_state=0).fit(X_train, y_train)
-        ours64 = MLPClassifier(random_state=0, dtype=np.float64).fit(X_train, y_train)
-    assert ours64.score(X_test, y_test) >= theirs  # the same training, step for step
-    # float32 (the default) rounds differently; on another CPU's BLAS that may move one borderline
-    # test point either way (on the reference machine the scores are equal: benchmarks/sklearn_compare.py)
-    assert ours.score(X_test, y_test) >= theirs - 1 / len(y_test)
-    assert ours.coefs_[0].dtype == np.float32  # float32 by default
+        ours32 = MLPClassifier(random_state=0).fit(X_train.astype(np.float32), y_train)
+    assert ours.coefs_[0].dtype == np.float64  # scikit-learn's rule: float64 input trains in float64
+    assert ours.score(X_test, y_test) >= theirs  # the same training, step for step
+    # float32 input trains in float32, which rounds differently; on another CPU's BLAS that may move one
+    # borderline test point either way (on the reference machine the scores are equal)
+    assert ours32.coefs_[0].dtype == np.float32
+    assert ours32.score(X_test, y_test) >= theirs - 1 / len(y_test)
 
 
 # In float64 the estimator follows scikit-learn step for step: same random draws, same updates.
@@ -90,7 +91,11 @@ def test_lbfgs_goes_through_scipy_and_matches_sklearn(iris):
     theirs = skl.MLPClassifier(solver="lbfgs", hidden_layer_sizes=(10,), max_iter=500, random_state=0).fit(X_train, y_train)
     assert ours.n_iter_ == theirs.n_iter_
     assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-6)
-    assert ours.coefs_[0].dtype == np.float32  # computed in float64, stored in the estimator's dtype
+    assert ours.coefs_[0].dtype == np.float64  # float64 input: float64 weights
+    narrow = MLPClassifier(solver="lbfgs", hidden_layer_sizes=(10,), max_iter=500, random_state=0)
+    narrow.fit(X_train.astype(np.float32), y_train)
+    assert narrow.coefs_[0].dtype == np.float32  # computed in float64, stored in the training dtype
+    assert narrow.n_iter_ == theirs.n_iter_
     assert not hasattr(ours, "loss_curve_")
     with pytest.warns(ConvergenceWarning, match="lbfgs failed to converge"):
         MLPClassifier(solver="lbfgs", max_iter=3, random_state=0).fit(X_train, y_train)
@@ -214,10 +219,13 @@ def test_beyond_sklearn_leaky_relu_per_layer_activations_dropout_and_dtype(digit
         no_dropout.fit(X_train, y_train)
     assert no_dropout.loss_curve_[0] != model.loss_curve_[0]
     wide = MLPClassifier(max_iter=5, dtype=np.float64, random_state=0)
+    narrow = MLPClassifier(max_iter=5, dtype=np.float32, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        wide.fit(X_train, y_train)
+        wide.fit(X_train.astype(np.float32), y_train)  # dtype= overrides the input's
+        narrow.fit(X_train, y_train)
     assert wide.coefs_[0].dtype == np.float64 and wide.predict_proba(X_test).dtype == np.float64
+    assert narrow.coefs_[0].dtype == np.float32 and narrow.predict_proba(X_test).dtype == np.float32
 
 
 def test_early_stopping_restores_the_best_validation_weights(digits):

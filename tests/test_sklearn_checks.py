@@ -22,22 +22,11 @@ NOT_APPLICABLE = {
     "check_classifiers_multilabel_output_format_decision_function": "no decision_function",
 }
 
-# With minibatches, weighting a sample by 2 is not the same as repeating it: the repeated copy
-# lands in another batch and moves the weights at another step. scikit-learn lists the same
-# expected failure for its own MLPs; test_sample_weight_equivalence below checks the property
-# where it does hold (full-batch L-BFGS, and float64 SGD in scikit-learn's own setting).
-MINIBATCH_WEIGHTS = ("weighting a sample is not repeating it when samples fall into different minibatches "
-                     "(float32 rounding differs too)")
-EXPECTED_FAILED = {
-    "check_sample_weight_equivalence_on_dense_data": MINIBATCH_WEIGHTS,
-    "check_sample_weight_equivalence_on_sparse_data": MINIBATCH_WEIGHTS,
-}
-
-
-def _expected_failed(estimator):
-    return EXPECTED_FAILED
-
-
+# No check is expected to fail. (Sample-weight equivalence used to: weighting a sample by 2 is not
+# repeating it when the copy lands in another minibatch, and float32 rounding differed too. Since the
+# estimators follow scikit-learn's dtype rule, the checks' float64 data trains in float64 and the
+# equivalence holds in the setting the checks use; test_sample_weight_equivalence below checks it
+# for L-BFGS and SGD explicitly as well.)
 def _check_name(param) -> str:
     check = (param.values if hasattr(param, "values") else param)[1]  # a tuple, or a pytest.param when marked
     return getattr(check, "func", check).__name__
@@ -48,8 +37,7 @@ def _applicable(params):
 
 
 _all_checks = parametrize_with_checks([MLPClassifier(max_iter=100, random_state=0),
-                                       MLPRegressor(max_iter=100, random_state=0)],
-                                      expected_failed_checks=_expected_failed)
+                                       MLPRegressor(max_iter=100, random_state=0)])
 APPLICABLE = _applicable(_all_checks.args[1])
 
 

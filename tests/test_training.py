@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 import neuronet as nn
-from neuronet.callbacks import Callback, EarlyStopping, ModelCheckpoint
+from neuronet.callbacks import Callback, EarlyStopping
+from neuronet.checkpoint import ModelCheckpoint
 from neuronet.datasets import make_gaussians, make_spiral
 from neuronet.progress import Progress
 from neuronet.training import NUMERICAL_GRADIENT_LIMIT, TrainingDiverged

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from . import activations, backend, gates, init, losses, optim
+from . import activations, backend, errors, gates, init, losses, optim, schedules
 from .gradients import gradient_check, numerical_gradient
 from .layers import Dense, Dropout, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Step, Tanh
 from .network import MLP, Sequential
@@ -23,15 +23,19 @@ __all__ = [
     "activations", "backend", "gates", "init", "losses", "optim",
     "Neuron", "Perceptron", "Dense", "Step", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Identity",
     "Softmax", "Dropout", "Sequential", "MLP", "numerical_gradient", "gradient_check",
-    "save", "load", "History", "EarlyStopping", "ModelCheckpoint",
+    "save", "load", "History", "EarlyStopping", "ModelCheckpoint", "Callback", "fit", "Trainer", "Flatten",
+    "schedules", "errors",
 ]
 
-_LAZY_MODULES = {"datasets", "training", "callbacks", "progress", "io", "plot", "sklearn", "onnx", "cli",
-                 "playground", "gradients", "layers", "network", "neuron", "report", "bench", "tour"}
+_LAZY_MODULES = {"datasets", "training", "callbacks", "checkpoint", "progress", "io", "plot", "sklearn", "onnx",
+                 "cli", "playground", "gradients", "layers", "network", "neuron", "report", "bench", "tour", "trainer",
+                 "validation", "memory", "atomic"}
 _LAZY_NAMES = {
     "save": ("io", "save"), "load": ("io", "load"),
     "History": ("training", "History"),
-    "EarlyStopping": ("callbacks", "EarlyStopping"), "ModelCheckpoint": ("callbacks", "ModelCheckpoint"),
+    "EarlyStopping": ("callbacks", "EarlyStopping"), "ModelCheckpoint": ("checkpoint", "ModelCheckpoint"),
+    "Callback": ("callbacks", "Callback"), "fit": ("training", "fit"), "Trainer": ("trainer", "Trainer"),
+    "Flatten": ("layers", "Flatten"),
 }
 
 

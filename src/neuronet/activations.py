@@ -14,6 +14,12 @@ without keeping x.
 
 All are numerically stable for |x| up to 1e4 in float32 and float64: no overflow
 warning, no NaN, exact saturation (``sigmoid(-1000) == 0``).
+
+The registry is the one list of activation names: the command line's choices, the
+playground's menus, ``plot.activations()``, model files and the ONNX export all read
+it. An activation carries what they need: ``name``, ``display_name``, ``elementwise``
+(usable between layers), ``config()`` and ``to_onnx``. ``register(MyActivation)`` adds
+one everywhere at once (see CONTRIBUTING.md).
 """
 
 from __future__ import annotations
@@ -24,8 +30,14 @@ import numpy as np
 
 __all__ = [
     "Activation", "Step", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Identity", "Softmax",
-    "step", "sigmoid", "tanh", "relu", "leaky_relu", "identity", "softmax", "get", "names",
+    "step", "sigmoid", "tanh", "relu", "leaky_relu", "identity", "softmax", "get", "names", "hidden_names",
+    "register", "unregister", "from_config", "NoOnnxForm",
 ]
+
+
+class NoOnnxForm(NotImplementedError):
+    """An activation (or layer, or loss) that has no ONNX equivalent: the export stops with this
+    rather than write a graph that computes something else."""
 
 
 def _as_float_array(x: Any) -> np.ndarray:
@@ -39,6 +51,9 @@ class Activation:
     """Base class: ``f(x)`` by ``__call__``, ``f'(x)`` by ``derivative``."""
 
     name = "activation"
+    display_name = "activation"
+    elementwise = True     # f applies to each number alone: usable as a hidden layer
+    aliases: tuple[str, ...] = ()
 
     def __call__(self, x: Any, out: np.ndarray | None = None) -> np.ndarray:
         raise NotImplementedError
@@ -52,8 +67,20 @@ class Activation:
         raise NotImplementedError
 
     def config(self) -> dict:
-        """The JSON description a model file stores for this activation."""
+        """The JSON description a model file stores for this activation: its name and settings."""
         return {"name": self.name}
+
+    @classmethod
+    def from_settings(cls, config: dict) -> "Activation":
+        """Build from ``config()`` (an untrusted dict from a model file): override where there are
+        settings to read and check."""
+        return cls()
+
+    def to_onnx(self, graph: Any, x: str, out: str) -> str:
+        """Add the ONNX node(s) computing f(x) to ``graph`` (``neuronet.onnx``'s builder); returns the
+        output's name. The default: an activation without an ONNX form says so."""
+        raise NoOnnxForm(f"activation {self.name!r} has no ONNX form; give it a to_onnx method "
+                         "(see CONTRIBUTING.md) or export a network without it")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -68,10 +95,15 @@ class Step(Activation):
     """
 
     name = "step"
+    display_name = "step"
 
     def __call__(self, x, out=None):
         x = _as_float_array(x)
         return np.greater(x, 0, out=out if out is not None else np.empty_like(x), casting="unsafe")
+
+    def to_onnx(self, graph, x, out):
+        positive = graph.node("Greater", [x, graph.constant(f"{out}.zero", np.zeros(1))], f"{out}.positive")
+        return graph.node("Cast", [positive], out, to="float")
 
     def derivative_from_output(self, y, out=None):
         if out is None:
@@ -88,6 +120,11 @@ class Sigmoid(Activation):
     """
 
     name = "sigmoid"
+    display_name = "sigmoid"
+    aliases = ("logistic",)  # scikit-learn's name
+
+    def to_onnx(self, graph, x, out):
+        return graph.node("Sigmoid", [x], out)
 
     def __call__(self, x, out=None):
         x = _as_float_array(x)
@@ -108,6 +145,10 @@ class Tanh(Activation):
     f'(x) = 1 - f(x)^2."""
 
     name = "tanh"
+    display_name = "tanh"
+
+    def to_onnx(self, graph, x, out):
+        return graph.node("Tanh", [x], out)
 
     def __call__(self, x, out=None):
         return np.tanh(_as_float_array(x), out=out)
@@ -123,6 +164,10 @@ class ReLU(Activation):
     f'(x) = 1 if x > 0 else 0."""
 
     name = "relu"
+    display_name = "ReLU"
+
+    def to_onnx(self, graph, x, out):
+        return graph.node("Relu", [x], out)
 
     def __call__(self, x, out=None):
         return np.maximum(_as_float_array(x), 0, out=out)
@@ -136,6 +181,7 @@ class LeakyReLU(Activation):
     f'(x) = 1 if x > 0 else alpha."""
 
     name = "leaky_relu"
+    display_name = "Leaky ReLU"
 
     def __init__(self, alpha: float = 0.01):
         alpha = float(alpha)
@@ -159,6 +205,16 @@ class LeakyReLU(Activation):
     def config(self):
         return {"name": self.name, "alpha": self.alpha}
 
+    @classmethod
+    def from_settings(cls, config):
+        alpha = config.get("alpha", 0.01)
+        if not isinstance(alpha, (int, float)) or isinstance(alpha, bool):
+            raise ValueError(f"leaky_relu: alpha must be a number, got {alpha!r}")
+        return cls(alpha)
+
+    def to_onnx(self, graph, x, out):
+        return graph.node("LeakyRelu", [x], out, alpha=float(self.alpha))
+
     def __repr__(self):
         return f"LeakyReLU(alpha={self.alpha})"
 
@@ -167,6 +223,11 @@ class Identity(Activation):
     """Identity: f(x) = x; f'(x) = 1. The output of regression networks (seed 003)."""
 
     name = "identity"
+    display_name = "identity"
+    aliases = ("linear",)
+
+    def to_onnx(self, graph, x, out):
+        return x  # nothing to compute
 
     def __call__(self, x, out=None):
         x = _as_float_array(x)
@@ -192,6 +253,11 @@ class Softmax(Activation):
     """
 
     name = "softmax"
+    display_name = "softmax (2 classes)"
+    elementwise = False  # each output depends on every input: an output layer, not a hidden one
+
+    def to_onnx(self, graph, x, out):
+        return graph.node("Softmax", [x], out, axis=-1)
 
     def __call__(self, x, axis: int = -1, out=None):
         x = _as_float_array(x)
@@ -220,22 +286,50 @@ leaky_relu = LeakyReLU()
 identity = Identity()
 softmax = Softmax()
 
-_REGISTRY: dict[str, type[Activation]] = {
-    "step": Step,
-    "sigmoid": Sigmoid,
-    "logistic": Sigmoid,  # scikit-learn's name
-    "tanh": Tanh,
-    "relu": ReLU,
-    "leaky_relu": LeakyReLU,
-    "identity": Identity,
-    "linear": Identity,
-    "softmax": Softmax,
-}
+_REGISTRY: dict[str, type[Activation]] = {}
+_ALIASES: dict[str, str] = {}
+
+
+def register(cls: type[Activation]) -> type[Activation]:
+    """Add an activation class to the registry under ``cls.name`` (and ``cls.aliases``); usable as a
+    class decorator. From then on every front end offers it. Returns the class."""
+    if not (isinstance(cls, type) and issubclass(cls, Activation)):
+        raise TypeError(f"register: expected an Activation subclass, got {cls!r}")
+    name = cls.name
+    if not isinstance(name, str) or not name.isidentifier() or name != name.lower():
+        raise ValueError(f"register: an activation's name must be a lower-case identifier, got {name!r}")
+    if name in _REGISTRY or name in _ALIASES:
+        raise ValueError(f"register: the activation name {name!r} is taken")
+    _REGISTRY[name] = cls
+    for alias in cls.aliases:
+        _ALIASES[alias] = name
+    return cls
+
+
+def unregister(name: str) -> None:
+    """Remove a registered activation (and its aliases)."""
+    cls = _REGISTRY.pop(name)
+    for alias in cls.aliases:
+        _ALIASES.pop(alias, None)
+
+
+for _class in (Step, Sigmoid, Tanh, ReLU, LeakyReLU, Identity, Softmax):
+    register(_class)
 
 
 def names() -> list[str]:
-    """The canonical activation names ``get`` accepts."""
-    return ["step", "sigmoid", "tanh", "relu", "leaky_relu", "identity", "softmax"]
+    """The canonical activation names ``get`` accepts, in registration order."""
+    return list(_REGISTRY)
+
+
+def hidden_names() -> list[str]:
+    """The elementwise activations: those a hidden layer can use (softmax is an output layer)."""
+    return [name for name, cls in _REGISTRY.items() if cls.elementwise]
+
+
+def _canonical(name: str) -> str:
+    key = name.lower()
+    return _ALIASES.get(key, key)
 
 
 def get(name: str | Activation, **kwargs: Any) -> Activation:
@@ -245,12 +339,16 @@ def get(name: str | Activation, **kwargs: Any) -> Activation:
     """
     if isinstance(name, Activation):
         return name
-    if not isinstance(name, str) or name.lower() not in _REGISTRY:
+    if not isinstance(name, str) or _canonical(name) not in _REGISTRY:
         raise ValueError(f"activation: unknown name {name!r}; expected one of {names()}")
-    return _REGISTRY[name.lower()](**kwargs)
+    return _REGISTRY[_canonical(name)](**kwargs)
 
 
 def from_config(config: dict) -> Activation:
-    """Rebuild an activation from ``Activation.config()`` (known names only)."""
-    kwargs = {"alpha": float(config["alpha"])} if config.get("name") == "leaky_relu" else {}
-    return get(str(config.get("name")), **kwargs)
+    """Rebuild an activation from ``Activation.config()``: a registered name only, settings checked
+    by the class (nothing in the file becomes code)."""
+    if not isinstance(config, dict) or not isinstance(config.get("name"), str):
+        raise ValueError("activation: expected an object with a 'name'")
+    if _canonical(config["name"]) not in _REGISTRY:
+        raise ValueError(f"activation: unknown name {config['name']!r}; expected one of {names()}")
+    return _REGISTRY[_canonical(config["name"])].from_settings(config)

@@ -1,70 +1,61 @@
-"""The one place that knows which array module (NumPy or CuPy) is in use.
+"""Which array module (NumPy or CuPy) an array belongs to, and moving arrays between them.
 
 The engine is written against NumPy's API. Elementwise functions and ``matmul``
 dispatch to CuPy by themselves when given CuPy arrays (NumPy's ``__array_ufunc__``
-and ``__array_function__`` protocols), so the only things the engine must ask
-this module for are *new* arrays: ``empty``, ``zeros``, ``asarray``, and random
-numbers. ``use("cupy")`` switches where those are made; ``to_numpy`` brings a
-result back to the host.
+and ``__array_function__`` protocols), so the only things the engine must ask this
+module for are *new* arrays next to existing ones (``array_module(like)``) and the
+module of a device (``module("cuda")``).
 
-    >>> import neuronet
-    >>> neuronet.backend.use("numpy")
-    >>> neuronet.backend.name()
-    'numpy'
+Nothing here is global: a network's device is the device of its parameters
+(``Sequential.device``, ``Sequential.to("cuda")``), so two networks in one process
+can live on different devices and nothing switches behind a caller's back.
+
+    >>> import numpy as np
+    >>> from neuronet import backend
+    >>> backend.device_of(np.zeros(3))
+    'cpu'
 """
 
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import Any
 
 import numpy as np
 
-_xp: Any = np
-_name = "numpy"
+from .errors import ConfigurationError
+
+__all__ = ["DEVICES", "module", "array_module", "device_of", "to_numpy", "is_array"]
+
+DEVICES = {"cpu": "numpy", "cuda": "cupy", "gpu": "cupy"}
 
 
-def use(name: str) -> None:
-    """Select the array module: ``"numpy"`` (default) or ``"cupy"`` (NVIDIA GPUs)."""
-    global _xp, _name
-    if name not in ("numpy", "cupy"):
-        raise ValueError(f"backend: expected 'numpy' or 'cupy', got {name!r}")
-    if name == "cupy":
-        try:
-            module = importlib.import_module("cupy")
-            module.cuda.runtime.getDeviceCount()
-        except Exception as error:  # ImportError, or CUDA not usable on this machine
-            raise RuntimeError(
-                "backend 'cupy' needs CuPy and a CUDA GPU "
-                f"(pip install 'neuronet[gpu]'): {error}"
-            ) from None
-        _xp = module
-    else:
-        _xp = np
-    _name = name
+def module(device: str) -> Any:
+    """The array module of ``device``: NumPy for ``"cpu"``, CuPy for ``"cuda"`` (checked to work)."""
+    if device not in DEVICES:
+        raise ConfigurationError(f"device: expected 'cpu' or 'cuda', got {device!r}")
+    if DEVICES[device] == "numpy":
+        return np
+    try:
+        cupy = importlib.import_module("cupy")
+        cupy.cuda.runtime.getDeviceCount()
+    except Exception as error:  # ImportError, or CUDA not usable on this machine
+        raise ConfigurationError(f"device 'cuda' needs CuPy and a CUDA GPU (pip install 'neuronet[gpu]'): "
+                                 f"{error}") from None
+    return cupy
 
 
-def name() -> str:
-    """The name of the array module in use: ``"numpy"`` or ``"cupy"``."""
-    return _name
+def array_module(array: Any) -> Any:
+    """``numpy`` or ``cupy``: the module that made ``array`` (NumPy for anything that is not CuPy's)."""
+    cupy = sys.modules.get("cupy")
+    if cupy is not None and isinstance(array, cupy.ndarray):
+        return cupy
+    return np
 
 
-def xp() -> Any:
-    """The array module in use (``numpy`` or ``cupy``)."""
-    return _xp
-
-
-def empty(shape: Any, dtype: Any) -> Any:
-    return _xp.empty(shape, dtype=dtype)
-
-
-def zeros(shape: Any, dtype: Any) -> Any:
-    return _xp.zeros(shape, dtype=dtype)
-
-
-def asarray(values: Any, dtype: Any = None) -> Any:
-    """``values`` as an array of the module in use (no copy when already one)."""
-    return _xp.asarray(values, dtype=dtype)
+def device_of(array: Any) -> str:
+    return "cpu" if array_module(array) is np else "cuda"
 
 
 def to_numpy(array: Any) -> np.ndarray:
@@ -76,4 +67,4 @@ def to_numpy(array: Any) -> np.ndarray:
 
 
 def is_array(value: Any) -> bool:
-    return isinstance(value, (np.ndarray, _xp.ndarray))
+    return isinstance(value, np.ndarray) or array_module(value) is not np

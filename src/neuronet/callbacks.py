@@ -2,6 +2,8 @@
 
 The vocabulary is Keras's: ``on_train_begin``, ``on_epoch_end(epoch, logs)``,
 ``on_train_end``; a callback stops training by setting ``model.stop_training``.
+``ModelCheckpoint``, which writes model files, lives above the file format, in
+``neuronet.checkpoint``.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Callback", "EarlyStopping", "ModelCheckpoint"]
+__all__ = ["Callback", "EarlyStopping"]
 
 
 class Callback:
@@ -32,7 +34,7 @@ class Callback:
     def on_train_end(self, logs: dict | None = None) -> None: ...
 
 
-class _Monitor(Callback):
+class Monitor(Callback):
     """Shared by the callbacks that watch one metric for improvement."""
 
     def __init__(self, monitor: str, mode: str, min_delta: float = 0.0):
@@ -61,7 +63,7 @@ class _Monitor(Callback):
         return value > self.best + self.min_delta
 
 
-class EarlyStopping(_Monitor):
+class EarlyStopping(Monitor):
     """Stop when ``monitor`` has not improved for ``patience`` epochs; with
     ``restore_best_weights`` the network gets the weights of its best epoch back."""
 
@@ -86,7 +88,7 @@ class EarlyStopping(_Monitor):
         if self._improved(value):
             self.best, self.best_epoch, self.wait = value, epoch, 0
             if self.restore_best_weights:
-                self.best_weights = np.array(self.model._flat_params, copy=True)
+                self.best_weights = np.array(self.model.parameter_vector(), copy=True)
             return
         self.wait += 1
         if self.wait > self.patience:
@@ -95,33 +97,4 @@ class EarlyStopping(_Monitor):
 
     def on_train_end(self, logs=None):
         if self.restore_best_weights and self.best_weights is not None:
-            self.model._flat_params[...] = self.best_weights
-
-
-class ModelCheckpoint(_Monitor):
-    """Save the network with ``neuronet.save`` after each epoch, or only when ``monitor``
-    improved (``save_best_only``). ``path`` may contain ``{epoch}`` and metric names,
-    e.g. ``"model-{epoch:02d}-{val_loss:.3f}.npz"``."""
-
-    def __init__(self, path: str | Path, monitor: str = "val_loss", save_best_only: bool = False,
-                 mode: str = "auto"):
-        super().__init__(monitor, mode)
-        self.path = str(path)
-        self.save_best_only = save_best_only
-        self.saved: list[str] = []
-
-    def on_train_begin(self, logs=None):
-        self.best = math.inf if self.mode == "min" else -math.inf
-
-    def on_epoch_end(self, epoch, logs=None):
-        from .io import save  # io sits above training in the layering
-
-        logs = logs or {}
-        if self.save_best_only:
-            value = self._current(logs)
-            if not self._improved(value):
-                return
-            self.best = value
-        path = self.path.format(epoch=epoch + 1, **logs)
-        save(self.model, path)
-        self.saved.append(path)
+            self.model.set_parameter_vector(self.best_weights)

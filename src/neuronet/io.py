@@ -36,12 +36,11 @@ from . import losses as _losses
 from . import optim as _optim
 from .atomic import atomic_write
 from .errors import ModelFileError, TooLargeError
+from .layers import LAYER_TYPES, parameter_shapes
 from .layers import check_config as check_layer_config
 from .layers import from_config as layer_from_config
-from .layers import parameter_shapes
 from .memory import check_fits
 from .network import Sequential, as_network
-from .optim import is_weight
 
 __all__ = ["save", "load", "ModelFileError", "FORMAT", "VERSION"]
 
@@ -103,12 +102,15 @@ _MAX_LAYERS = 10_000
 _MEMBER = re.compile(r"(?:param/\d{1,6}\.[A-Za-z]\w{0,31}|optim/[A-Za-z]\w{0,31}/[A-Za-z]\w{0,31})")
 
 
-def load(path: str | Path) -> Sequential:
+def load(path: str | Path, device: str | None = None) -> Sequential:
     """Read a model file written by ``save``; raises ``ModelFileError`` for anything amiss.
 
     Safe on hostile files: the archive's directory, the JSON description and every array's
     header are checked against each other before any array is allocated or decompressed,
-    unknown members are refused without being read, and nothing is ever unpickled."""
+    unknown members are refused without being read, and nothing is ever unpickled.
+
+    The network is built on the CPU, or on ``device`` (``"cuda"``) when given: a model file
+    does not depend on where it was trained."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such model file")
@@ -117,14 +119,14 @@ def load(path: str | Path) -> Sequential:
             raise ModelFileError(f"{path}: not a neuronet model file (not an .npz archive)")
     try:
         with zipfile.ZipFile(path) as archive:
-            return _load_archive(archive, path)
+            return _load_archive(archive, path, device)
     except ModelFileError:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, zlib.error, NotImplementedError) as error:
         raise ModelFileError(f"{path}: truncated or corrupted model file ({type(error).__name__}: {error})") from None
 
 
-def _load_archive(archive: zipfile.ZipFile, path: Path) -> Sequential:
+def _load_archive(archive: zipfile.ZipFile, path: Path, device: str | None) -> Sequential:
     members: dict[str, zipfile.ZipInfo] = {}
     infos = archive.infolist()
     if not any(info.filename == _HEADER + ".npy" for info in infos):
@@ -151,10 +153,12 @@ def _load_archive(archive: zipfile.ZipFile, path: Path) -> Sequential:
     # Every member the description implies, with its shape, before anything is read.
     dtype = spec["dtype"]
     expected: dict[str, tuple[int, ...]] = {}
+    n_weights = 0  # the decayed parameters, which the flat buffer (and the optimizer state) keeps first
     for index, config in enumerate(spec["layers"]):
         for key, shape in parameter_shapes(config).items():
             expected[f"param/{index}.{key}"] = shape
-    n_weights = sum(int(np.prod(shape)) for name, shape in expected.items() if is_weight(name))
+            if key in LAYER_TYPES[config["type"]].decayed:
+                n_weights += math.prod(shape)
     n_total = sum(int(np.prod(shape)) for shape in expected.values())
     optimizer = spec["optimizer"]
     if optimizer is not None:
@@ -189,7 +193,7 @@ def _load_archive(archive: zipfile.ZipFile, path: Path) -> Sequential:
         array = _read_member(archive, members[key], path, dtype, expected[key])
         if not np.all(np.isfinite(array)):
             raise ModelFileError(f"{path}: parameter {key[6:]} contains NaN or infinity")
-        parameters[key[6:]][...] = backend.asarray(array)
+        parameters[key[6:]][...] = array
     net.loss = spec["loss"]
     if spec["classes"] is not None:
         if net.loss is not None and len(spec["classes"]) != net.loss.n_classes(net.out_features):
@@ -208,6 +212,8 @@ def _load_archive(archive: zipfile.ZipFile, path: Path) -> Sequential:
         net.optimizer = optimizer
     net.metadata = spec["metadata"]
     net.trained = True  # its weights are the file's, not random ones
+    if device is not None:
+        net.to(device)
     return net
 
 

@@ -3,7 +3,12 @@
 Every layer has ``forward(x, training=True)``, which computes the output and
 keeps only what ``backward`` needs, and ``backward(grad_output)``, which returns
 dLoss/dx and fills ``self.grads``. Parameters live in ``self.params`` (a dict),
-their gradients in ``self.grads`` under the same keys.
+their gradients in ``self.grads`` under the same keys; ``decayed`` names the
+parameters L2 regularization pulls towards zero (Dense's weights, not its biases).
+
+``LAYER_TYPES`` is the registry of layer classes a model file may name
+(``register_layer`` adds one); activation layers come from the activation registry
+(``activation_layer(name)``), so a newly registered activation is a layer at once.
 
 Update parameters in place (``layer.params["W"][...] = new``): a ``Sequential``
 keeps every parameter as a view into one flat buffer, so that an optimizer step
@@ -30,12 +35,15 @@ from .memory import check_fits
 
 __all__ = [
     "Layer", "Dense", "ActivationLayer", "Step", "Sigmoid", "Tanh", "ReLU", "LeakyReLU",
-    "Identity", "Softmax", "Dropout", "from_config", "check_config", "parameter_shapes",
+    "Identity", "Softmax", "Dropout", "Flatten", "from_config", "check_config", "parameter_shapes", "LAYER_TYPES",
+    "register_layer", "activation_layer",
 ]
 
 
 class Layer:
     """Base class. Subclasses set ``params``/``grads`` and implement forward and backward."""
+
+    decayed: tuple[str, ...] = ()  # parameters that weight decay / L2 applies to
 
     def __init__(self) -> None:
         self.params: dict[str, Any] = {}
@@ -60,17 +68,24 @@ class Layer:
         """The JSON description a model file stores for this layer (no arrays)."""
         return {"type": type(self).__name__}
 
-    def _workspace(self, key: str, shape: tuple, dtype: Any) -> Any:
-        """An array to write into: a reused buffer when ``reuse_buffers`` is on.
+    def to_onnx(self, graph: Any, x: str, out: str) -> str:
+        """Add this layer's ONNX node(s) to ``graph``; returns the output's name."""
+        raise _activations.NoOnnxForm(f"layer {type(self).__name__} has no ONNX form")
+
+    def _workspace(self, key: str, shape: tuple, dtype: Any, like: Any = None) -> Any:
+        """An array to write into, on the device of ``like``: a reused buffer when
+        ``reuse_buffers`` is on.
 
         The buffer is allocated for the largest batch seen and a view of its first
         rows is returned, so a smaller last batch needs no new allocation.
         """
+        xp = backend.array_module(like)
         if not self.reuse_buffers:
-            return backend.empty(shape, dtype)
+            return xp.empty(shape, dtype=dtype)
         buffer = self._buffers.get(key)
-        if buffer is None or buffer.shape[1:] != shape[1:] or buffer.shape[0] < shape[0] or buffer.dtype != dtype:
-            buffer = backend.empty(shape, dtype)
+        if (buffer is None or buffer.shape[1:] != shape[1:] or buffer.shape[0] < shape[0] or buffer.dtype != dtype
+                or backend.array_module(buffer) is not xp):
+            buffer = xp.empty(shape, dtype=dtype)
             self._buffers[key] = buffer
         return buffer[: shape[0]]
 
@@ -93,9 +108,14 @@ class Dense(Layer):
     seed 002's matrix form, written with the batch along the rows).
 
     Backward, for grad_output = dL/dy of shape ``(batch, out_features)``:
-    dL/dW = x^T grad_output, dL/db = sum over the batch of grad_output,
-    dL/dx = grad_output W^T (seed 001, eq. 25-26).
+    dL/dW = x^T grad_output, dL/db = sum over the batch of grad_output (seed 001,
+    eq. 25-26), dL/dx = grad_output W^T (eq. 28).
+
+    W has shape ``(in_features, out_features)``: the transpose of the seeds' w_ji
+    (row j = neuron, column i = input), because the batch runs along the rows here.
     """
+
+    decayed = ("W",)
 
     def __init__(self, in_features: int, out_features: int, *, init: str = "he", std: float = 0.01,
                  rng: Any = None, dtype: Any = np.float32):
@@ -111,21 +131,23 @@ class Dense(Layer):
                    f"Dense({self.in_features}, {self.out_features})")
         self.init = init
         weights = _init.get(init)(self.in_features, self.out_features, _init.make_rng(rng), self.dtype, std)
-        self.params = {"W": backend.asarray(weights), "b": backend.zeros(self.out_features, self.dtype)}
-        self.grads = {"W": backend.zeros(weights.shape, self.dtype), "b": backend.zeros(self.out_features, self.dtype)}
+        self.params = {"W": weights, "b": np.zeros(self.out_features, self.dtype)}
+        self.grads = {"W": np.zeros(weights.shape, self.dtype), "b": np.zeros(self.out_features, self.dtype)}
         # The first layer of a network needs no dL/dx: the training loop turns this off there.
         self.input_grad = True
         self._input = None
 
     def forward(self, x, training=True):
-        """``(batch, in_features) -> (batch, out_features)``; x is cast to the layer's dtype."""
-        x = backend.asarray(x, dtype=self.dtype)
+        """``(batch, in_features) -> (batch, out_features)``; x is cast to the layer's dtype and
+        moved to its device."""
+        W = self.params["W"]
+        x = backend.array_module(W).asarray(x, dtype=self.dtype)
         if x.ndim != 2 or x.shape[1] != self.in_features:
             raise ValueError(
                 f"Dense: expected input of shape (batch, {self.in_features}), got {tuple(x.shape)}"
             )
         self._input = x
-        out = self._workspace("out", (x.shape[0], self.out_features), self.dtype)
+        out = self._workspace("out", (x.shape[0], self.out_features), self.dtype, W)
         np.matmul(x, self.params["W"], out=out)
         out += self.params["b"]
         return out
@@ -136,7 +158,7 @@ class Dense(Layer):
         np.sum(grad_output, axis=0, out=self.grads["b"])
         if not self.input_grad:
             return None
-        grad_input = self._workspace("grad_input", (grad_output.shape[0], self.in_features), self.dtype)
+        grad_input = self._workspace("grad_input", (grad_output.shape[0], self.in_features), self.dtype, grad_output)
         return np.matmul(grad_output, self.params["W"].T, out=grad_input)
 
     def output_features(self, in_features):
@@ -151,6 +173,11 @@ class Dense(Layer):
         return {"type": "Dense", "in_features": self.in_features, "out_features": self.out_features,
                 "dtype": np.dtype(self.dtype).name}
 
+    def to_onnx(self, graph, x, out):
+        W = graph.constant(f"{out}.W", backend.to_numpy(self.params["W"]))
+        b = graph.constant(f"{out}.b", backend.to_numpy(self.params["b"]))
+        return graph.node("Gemm", [x, W, b], out)
+
     @staticmethod
     def parameter_shapes(config: dict) -> dict[str, tuple[int, ...]]:
         return {"W": (config["in_features"], config["out_features"]), "b": (config["out_features"],)}
@@ -163,25 +190,43 @@ class ActivationLayer(Layer):
     """An elementwise activation as a layer: ``(batch, features) -> (batch, features)``.
 
     Forward keeps the output y = f(x); backward multiplies grad_output by
-    f'(x) written from that output (``derivative_from_output``).
+    f'(x) written from that output (``derivative_from_output``). ``ActivationLayer(f)``
+    wraps any registered activation; the named subclasses below are the classic ones.
     """
 
     function: _activations.Activation = _activations.identity
 
-    def __init__(self) -> None:
+    def __init__(self, function: _activations.Activation | str | None = None) -> None:
         super().__init__()
+        if function is not None:
+            self.function = _activations.get(function)
+            if not self.function.elementwise:
+                raise ConfigurationError(f"activation {self.function.name!r} is not elementwise: use its own layer")
         self._output = None
 
     def forward(self, x, training=True):
-        x = backend.asarray(x)
-        self._output = self.function(x, out=self._workspace("out", x.shape, x.dtype))
+        """``(batch, features) -> (batch, features)``: y = f(x)."""
+        x = backend.array_module(x).asarray(x)
+        self._output = self.function(x, out=self._workspace("out", x.shape, x.dtype, x))
         return self._output
 
     def backward(self, grad_output):
-        grad_input = self._workspace("grad_input", grad_output.shape, grad_output.dtype)
+        """``(batch, features) -> (batch, features)``: dL/dx = dL/dy * f'(x)."""
+        grad_input = self._workspace("grad_input", grad_output.shape, grad_output.dtype, grad_output)
         self.function.derivative_from_output(self._output, out=grad_input)
         grad_input *= grad_output
         return grad_input
+
+    def config(self):
+        if type(self) is ActivationLayer:  # any registered activation, by its registry name
+            return {"type": "Activation", "activation": self.function.config()}
+        return super().config()
+
+    def to_onnx(self, graph, x, out):
+        return self.function.to_onnx(graph, x, out)
+
+    def __repr__(self):
+        return f"Activation({self.function.name!r})" if type(self) is ActivationLayer else super().__repr__()
 
 
 class Step(ActivationLayer):
@@ -243,18 +288,68 @@ class Softmax(Layer):
         self._output = None
 
     def forward(self, x, training=True):
-        x = backend.asarray(x)
-        self._output = _activations.softmax(x, out=self._workspace("out", x.shape, x.dtype))
+        """``(batch, K) -> (batch, K)``: y = softmax(x) along the features."""
+        x = backend.array_module(x).asarray(x)
+        self._output = _activations.softmax(x, out=self._workspace("out", x.shape, x.dtype, x))
         return self._output
 
     def backward(self, grad_output):
+        """``(batch, K) -> (batch, K)``: the Jacobian-vector product of eq. 18-19."""
         y = self._output
-        grad_input = self._workspace("grad_input", grad_output.shape, grad_output.dtype)
+        grad_input = self._workspace("grad_input", grad_output.shape, grad_output.dtype, grad_output)
         np.multiply(grad_output, y, out=grad_input)
         dot = grad_input.sum(axis=1, keepdims=True)
         np.subtract(grad_output, dot, out=grad_input)
         grad_input *= y
         return grad_input
+
+    def to_onnx(self, graph, x, out):
+        return graph.node("Softmax", [x], out, axis=-1)
+
+
+class Flatten(Layer):
+    """Flatten every sample to one row: ``(batch, d1, d2, ...) -> (batch, d1 * d2 * ...)``, so image
+    tensors such as (N, C, H, W) go straight into a Dense layer. Backward restores the shape.
+    ``in_shape`` (the per-sample shape, e.g. ``(3, 32, 32)``) states what it expects."""
+
+    def __init__(self, in_shape: tuple[int, ...] | None = None) -> None:
+        super().__init__()
+        if in_shape is not None:
+            in_shape = tuple(int(d) for d in in_shape)
+            if not in_shape or any(d < 1 for d in in_shape):
+                raise ConfigurationError(f"Flatten: in_shape must be positive sizes, got {in_shape}")
+        self.in_shape = in_shape
+        self._shape = None
+
+    def forward(self, x, training=True):
+        """``(batch, *in_shape) -> (batch, prod(in_shape))``."""
+        x = backend.array_module(x).asarray(x)
+        if self.in_shape is not None and tuple(x.shape[1:]) != self.in_shape and x.shape[1:] != (self.width,):
+            raise ValueError(f"Flatten: expected samples of shape {self.in_shape}, got {tuple(x.shape[1:])}")
+        self._shape = x.shape
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, grad_output):
+        """``(batch, prod(in_shape)) -> (batch, *in_shape)``."""
+        return grad_output.reshape(self._shape)
+
+    @property
+    def width(self) -> int | None:
+        return None if self.in_shape is None else int(np.prod(self.in_shape))
+
+    def output_features(self, in_features):
+        if self.in_shape is None:
+            return in_features
+        return self.width
+
+    def config(self):
+        return {"type": "Flatten", "in_shape": list(self.in_shape) if self.in_shape else None}
+
+    def to_onnx(self, graph, x, out):
+        return graph.node("Flatten", [x], out, axis=1)
+
+    def __repr__(self):
+        return f"Flatten(in_shape={self.in_shape})" if self.in_shape else "Flatten()"
 
 
 class Dropout(Layer):
@@ -271,24 +366,31 @@ class Dropout(Layer):
         self._mask = None
 
     def forward(self, x, training=True):
-        x = backend.asarray(x)
+        """``(batch, features) -> (batch, features)``."""
+        xp = backend.array_module(x)
+        x = xp.asarray(x)
         if not training or self.p == 0.0:
             self._mask = None
             return x
-        mask = self._workspace("mask", x.shape, x.dtype)
+        mask = self._workspace("mask", x.shape, x.dtype, x)
         if isinstance(mask, np.ndarray):
             self.rng.random(out=mask, dtype=mask.dtype)
         else:  # a GPU array: draw on the host generator, copy over
-            mask[...] = backend.asarray(self.rng.random(x.shape, dtype=x.dtype))
+            mask[...] = xp.asarray(self.rng.random(x.shape, dtype=x.dtype))
         keep = np.greater_equal(mask, self.p)
         np.multiply(keep, x.dtype.type(1.0 / (1.0 - self.p)), out=mask, casting="unsafe")
         self._mask = mask
-        return np.multiply(x, mask, out=self._workspace("out", x.shape, x.dtype))
+        return np.multiply(x, mask, out=self._workspace("out", x.shape, x.dtype, x))
 
     def backward(self, grad_output):
+        """``(batch, features) -> (batch, features)``: the same mask and scale."""
         if self._mask is None:
             return grad_output
-        return np.multiply(grad_output, self._mask, out=self._workspace("grad_input", grad_output.shape, grad_output.dtype))
+        return np.multiply(grad_output, self._mask,
+                           out=self._workspace("grad_input", grad_output.shape, grad_output.dtype, grad_output))
+
+    def to_onnx(self, graph, x, out):
+        return x  # the identity at inference
 
     def config(self):
         return {"type": "Dropout", "p": self.p}
@@ -304,20 +406,37 @@ def _check_dtype(dtype: Any) -> np.dtype:
     return dtype
 
 
-_ACTIVATION_LAYERS = {"step": Step, "sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU,
-                      "identity": Identity, "softmax": Softmax}
-LAYER_TYPES: dict[str, type[Layer]] = {
-    "Dense": Dense, "Step": Step, "Sigmoid": Sigmoid, "Tanh": Tanh, "ReLU": ReLU,
-    "LeakyReLU": LeakyReLU, "Identity": Identity, "Softmax": Softmax, "Dropout": Dropout,
-}
+_NAMED_ACTIVATION_LAYERS = {"step": Step, "sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU, "identity": Identity}
+LAYER_TYPES: dict[str, type[Layer]] = {}
+
+
+def register_layer(cls: type[Layer]) -> type[Layer]:
+    """Let model files name ``cls`` (by its class name); usable as a decorator. The class builds
+    itself from its config with ``from_config`` below, or a ``from_settings(config)`` classmethod."""
+    if not (isinstance(cls, type) and issubclass(cls, Layer)):
+        raise TypeError(f"register_layer: expected a Layer subclass, got {cls!r}")
+    if cls.__name__ in LAYER_TYPES and LAYER_TYPES[cls.__name__] is not cls:
+        raise ValueError(f"register_layer: the layer type {cls.__name__!r} is taken")
+    LAYER_TYPES[cls.__name__] = cls
+    return cls
+
+
+for _class in (Dense, Step, Sigmoid, Tanh, ReLU, LeakyReLU, Identity, Softmax, Dropout, Flatten):
+    register_layer(_class)
+LAYER_TYPES["Activation"] = ActivationLayer  # any registered activation, by name
 
 
 def activation_layer(name: str | _activations.Activation, alpha: float = 0.01) -> Layer:
-    """The layer for an activation name: ``"relu"`` -> ``ReLU()``."""
+    """The layer for an activation name: ``"relu"`` -> ``ReLU()``; any other registered activation
+    -> ``ActivationLayer(its instance)``; ``"softmax"`` -> ``Softmax()``."""
     function = _activations.get(name, **({"alpha": alpha} if name == "leaky_relu" else {}))
     if isinstance(function, _activations.LeakyReLU):
         return LeakyReLU(function.alpha)
-    return _ACTIVATION_LAYERS[function.name]()
+    if isinstance(function, _activations.Softmax):
+        return Softmax()
+    if type(function).name in _NAMED_ACTIVATION_LAYERS and type(function) is type(_activations.get(function.name)):
+        return _NAMED_ACTIVATION_LAYERS[function.name]()
+    return ActivationLayer(function)
 
 
 _MAX_FEATURES = 2**31 - 1
@@ -358,6 +477,19 @@ def check_config(config: Any) -> dict:
         clean["alpha"] = _config_fraction(config, "alpha")
     elif kind == "Dropout":
         clean["p"] = _config_fraction(config, "p")
+    elif kind == "Activation":
+        function = _activations.from_config(config.get("activation"))  # a registered name, checked settings
+        if not function.elementwise:
+            raise ValueError(f"layer Activation: {function.name!r} is not elementwise")
+        clean["activation"] = function.config()
+    elif kind == "Flatten":
+        shape = config.get("in_shape")
+        if shape is not None:
+            if (not isinstance(shape, list) or not 1 <= len(shape) <= 8
+                    or not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= _MAX_FEATURES
+                               for d in shape)):
+                raise ValueError(f"layer Flatten: in_shape must be a list of positive sizes, got {shape!r}")
+        clean["in_shape"] = shape
     return clean
 
 
@@ -379,4 +511,8 @@ def from_config(config: dict, dtype: Any = np.float32) -> Layer:
         return LeakyReLU(config["alpha"])
     if kind == "Dropout":
         return Dropout(config["p"])
+    if kind == "Activation":
+        return ActivationLayer(_activations.from_config(config["activation"]))
+    if kind == "Flatten":
+        return Flatten(config["in_shape"])
     return LAYER_TYPES[kind]()

@@ -28,27 +28,66 @@ __all__ = ["Loss", "SoftmaxCrossEntropy", "CrossEntropy", "BinaryCrossEntropy", 
 
 class Loss:
     """Base class. ``__call__`` validates, ``forward`` trusts its inputs (the training loop
-    validates once at the edge)."""
+    validates once at the edge).
+
+    A subclass writes the formula once, per sample: ``per_sample(scores, targets)`` gives the
+    loss of each row ``(batch,)`` and ``sample_gradient()`` its gradient with respect to that
+    row's scores ``(batch, K)``. ``forward`` averages them, weighted by ``sample_weight`` when
+    given (E = sum_n w_n l_n / sum_n w_n), and ``backward`` scales the gradient to match
+    (dE/ds_n = w_n / sum(w) * dl_n/ds_n), so sample weights need nothing from the subclass.
+
+    What front ends need to know about a loss is on it: ``name`` (the registry key),
+    ``display_name``, ``is_classification``, ``output(scores)`` (the output layer's link:
+    softmax, sigmoid, identity, exp), and ``to_onnx`` (its outputs as ONNX nodes).
+    """
 
     name = "loss"
+    display_name = "loss"
     is_classification = True
 
-    def __call__(self, scores: Any, targets: Any) -> float:
+    def __call__(self, scores: Any, targets: Any, sample_weight: Any = None) -> float:
         scores = np.asarray(scores)
         if scores.dtype.kind != "f":
             scores = scores.astype(np.float64)
-        return self.forward(scores, self.check_targets(scores, targets))
+        return self.forward(scores, self.check_targets(scores, targets), sample_weight)
 
-    def forward(self, scores: np.ndarray, targets: np.ndarray) -> float:
-        raise NotImplementedError
+    def forward(self, scores: np.ndarray, targets: np.ndarray, sample_weight: Any = None) -> float:
+        """The mean loss over the batch (weighted by ``sample_weight``, shape ``(batch,)``)."""
+        per_sample = self.per_sample(scores, targets)
+        n = per_sample.shape[0]
+        if sample_weight is None:
+            self._weights, self._total = None, n
+            return float(per_sample.sum() / n)
+        weights = np.asarray(sample_weight, dtype=per_sample.dtype)
+        total = float(weights.sum())
+        self._weights, self._total = weights, total
+        return float(np.dot(weights, per_sample) / total)
 
     def backward(self) -> np.ndarray:
+        """dLoss/dscores for the last ``forward``, same shape as its scores; a new array that the
+        caller owns."""
+        grad = self.sample_gradient()
+        if self._weights is not None:
+            grad *= self._weights.astype(grad.dtype, copy=False).reshape((-1,) + (1,) * (grad.ndim - 1))
+        grad /= grad.dtype.type(self._total)
+        return grad
+
+    def per_sample(self, scores: np.ndarray, targets: np.ndarray) -> np.ndarray:
+        """The loss of each sample, ``(batch,)``; keeps what ``sample_gradient`` needs."""
+        raise NotImplementedError
+
+    def sample_gradient(self) -> np.ndarray:
+        """d l_n / d scores_n for the last ``per_sample``, a new array shaped like the scores."""
         raise NotImplementedError
 
     # --- what the network needs to know about its outputs -----------------------------
     def n_classes(self, out_features: int) -> int:
         """How many classes an output layer of this width distinguishes."""
         return out_features
+
+    def output(self, scores: np.ndarray) -> np.ndarray:
+        """The network's prediction from its scores: the output layer's link (identity here)."""
+        return scores
 
     def probabilities(self, scores: np.ndarray) -> np.ndarray:
         raise TypeError(f"{type(self).__name__} gives no probabilities: use predict() for labels")
@@ -60,6 +99,14 @@ class Loss:
     def check_targets(self, scores: np.ndarray, targets: Any) -> np.ndarray:
         """Validate ``targets`` against ``scores`` of shape (batch, K); integer labels or one-hot."""
         return _class_targets(type(self).__name__, scores, targets)
+
+    def to_onnx(self, graph: Any, scores: str, width: int) -> None:
+        """Add this loss's outputs to an ONNX graph (``neuronet.onnx`` passes the builder): a
+        classifier's ``probabilities`` and ``label``, by default the softmax of the scores."""
+        probabilities = graph.node("Softmax", [scores], "probabilities", axis=1)
+        graph.node("ArgMax", [probabilities], "label", axis=1, keepdims=0)
+        graph.output("probabilities", "float", ["batch", self.n_classes(width)])
+        graph.output("label", "int64", ["batch"])
 
     def config(self) -> dict:
         return {"name": self.name}
@@ -118,8 +165,9 @@ class SoftmaxCrossEntropy(Loss):
     """
 
     name = "softmax_cross_entropy"
+    display_name = "softmax cross-entropy"
 
-    def forward(self, scores, targets):
+    def per_sample(self, scores, targets):
         shifted = scores - scores.max(axis=1, keepdims=True)
         exp = np.exp(shifted)
         sums = exp.sum(axis=1, keepdims=True)
@@ -127,20 +175,20 @@ class SoftmaxCrossEntropy(Loss):
         log_probabilities -= np.log(sums)
         exp /= sums
         self._probabilities, self._targets = exp, targets
-        n = scores.shape[0]
         if targets.ndim == 1:
-            return float(-log_probabilities[np.arange(n), targets].sum() / n)
-        return float(-(targets * log_probabilities).sum() / n)
+            return -log_probabilities[np.arange(scores.shape[0]), targets]
+        return -(targets * log_probabilities).sum(axis=1)
 
-    def backward(self):
-        grad = self._probabilities  # reused: y is not needed after this
-        n = grad.shape[0]
+    def sample_gradient(self):
+        grad = self._probabilities.copy()  # y - t
         if self._targets.ndim == 1:
-            grad[np.arange(n), self._targets] -= 1
+            grad[np.arange(grad.shape[0]), self._targets] -= 1
         else:
             grad -= self._targets
-        grad /= n
         return grad
+
+    def output(self, scores):
+        return _activations.softmax(scores)
 
     def probabilities(self, scores):
         return _activations.softmax(scores)
@@ -156,19 +204,26 @@ class CrossEntropy(Loss):
     """
 
     name = "cross_entropy"
+    display_name = "cross-entropy (after a Softmax layer)"
 
-    def forward(self, scores, targets):
+    def per_sample(self, scores, targets):
         if targets.ndim == 1:
             targets = _one_hot_like(scores, targets)
         clipped = np.clip(scores, np.finfo(scores.dtype).eps, 1.0)
         self._clipped, self._targets = clipped, targets
-        return float(-(targets * np.log(clipped)).sum() / scores.shape[0])
+        return -(targets * np.log(clipped)).sum(axis=1)
 
-    def backward(self):
-        return -self._targets / self._clipped / self._clipped.shape[0]
+    def sample_gradient(self):
+        return -self._targets / self._clipped
 
     def probabilities(self, scores):
         return scores
+
+    def to_onnx(self, graph, scores, width):  # the network already ends in Softmax
+        graph.node("Identity", [scores], "probabilities")
+        graph.node("ArgMax", ["probabilities"], "label", axis=1, keepdims=0)
+        graph.output("probabilities", "float", ["batch", width])
+        graph.output("label", "int64", ["batch"])
 
 
 class BinaryCrossEntropy(Loss):
@@ -186,6 +241,7 @@ class BinaryCrossEntropy(Loss):
     """
 
     name = "binary_cross_entropy"
+    display_name = "binary cross-entropy (sigmoid outputs)"
 
     def n_classes(self, out_features):
         return 2 if out_features == 1 else out_features
@@ -195,17 +251,20 @@ class BinaryCrossEntropy(Loss):
             return _indicator_targets("BinaryCrossEntropy", scores, targets)
         return _binary_targets("BinaryCrossEntropy", scores, targets)
 
-    def forward(self, scores, targets):
+    def per_sample(self, scores, targets):
         z = scores.reshape(targets.shape)
         softplus = np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
         self._scores_shape, self._z, self._targets = scores.shape, z, targets
-        return float((softplus - targets * z).sum() / z.shape[0])
+        losses = softplus - targets * z
+        return losses.sum(axis=1) if losses.ndim == 2 else losses
 
-    def backward(self):
+    def sample_gradient(self):
         grad = _activations.sigmoid(self._z)
         grad -= self._targets
-        grad /= self._z.shape[0]
         return grad.reshape(self._scores_shape)
+
+    def output(self, scores):
+        return _activations.sigmoid(scores)
 
     def probabilities(self, scores):
         if scores.ndim == 2 and scores.shape[1] > 1:
@@ -217,6 +276,21 @@ class BinaryCrossEntropy(Loss):
         if scores.ndim == 2 and scores.shape[1] > 1:
             return (scores > 0).astype(np.intp)
         return (scores.reshape(-1) > 0).astype(np.intp)
+
+    def to_onnx(self, graph, scores, width):
+        if width > 1:  # multi-label
+            graph.node("Sigmoid", [scores], "probabilities")
+            positive = graph.node("Greater", [scores, graph.constant("zero", np.zeros(1))], "positive")
+            graph.node("Cast", [positive], "label", to="int64")
+            graph.output("probabilities", "float", ["batch", width])
+            graph.output("label", "int64", ["batch", width])
+            return
+        p1 = graph.node("Sigmoid", [scores], "p1")
+        p0 = graph.node("Sub", [graph.constant("one", np.ones(1)), p1], "p0")
+        graph.node("Concat", [p0, p1], "probabilities", axis=1)
+        graph.node("ArgMax", ["probabilities"], "label", axis=1, keepdims=0)
+        graph.output("probabilities", "float", ["batch", 2])
+        graph.output("label", "int64", ["batch"])
 
 
 def _binary_targets(owner: str, scores: np.ndarray, targets: Any) -> np.ndarray:
@@ -251,6 +325,7 @@ class Hinge(Loss):
     """
 
     name = "hinge"
+    display_name = "hinge (SVM)"
 
     def __init__(self, margin: float = 1.0):
         self.margin = float(margin)
@@ -264,36 +339,45 @@ class Hinge(Loss):
         labels = _class_targets("Hinge", scores, targets)
         return labels if labels.ndim == 1 else labels.argmax(axis=1)
 
-    def forward(self, scores, targets):
+    def per_sample(self, scores, targets):
         n = scores.shape[0]
         self._scores_shape, self._dtype = scores.shape, scores.dtype
         if scores.ndim == 1 or scores.shape[1] == 1:  # binary, one neuron
             signs = 2 * targets - 1
             margins = self.margin - signs * scores.reshape(-1)
             self._binary, self._signs, self._active = True, signs, margins > 0
-            return float(np.maximum(margins, 0).sum() / n)
+            return np.maximum(margins, 0)
         rows = np.arange(n)
         margins = scores - scores[rows, targets][:, None] + self.margin
         margins[rows, targets] = 0
         np.maximum(margins, 0, out=margins)
         self._binary, self._targets, self._active = False, targets, margins > 0
-        return float(margins.sum() / n)
+        return margins.sum(axis=1)
 
-    def backward(self):
-        n = self._scores_shape[0]
+    def sample_gradient(self):
         if self._binary:
-            grad = -(self._signs * self._active) / n
-            return grad.reshape(self._scores_shape).astype(self._dtype, copy=False)
+            grad = -(self._signs * self._active)
+            return grad.reshape(self._scores_shape).astype(self._dtype)
         grad = self._active.astype(self._dtype)
-        rows = np.arange(n)
-        grad[rows, self._targets] = -grad.sum(axis=1)
-        grad /= n
+        grad[np.arange(grad.shape[0]), self._targets] = -grad.sum(axis=1)
         return grad
 
     def predict(self, scores):
         if scores.ndim == 1 or scores.shape[1] == 1:
             return (scores.reshape(-1) > 0).astype(np.intp)
         return scores.argmax(axis=1)
+
+    def to_onnx(self, graph, scores, width):
+        if width == 1:  # one SVM score: the label is its sign
+            positive = graph.node("Greater", [scores, graph.constant("zero", np.zeros(1))], "positive")
+            flat = graph.node("Flatten", [positive], "positive_column", axis=1)
+            label = graph.node("Cast", [flat], "label_column", to="int64")
+            graph.node("Squeeze", [label, graph.constant("axis1", np.ones(1), "int64")], "label")
+            graph.node("Identity", [scores], "scores")
+            graph.output("scores", "float", ["batch", 1])
+            graph.output("label", "int64", ["batch"])
+            return
+        super().to_onnx(graph, scores, width)  # softmax of the scores, argmax for the label
 
     def config(self):
         return {"name": self.name, "margin": self.margin}
@@ -307,6 +391,7 @@ class MSE(Loss):
     """
 
     name = "mse"
+    display_name = "squared error"
     is_classification = False
 
     def check_targets(self, scores, targets):
@@ -327,28 +412,33 @@ class MSE(Loss):
             raise ValueError("MSE: targets contain NaN or inf")
         return targets
 
-    def forward(self, scores, targets):
+    def per_sample(self, scores, targets):
         self._difference = scores - targets
-        return float(0.5 * np.square(self._difference).sum() / scores.shape[0])
+        return 0.5 * np.square(self._difference).sum(axis=1)
 
-    def backward(self):
-        return self._difference / self._difference.shape[0]
+    def sample_gradient(self):
+        return self._difference.copy()
 
     def predict(self, scores):
         return scores
+
+    def to_onnx(self, graph, scores, width):
+        graph.node("Identity", [scores], "predictions")
+        graph.output("predictions", "float", ["batch", width])
 
 
 class Poisson(Loss):
     """Half Poisson deviance with a log link, for counts and rates: the network's score s is
     log(mu), so mu = exp(s) is always positive.
 
-        E = 1/N sum_n sum_k [exp(s_nk) - t_nk s_nk]   (+ terms constant in s)
+        E = 1/N sum_n sum_k [t_nk log(t_nk / mu_nk) - t_nk + mu_nk]     (0 for a perfect fit)
         dE/ds = (exp(s) - t) / N
 
     Targets must be >= 0, shape (batch,) or (batch, outputs).
     """
 
     name = "poisson"
+    display_name = "Poisson deviance"
     is_classification = False
 
     def check_targets(self, scores, targets):
@@ -357,16 +447,25 @@ class Poisson(Loss):
             raise ValueError("Poisson: targets must be >= 0 (counts or rates)")
         return targets
 
-    def forward(self, scores, targets):
+    def per_sample(self, scores, targets):
         self._rate = np.exp(scores)
         self._targets = targets
-        return float((self._rate - targets * scores).sum() / scores.shape[0])
+        # t log t, with 0 log 0 = 0: the constant that makes a perfect fit cost 0
+        t_log_t = targets * np.log(np.where(targets > 0, targets, 1))
+        return (t_log_t - targets * scores - targets + self._rate).sum(axis=1)
 
-    def backward(self):
-        return (self._rate - self._targets) / self._rate.shape[0]
+    def sample_gradient(self):
+        return self._rate - self._targets
+
+    def output(self, scores):
+        return np.exp(scores)
 
     def predict(self, scores):
         return np.exp(scores)
+
+    def to_onnx(self, graph, scores, width):
+        graph.node("Exp", [scores], "predictions")
+        graph.output("predictions", "float", ["batch", width])
 
 
 _REGISTRY: dict[str, type[Loss]] = {

@@ -4,11 +4,16 @@ A feed-forward network applies its layers one after the other (forward) and
 sends the loss gradient back through them in reverse order (backward), each
 layer applying the chain rule to its own part (seed 001, eq. 15 and 28).
 
-All parameters of a ``Sequential`` live in one flat buffer, weights first, then
-biases; each layer's ``params`` are views into it (and its ``grads`` into a
-twin gradient buffer). An optimizer step is then a few vectorized operations
-over two arrays instead of a Python loop over every matrix, and the numerical
-gradient can perturb the whole network through one vector.
+All parameters of a ``Sequential`` live in one flat buffer, the decayed ones
+(weights) first, then the rest (biases); each layer's ``params`` are views into
+it (and its ``grads`` into a twin gradient buffer). An optimizer step is then a
+few vectorized operations over two arrays instead of a Python loop over every
+matrix, and the numerical gradient can perturb the whole network through one
+vector. The buffer is public: ``parameter_vector()``, ``gradient_vector()``,
+``set_parameter_vector(v)``, ``parameter_layout()`` and ``decayed_slice``.
+
+A network lives on one device (``net.device``, ``net.to("cuda")``): its own, not
+the process's, so networks on the CPU and the GPU can share a process.
 
     >>> import neuronet
     >>> net = neuronet.MLP([2, 3, 3], activation="sigmoid", rng=0)   # seed 001's 2-layer net
@@ -20,6 +25,7 @@ gradient can perturb the whole network through one vector.
 
 from __future__ import annotations
 
+import warnings
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -28,12 +34,13 @@ import numpy as np
 from . import backend
 from . import init as _init
 from . import losses as _losses
-from .errors import ConfigurationError, DataError
+from .errors import ConfigurationError
+from .layers import Dense, Dropout, Flatten, Layer, activation_layer
 from .memory import check_fits, network_bytes
-from .layers import Dense, Dropout, Layer, activation_layer
-from .optim import is_weight
+from .training import fit as _fit
+from .validation import check_features, prepare_targets
 
-__all__ = ["Sequential", "MLP", "as_network", "UntrainedNetworkWarning"]
+__all__ = ["Sequential", "MLP", "as_network", "predict_in_chunks", "UntrainedNetworkWarning"]
 
 _PREDICT_BATCH = 4096  # rows per forward pass in predict/evaluate: bounds memory
 
@@ -80,20 +87,25 @@ class Sequential:
         self._bind_flat_buffers()
 
     # --- parameters ---------------------------------------------------------------------
-    def _bind_flat_buffers(self) -> None:
+    def _bind_flat_buffers(self, xp: Any = None) -> None:
         entries = [(f"{i}.{key}", layer, key) for i, layer in enumerate(self.layers) for key in layer.params]
-        entries.sort(key=lambda entry: not is_weight(entry[0]))  # stable: weights first, then biases
+        entries.sort(key=lambda entry: entry[2] not in entry[1].decayed)  # stable: decayed first, then the rest
         sizes = [int(np.prod(layer.params[key].shape)) for _, layer, key in entries]
-        self._flat_params = backend.zeros(sum(sizes), self.dtype)
-        self._flat_grads = backend.zeros(sum(sizes), self.dtype)
-        self._n_weights = sum(size for (name, _, _), size in zip(entries, sizes) if is_weight(name))
+        if xp is None:
+            first = next((layer.params[key] for _, layer, key in entries), np.zeros(0))
+            xp = backend.array_module(first)
+        self._flat_params = xp.zeros(sum(sizes), dtype=self.dtype)
+        self._flat_grads = xp.zeros(sum(sizes), dtype=self.dtype)
+        self._n_weights = sum(size for (_, layer, key), size in zip(entries, sizes) if key in layer.decayed)
+        self._layout = []
         offset = 0
-        for (_, layer, key), size in zip(entries, sizes):
-            shape = layer.params[key].shape
+        for (name, layer, key), size in zip(entries, sizes):
+            shape = tuple(layer.params[key].shape)
             param = self._flat_params[offset:offset + size].reshape(shape)
-            param[...] = layer.params[key]
+            param[...] = xp.asarray(layer.params[key])
             layer.params[key] = param
             layer.grads[key] = self._flat_grads[offset:offset + size].reshape(shape)
+            self._layout.append((name, slice(offset, offset + size), shape))
             offset += size
 
     def __setstate__(self, state: dict) -> None:
@@ -109,13 +121,59 @@ class Sequential:
         """The gradients ``backward`` filled, under the names of ``parameters()``."""
         return {f"{i}.{key}": value for i, layer in enumerate(self.layers) for key, value in layer.grads.items()}
 
+    def parameter_vector(self) -> Any:
+        """Every parameter in one flat vector (a live view: writing to it changes the network).
+        Its layout is ``parameter_layout()``: the decayed parameters (weights) first."""
+        return self._flat_params
+
+    def gradient_vector(self) -> Any:
+        """The gradients ``backward`` filled, flat, in the layout of ``parameter_vector()`` (live)."""
+        return self._flat_grads
+
+    def set_parameter_vector(self, vector: Any) -> None:
+        """Copy ``vector`` (as laid out by ``parameter_layout()``) into every parameter."""
+        vector = backend.array_module(self._flat_params).asarray(vector)
+        if vector.shape != self._flat_params.shape:
+            raise ConfigurationError(f"vector: expected shape {self._flat_params.shape}, got {tuple(vector.shape)}")
+        self._flat_params[...] = vector
+
+    def parameter_layout(self) -> list[tuple[str, slice, tuple[int, ...]]]:
+        """``[(name, slice, shape), ...]``: where each parameter (``"0.W"``, ...) sits in the vector."""
+        return list(self._layout)
+
+    @property
+    def decayed_slice(self) -> slice:
+        """The part of the vector that weight decay / L2 applies to (the layers' ``decayed``
+        parameters: Dense weights, not biases)."""
+        return slice(0, self._n_weights)
+
     def flat_parameters(self) -> dict[str, Any]:
-        """``{"W": every weight, "b": every bias}`` as two flat views: what optimizers step."""
+        """``{"W": every decayed parameter, "b": the rest}`` as two flat views."""
         return {"W": self._flat_params[:self._n_weights], "b": self._flat_params[self._n_weights:]}
 
     def flat_gradients(self) -> dict[str, Any]:
         return {"W": self._flat_grads[:self._n_weights], "b": self._flat_grads[self._n_weights:]}
 
+    # --- device ---------------------------------------------------------------------------
+    @property
+    def device(self) -> str:
+        """``"cpu"`` or ``"cuda"``: where this network's parameters live."""
+        return backend.device_of(self._flat_params)
+
+    def to(self, device: str) -> "Sequential":
+        """Move the parameters (and the optimizer's state) to ``device``; returns the network."""
+        xp = backend.module(device)
+        if backend.array_module(self._flat_params) is xp:
+            return self
+        for layer in self.layers:
+            layer.release_buffers()
+        self._bind_flat_buffers(xp)
+        if self.optimizer is not None and self.optimizer.state:
+            self.optimizer.load_state_dict(self.optimizer.state_dict())
+            for slots in self.optimizer.state.values():
+                for slot, array in slots.items():
+                    slots[slot] = xp.asarray(array)
+        return self
     @property
     def n_parameters(self) -> int:
         return int(self._flat_params.size)
@@ -123,6 +181,22 @@ class Sequential:
     @property
     def in_features(self) -> int:
         return next(layer.in_features for layer in self.layers if isinstance(layer, Dense))
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """The shape of one sample: ``(in_features,)``, or a leading ``Flatten``'s ``in_shape``."""
+        first = self.layers[0]
+        if isinstance(first, Flatten) and first.in_shape is not None:
+            return first.in_shape
+        return (self.in_features,)
+
+    def as_rows(self, X: Any) -> Any:
+        """X as validated rows ``(n, in_features)`` in the network's dtype and device: image tensors
+        ``(n, *input_shape)`` are flattened first."""
+        shape = np.shape(X)
+        if len(shape) > 2 and tuple(shape[1:]) == self.input_shape:
+            X = np.reshape(X, (shape[0], -1)) if backend.array_module(X) is np else X.reshape(shape[0], -1)
+        return check_features(X, self.in_features, self.dtype, backend.array_module(self._flat_params))
 
     @property
     def out_features(self) -> int:
@@ -134,7 +208,7 @@ class Sequential:
     # --- forward and backward -----------------------------------------------------------
     def forward(self, x: Any, training: bool = True) -> Any:
         """``(batch, in_features) -> (batch, out_features)``; a 1-D x is one sample."""
-        x = backend.asarray(x)
+        x = backend.array_module(self._flat_params).asarray(x)
         single = x.ndim == 1
         if single:
             x = x[None, :]
@@ -187,21 +261,18 @@ class Sequential:
                 layer.release_buffers()
 
     # --- using a trained network --------------------------------------------------------
-    def _scores(self, X: Any) -> np.ndarray:
+    def scores(self, X: Any) -> np.ndarray:
+        """The network's raw outputs for validated ``X``, ``(n, in_features) -> (n, out_features)``,
+        on the host, computed in chunks of rows so memory stays bounded."""
         if not self.__dict__.get("trained", True) and not self.__dict__.get("_warned_untrained"):
-            import warnings
-
             self._warned_untrained = True
             warnings.warn("this network has not been trained (no optimizer step, not loaded from a file): its "
                           "outputs come from its random initial weights", UntrainedNetworkWarning, stacklevel=3)
-        X = _check_features(X, self.in_features, self.dtype)
-        parts = [backend.to_numpy(self.forward(X[start:start + _PREDICT_BATCH], training=False)).copy()
-                 for start in range(0, X.shape[0], _PREDICT_BATCH)]
-        if not parts:
-            return np.empty((0, self.out_features), self.dtype)
-        return np.concatenate(parts)
+        return predict_in_chunks(self, self.as_rows(X))
 
-    def _output_loss(self) -> _losses.Loss:
+    def output_loss(self) -> _losses.Loss:
+        """The loss that gives the outputs their meaning: the one it was trained with, else softmax
+        cross-entropy for several outputs and squared error for one."""
         if self.loss is not None:
             return self.loss
         return _losses.SoftmaxCrossEntropy() if self.out_features > 1 else _losses.MSE()
@@ -209,22 +280,20 @@ class Sequential:
     def predict(self, X: Any) -> np.ndarray:
         """Class labels for a classifier (the argmax, mapped through ``classes``), the outputs for
         a regressor. ``(n, in_features) -> (n,)`` or ``(n, out_features)``."""
-        loss = self._output_loss()
-        predictions = loss.predict(self._scores(X))
+        loss = self.output_loss()
+        predictions = loss.predict(self.scores(X))
         if loss.is_classification and self.classes is not None:
             return self.classes[predictions]
         return predictions
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, ``(n, in_features) -> (n, n_classes)`` (softmax or sigmoid outputs)."""
-        return self._output_loss().probabilities(self._scores(X))
+        return self.output_loss().probabilities(self.scores(X))
 
     def evaluate(self, X: Any, y: Any) -> dict[str, float]:
         """``{"loss": ..., "accuracy": ...}`` on (X, y); accuracy only for classifiers."""
-        from .training import prepare_targets  # the one place that encodes labels
-
-        loss = self._output_loss()
-        scores = self._scores(X)
+        loss = self.output_loss()
+        scores = self.scores(X)
         targets = prepare_targets(self, loss, y, scores.shape[0], fit=False)
         result = {"loss": loss(scores, targets)}
         if loss.is_classification:
@@ -232,12 +301,19 @@ class Sequential:
             result["accuracy"] = float(np.mean(loss.predict(scores) == labels))
         return result
 
+    def objective(self, X: Any, y: Any, l2: float = 0.0) -> float:
+        """The number ``fit`` minimizes: the mean data loss on (X, y) plus (l2 / 2) ||W||^2 over the
+        decayed parameters (seed 004's regularized loss; ``l2`` as in ``fit``)."""
+        loss = self.output_loss()
+        scores = self.scores(X)
+        targets = prepare_targets(self, loss, y, scores.shape[0], fit=False)
+        weights = backend.to_numpy(self._flat_params[self.decayed_slice])
+        return loss(scores, targets) + 0.5 * float(l2) * float(np.dot(weights, weights))
+
     def fit(self, X: Any, y: Any, **options: Any):
         """Train with minibatch gradient descent; see ``neuronet.training.fit`` for the options.
         Returns a ``History``."""
-        from .training import fit  # training sits above the network: imported only when used
-
-        return fit(self, X, y, **options)
+        return _fit(self, X, y, **options)
 
     # --- description --------------------------------------------------------------------
     def config(self) -> dict:
@@ -269,31 +345,17 @@ def as_network(model: Any) -> Sequential:
                     f"got {type(model).__name__}")
 
 
-def _check_features(X: Any, in_features: int, dtype: Any) -> Any:
-    """Validate an input matrix at the public edge and cast it to the network's dtype."""
-    if backend.is_array(X) and X.dtype == dtype and X.ndim == 2 and X.shape[1] == in_features:
-        array = X
-    elif np.iscomplexobj(X):
-        raise DataError("X: complex numbers are not supported; pass real features (e.g. the real part and the "
-                        "magnitude as separate columns)")
-    else:
-        try:
-            array = np.asarray(X, dtype=dtype)
-        except (TypeError, ValueError):
-            raise TypeError(f"X: expected a numeric array of shape (n_samples, {in_features})") from None
-        if array.ndim == 1 and in_features == array.shape[0]:
-            array = array[None, :]
-        if array.ndim != 2 or array.shape[1] != in_features:
-            raise ValueError(f"X: expected shape (n_samples, {in_features}), got {array.shape}")
-        array = backend.asarray(array)
-    if not _all_finite(array):
-        raise DataError("X: contains NaN or infinity; clean or impute the data first")
-    return array
+def predict_in_chunks(net: Any, X: Any, chunk: int = _PREDICT_BATCH) -> np.ndarray:
+    """``net.forward`` over validated rows X in chunks of ``chunk`` rows (memory stays bounded),
+    gathered on the host: the one chunked forward every front end uses for prediction."""
+    def rows(start: int) -> Any:
+        part = X[start:start + chunk]
+        return part.toarray() if hasattr(part, "toarray") else part  # a scipy.sparse matrix, densified by chunk
 
-
-def _all_finite(array: Any, rows: int = 4096) -> bool:
-    """``isfinite(array).all()`` in blocks of rows: no boolean copy of a whole large dataset."""
-    return all(bool(np.isfinite(array[start:start + rows]).all()) for start in range(0, array.shape[0], rows))
+    parts = [backend.to_numpy(net.forward(rows(start), training=False)).copy() for start in range(0, X.shape[0], chunk)]
+    if not parts:
+        return np.empty((0, net.out_features), net.dtype)
+    return np.concatenate(parts)
 
 
 def MLP(sizes: Sequence[int], activation: str | Sequence[str] = "sigmoid", output: str | None = None, *,
@@ -311,14 +373,11 @@ def MLP(sizes: Sequence[int], activation: str | Sequence[str] = "sigmoid", outpu
     ``MLP([2, 3, 3], activation="sigmoid")`` is the 2-layer feed-forward net of seed 001:
     Dense(2, 3) -> Sigmoid -> Dense(3, 3) (softmax lives in the loss, eq. 7-8).
 
-    ``device="cuda"`` selects the CuPy backend first (``neuronet.backend.use("cupy")``), so
-    the parameters and every array the engine makes live on the GPU; ``"cpu"`` selects NumPy.
+    ``device="cuda"`` puts this network's parameters (and so every array it computes) on the
+    GPU through CuPy (``net.to("cuda")``); nothing else in the process changes.
     """
     if device is not None:
-        devices = {"cpu": "numpy", "cuda": "cupy", "gpu": "cupy"}
-        if device not in devices:
-            raise ValueError(f"MLP: device must be 'cpu' or 'cuda', got {device!r}")
-        backend.use(devices[device])
+        backend.module(device)  # a clear error before building, when CuPy or CUDA is missing
     sizes = list(sizes)
     if len(sizes) < 2 or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0 for s in sizes):
         raise ConfigurationError(f"MLP: sizes must be at least two positive integers [in, ..., out], got {sizes}")
@@ -341,4 +400,5 @@ def MLP(sizes: Sequence[int], activation: str | Sequence[str] = "sigmoid", outpu
             layers.append(activation_layer(name, alpha))
         if not is_output and dropout:
             layers.append(Dropout(dropout, rng=generator))
-    return Sequential(layers)
+    net = Sequential(layers)
+    return net.to(device) if device is not None else net

@@ -5,9 +5,11 @@ name -> array) in place from ``grads`` (same keys). Plain gradient descent is
 seed 001's eq. 27, w <- w - alpha dE/dw; the others keep per-parameter state
 (velocities, squared-gradient averages) under the same names.
 
-``weight_decay`` adds the L2 penalty's gradient lambda w to the gradient of
-*weights* (names whose last part is ``W``), never of biases: seed 004's
-"gradual forgetting", every step pulling the synapse weights towards zero.
+``weight_decay`` adds the L2 penalty's gradient lambda w to the gradient: seed 004's
+"gradual forgetting", every step pulling the synapse weights towards zero. Which
+arrays it applies to is the caller's to say (``step(..., decayed=names)``; all of them
+by default); a network says it from its layers (Dense decays its weights, not its
+biases) and steps its flat buffer with the decayed part first.
 
 A ``Sequential`` hands its optimizer two entries, ``{"W": all weights, "b": all
 biases}``, each a flat view of its parameter buffer, so one step is a handful
@@ -21,13 +23,9 @@ from typing import Any
 import numpy as np
 
 from . import backend
+from .validation import fraction, non_negative, positive
 
 __all__ = ["Optimizer", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam", "get", "names"]
-
-
-def is_weight(name: str) -> bool:
-    """True for weight matrices (``"0.W"``, ``"W"``), which weight decay applies to."""
-    return name.rsplit(".", 1)[-1] == "W"
 
 
 class Optimizer:
@@ -38,19 +36,20 @@ class Optimizer:
     nonnegative_slots: tuple[str, ...] = ()  # running sums of squared gradients
 
     def __init__(self, lr: float, weight_decay: float = 0.0):
-        self.lr = _positive("lr", lr)
-        self.weight_decay = _non_negative("weight_decay", weight_decay)
+        self.lr = positive("lr", lr)
+        self.weight_decay = non_negative("weight_decay", weight_decay)
         self.iterations = 0
         self.state: dict[str, dict[str, Any]] = {}
         self._scratch: dict[str, Any] = {}
 
-    def step(self, params: dict[str, Any], grads: dict[str, Any]) -> None:
-        """Update each ``params[name]`` in place from ``grads[name]``."""
+    def step(self, params: dict[str, Any], grads: dict[str, Any], decayed: Any = None) -> None:
+        """Update each ``params[name]`` in place from ``grads[name]``; weight decay applies to the
+        names in ``decayed`` (every name when None)."""
         self.iterations += 1
         for name, param in params.items():
             grad = grads[name]
             scratch = self._temporary(name, param)
-            if self.weight_decay and is_weight(name):
+            if self.weight_decay and (decayed is None or name in decayed):
                 # dE/dw + lambda w, without touching the caller's gradient array
                 decayed = self._temporary(name + "+decay", param)
                 np.multiply(param, self.weight_decay, out=decayed)
@@ -58,18 +57,18 @@ class Optimizer:
                 grad = decayed
             state = self.state.get(name)
             if state is None or next(iter(state.values()), param).shape != param.shape:
-                state = self.state[name] = {slot: backend.zeros(param.shape, param.dtype) for slot in self.slots}
+                state = self.state[name] = {slot: np.zeros_like(param) for slot in self.slots}
             self.update(param, grad, state, scratch)
 
     def step_flat(self, params: Any, grads: Any, n_weights: int) -> None:
-        """One step over a network's whole flat parameter buffer (weights first, then biases,
-        as ``Sequential`` keeps them). Without weight decay, weights and biases update alike,
-        so the buffer is stepped in one piece ("Wb"): one pass of each vectorized operation
-        over every parameter instead of one per array."""
+        """One step over a network's whole flat parameter buffer (the ``n_weights`` decayed
+        parameters first, then the rest, as ``Sequential`` keeps them). Without weight decay,
+        all update alike, so the buffer is stepped in one piece ("Wb"): one pass of each
+        vectorized operation over every parameter instead of one per array."""
         if self.weight_decay:
             self._split_state(n_weights)
             self.step({"W": params[:n_weights], "b": params[n_weights:]},
-                      {"W": grads[:n_weights], "b": grads[n_weights:]})
+                      {"W": grads[:n_weights], "b": grads[n_weights:]}, decayed=("W",))
         else:
             self._join_state()
             self.step({"Wb": params}, {"Wb": grads})
@@ -77,7 +76,8 @@ class Optimizer:
     def _join_state(self) -> None:
         if "W" in self.state and "b" in self.state and "Wb" not in self.state:
             weights, biases = self.state.pop("W"), self.state.pop("b")
-            self.state["Wb"] = {slot: backend.xp().concatenate([weights[slot], biases[slot]]) for slot in weights}
+            self.state["Wb"] = {slot: backend.array_module(weights[slot]).concatenate([weights[slot], biases[slot]])
+                                for slot in weights}
 
     def _split_state(self, n_weights: int) -> None:
         joined = self.state.pop("Wb", None)
@@ -88,7 +88,7 @@ class Optimizer:
     def _temporary(self, key: str, like: Any) -> Any:
         array = self._scratch.get(key)
         if array is None or array.shape != like.shape or array.dtype != like.dtype:
-            array = self._scratch[key] = backend.empty(like.shape, like.dtype)
+            array = self._scratch[key] = np.empty_like(like)
         return array
 
     def update(self, param: Any, grad: Any, state: dict[str, Any], scratch: Any) -> None:
@@ -122,7 +122,7 @@ class Optimizer:
                     raise ValueError(f"optimizer state {name}/{slot}: expected finite floating-point numbers")
                 if slot in self.nonnegative_slots and np.any(array < 0):
                     raise ValueError(f"optimizer state {name}/{slot}: a running sum of squares cannot be negative")
-            loaded[name] = {slot: backend.asarray(np.array(array, copy=True)) for slot, array in slots.items()}
+            loaded[name] = {slot: np.array(array, copy=True) for slot, array in slots.items()}
         self.iterations = int(iterations)
         self.state = loaded
 
@@ -152,7 +152,7 @@ class Momentum(Optimizer):
 
     def __init__(self, lr: float = 0.01, momentum: float = 0.9, weight_decay: float = 0.0):
         super().__init__(lr, weight_decay)
-        self.momentum = _fraction("momentum", momentum)
+        self.momentum = fraction("momentum", momentum)
 
     def update(self, param, grad, state, scratch):
         velocity = state["velocity"]
@@ -190,7 +190,7 @@ class AdaGrad(Optimizer):
 
     def __init__(self, lr: float = 0.01, eps: float = 1e-8, weight_decay: float = 0.0):
         super().__init__(lr, weight_decay)
-        self.eps = _positive("eps", eps)
+        self.eps = positive("eps", eps)
 
     def update(self, param, grad, state, scratch):
         sum_squares = state["sum_squares"]
@@ -211,8 +211,8 @@ class RMSProp(Optimizer):
 
     def __init__(self, lr: float = 0.001, rho: float = 0.9, eps: float = 1e-8, weight_decay: float = 0.0):
         super().__init__(lr, weight_decay)
-        self.rho = _fraction("rho", rho)
-        self.eps = _positive("eps", eps)
+        self.rho = fraction("rho", rho)
+        self.eps = positive("eps", eps)
 
     def update(self, param, grad, state, scratch):
         mean_squares = state["mean_squares"]
@@ -241,9 +241,9 @@ class Adam(Optimizer):
     def __init__(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
                  weight_decay: float = 0.0):
         super().__init__(lr, weight_decay)
-        self.beta1 = _fraction("beta1", beta1)
-        self.beta2 = _fraction("beta2", beta2)
-        self.eps = _positive("eps", eps)
+        self.beta1 = fraction("beta1", beta1)
+        self.beta2 = fraction("beta2", beta2)
+        self.eps = positive("eps", eps)
 
     def update(self, param, grad, state, scratch):
         m, v = state["m"], state["v"]
@@ -269,27 +269,6 @@ def _scaled_step(param, numerator, squares, lr, eps, scratch) -> None:
     np.divide(numerator, scratch, out=scratch)
     scratch *= lr
     param -= scratch
-
-
-def _positive(name: str, value: Any) -> float:
-    value = float(value)
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive number, got {value}")
-    return value
-
-
-def _non_negative(name: str, value: Any) -> float:
-    value = float(value)
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be >= 0, got {value}")
-    return value
-
-
-def _fraction(name: str, value: Any) -> float:
-    value = float(value)
-    if not 0.0 <= value < 1.0:
-        raise ValueError(f"{name} must be in [0, 1), got {value}")
-    return value
 
 
 _REGISTRY: dict[str, type[Optimizer]] = {

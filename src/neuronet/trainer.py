@@ -1,0 +1,190 @@
+"""The training step, once, for every front end: ``fit``, the scikit-learn estimators and the
+playground all train through a ``Trainer``.
+
+One minibatch step (seed 001's gradient descent, eq. 27):
+
+1. forward the batch through the network: scores = net(x);
+2. the loss, averaged over the batch (weighted by ``sample_weight`` if given), plus the L2
+   penalty (l2 / 2) ||W||^2 over the weights (``decayed`` parameters, not the biases);
+3. the gradient of both with respect to every parameter: by backpropagation, or by central
+   differences (seed 001's method before backpropagation, two forward passes per parameter);
+4. a finiteness check (a NaN or infinite loss or gradient stops before it reaches the weights);
+5. the optimizer's update of the whole flat parameter vector.
+
+``run_epoch`` gathers the minibatches of one pass in a given order into one reused buffer and
+steps through them; ``objective`` is the same computation as a function of the flat parameter
+vector, for full-batch solvers such as L-BFGS. The learning-rate schedule is asked for the
+rate before each epoch.
+
+A Trainer needs of the network only its public face: ``forward``, ``backward``,
+``update(optimizer)``, ``parameter_vector()``, ``gradient_vector()`` and ``decayed_slice``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, NamedTuple
+
+import numpy as np
+
+from . import backend
+from .errors import ConfigurationError, TrainingDiverged
+from .gradients import numerical_gradient
+from .schedules import Schedule
+from .validation import non_negative, positive
+
+__all__ = ["Trainer", "StepResult"]
+
+
+class StepResult(NamedTuple):
+    loss: float      # the data loss of the batch (weighted mean)
+    penalty: float   # the L2 penalty added to it
+    correct: int     # correctly classified samples of the batch (0 unless counted)
+
+
+class Trainer:
+    """Trains ``net`` on ``loss`` with ``optimizer``.
+
+    - ``l2``: the L2 coefficient; the penalty is (l2 / 2) ||W||^2, or with ``l2_per_sample``
+      (scikit-learn's ``alpha``) (l2 / 2n) ||W||^2 with n the batch's (weighted) size.
+    - ``gradient``: ``"backprop"`` or ``"numerical"`` (central differences with step ``eps``).
+    - ``schedule``: a ``neuronet.schedules.Schedule`` setting ``optimizer.lr`` for each epoch.
+    - ``on_nonfinite``: what a NaN/inf loss or gradient does: ``"raise"`` ``TrainingDiverged``
+      (the weights keep their last finite values), ``"skip"`` the update, or ``"ignore"`` it.
+    - ``count_correct``: count correctly classified samples per step (for accuracy).
+    """
+
+    def __init__(self, net: Any, loss: Any, optimizer: Any, *, l2: float = 0.0, l2_per_sample: bool = False,
+                 gradient: str = "backprop", eps: float = 1e-4, schedule: Schedule | None = None,
+                 on_nonfinite: str = "raise", count_correct: bool = False, samples_seen: int = 0):
+        if gradient not in ("backprop", "numerical"):
+            raise ConfigurationError(f"gradient: expected 'backprop' or 'numerical', got {gradient!r}")
+        if on_nonfinite not in ("raise", "skip", "ignore"):
+            raise ConfigurationError(f"on_nonfinite: expected 'raise', 'skip' or 'ignore', got {on_nonfinite!r}")
+        self.net, self.loss, self.optimizer = net, loss, optimizer
+        self.l2 = non_negative("l2", l2)
+        self.l2_per_sample = bool(l2_per_sample)
+        self.gradient_method = gradient
+        self.eps = positive("eps", eps)
+        self.schedule = schedule
+        self.on_nonfinite = on_nonfinite
+        self.count_correct = count_correct
+        self.samples_seen = int(samples_seen)
+        self.epoch, self.batch = 0, 0
+        self.last_scores: Any = None
+        self._batch_buffer: Any = None
+        self._scratch: Any = None
+
+    # --- one minibatch ----------------------------------------------------------------------
+    def _coefficient(self, n: int, sample_weight: Any) -> float:
+        if not self.l2:
+            return 0.0
+        if not self.l2_per_sample:
+            return self.l2
+        total = float(np.sum(sample_weight)) if sample_weight is not None else n
+        return self.l2 / total
+
+    def penalty(self, coefficient: float) -> float:
+        """(coefficient / 2) ||W||^2 over the decayed parameters."""
+        if not coefficient:
+            return 0.0
+        weights = self.net.parameter_vector()[self.net.decayed_slice]
+        return 0.5 * coefficient * float(np.dot(weights, weights))
+
+    def compute_gradient(self, x: Any, targets: Any, sample_weight: Any = None) -> tuple[float, float]:
+        """Fill the network's gradient vector for the batch; returns (data loss, L2 penalty)."""
+        net, loss = self.net, self.loss
+        coefficient = self._coefficient(x.shape[0], sample_weight)
+        if self.gradient_method == "backprop":
+            scores = net.forward(x, training=True)
+            value = loss.forward(scores, targets, sample_weight)
+            penalty = self.penalty(coefficient)
+            net.backward(loss.backward())
+            if coefficient:  # d/dW (c/2)||W||^2 = c W
+                decayed = net.decayed_slice
+                weights, grads = net.parameter_vector()[decayed], net.gradient_vector()[decayed]
+                if self._scratch is None or self._scratch.shape != weights.shape:
+                    self._scratch = np.empty_like(weights)
+                np.multiply(weights, coefficient, out=self._scratch)
+                grads += self._scratch
+        else:
+            def objective(_: Any) -> float:
+                return loss.forward(net.forward(x, training=False), targets, sample_weight) + self.penalty(coefficient)
+
+            net.gradient_vector()[...] = numerical_gradient(objective, net.parameter_vector(), eps=self.eps)
+            scores = net.forward(x, training=False)
+            value = loss.forward(scores, targets, sample_weight)
+            penalty = self.penalty(coefficient)
+        self.last_scores = scores
+        return value, penalty
+
+    def step(self, x: Any, targets: Any, sample_weight: Any = None) -> StepResult:
+        """One minibatch: gradient, finiteness check, optimizer update."""
+        value, penalty = self.compute_gradient(x, targets, sample_weight)
+        correct = self._correct(targets) if self.count_correct else 0
+        grads = self.net.gradient_vector()
+        if not (math.isfinite(value + penalty) and math.isfinite(float(np.dot(grads, grads)))):
+            if self.on_nonfinite == "raise":
+                what = f"loss became {value + penalty}" if not math.isfinite(value + penalty) \
+                    else "gradient became non-finite"
+                raise TrainingDiverged(
+                    f"training diverged at epoch {self.epoch + 1}, batch {self.batch + 1}: the {what}. The weights are "
+                    f"left at their last finite values. Try a smaller learning rate (lr is {self.optimizer.lr:g}) "
+                    "or scale the inputs.")
+            if self.on_nonfinite == "skip":
+                self.batch += 1
+                return StepResult(value, penalty, correct)
+        self.net.update(self.optimizer)
+        self.batch += 1
+        self.samples_seen += x.shape[0]
+        return StepResult(value, penalty, correct)
+
+    def _correct(self, targets: Any) -> int:
+        labels = targets if targets.ndim == 1 else targets.argmax(axis=1)
+        return int(np.count_nonzero(self.loss.predict(self.last_scores) == labels))
+
+    # --- one epoch --------------------------------------------------------------------------
+    def begin_epoch(self, epoch: int) -> None:
+        """Set the learning rate for ``epoch`` from the schedule."""
+        self.epoch, self.batch = epoch, 0
+        if self.schedule is not None:
+            self.optimizer.lr = float(self.schedule.rate(epoch, self.samples_seen))
+
+    def end_epoch(self, epoch: int, logs: dict) -> None:
+        if self.schedule is not None:
+            self.schedule.observe(epoch, logs)
+
+    def gather(self, X: Any, index: Any) -> Any:
+        """The rows ``index`` of X as one contiguous batch, in a buffer reused across steps (a sparse
+        X is densified batch by batch)."""
+        if not isinstance(X, np.ndarray) and backend.array_module(X) is np:  # scipy.sparse
+            return X[index].toarray()
+        size = (len(index), *X.shape[1:])
+        buffer = self._batch_buffer
+        if buffer is None or buffer.shape[0] < size[0] or buffer.shape[1:] != size[1:] or buffer.dtype != X.dtype:
+            buffer = self._batch_buffer = backend.array_module(X).empty(size, dtype=X.dtype)
+        return np.take(X, index, axis=0, out=buffer[: size[0]])
+
+    def run_epoch(self, X: Any, targets: Any, order: Any, batch_size: int, sample_weight: Any = None,
+                  on_batch: Callable[[int, StepResult], None] | None = None) -> tuple[float, int]:
+        """One pass over (X, targets) in minibatches of ``order``; returns the mean of the batch
+        losses (penalty included, weighted by batch size) and the correct count. ``on_batch(size,
+        result)`` is called after each step (a progress bar, a front end's own bookkeeping)."""
+        total, correct, n = 0.0, 0, len(order)
+        for start in range(0, n, batch_size):
+            index = order[start:start + batch_size]
+            weights = sample_weight[index] if sample_weight is not None else None
+            result = self.step(self.gather(X, index), targets[index], weights)
+            value = result.loss + result.penalty
+            total += value * len(index)
+            correct += result.correct
+            if on_batch is not None:
+                on_batch(len(index), result)
+        return total / max(n, 1), correct
+
+    # --- the same computation for full-batch solvers -------------------------------------------
+    def objective(self, theta: Any, X: Any, targets: Any, sample_weight: Any = None) -> tuple[float, np.ndarray]:
+        """(loss + penalty, gradient) at the flat parameter vector ``theta``: what L-BFGS minimizes."""
+        self.net.set_parameter_vector(theta)
+        value, penalty = self.compute_gradient(X, targets, sample_weight)
+        return value + penalty, backend.to_numpy(self.net.gradient_vector()).copy()
