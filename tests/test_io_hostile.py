@@ -4,11 +4,9 @@ random bytes under a memory limit. Each case is a probe that once found a bug.""
 
 import json
 import os
-import struct
 import subprocess
 import sys
 import textwrap
-import time
 import zipfile
 
 import numpy as np

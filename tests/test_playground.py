@@ -4,15 +4,21 @@ import base64
 import json
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-import pytest
 
 pytest.importorskip("starlette")
 from starlette.testclient import TestClient  # noqa: E402
 
 import neuronet as nn  # noqa: E402
-from neuronet.playground import LIMITS, Session, SettingsError, parse_upload, validate_settings  # noqa: E402
+from neuronet.playground import (  # noqa: E402
+    LIMITS,
+    Session,
+    SettingsError,
+    parse_upload,
+    validate_settings,
+)
 from neuronet.playground.server import create_app  # noqa: E402
 
 

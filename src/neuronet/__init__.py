@@ -13,7 +13,17 @@ from typing import Any
 
 from . import activations, backend, errors, gates, init, losses, optim, schedules
 from .gradients import gradient_check, numerical_gradient
-from .layers import Dense, Dropout, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Step, Tanh
+from .layers import (
+    Dense,
+    Dropout,
+    Identity,
+    LeakyReLU,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Step,
+    Tanh,
+)
 from .network import MLP, Sequential
 from .neuron import Neuron, Perceptron
 

@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import ConfigurationError, WrongType
+
 __all__ = [
     "Activation", "Step", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Identity", "Softmax",
     "step", "sigmoid", "tanh", "relu", "leaky_relu", "identity", "softmax", "get", "names", "hidden_names",
@@ -54,6 +56,7 @@ class Activation:
     display_name = "activation"
     elementwise = True     # f applies to each number alone: usable as a hidden layer
     aliases: tuple[str, ...] = ()
+    init = "xavier"        # the initial weights that keep its layer's outputs in range (He for ReLUs)
 
     def __call__(self, x: Any, out: np.ndarray | None = None) -> np.ndarray:
         raise NotImplementedError
@@ -165,6 +168,7 @@ class ReLU(Activation):
 
     name = "relu"
     display_name = "ReLU"
+    init = "he"
 
     def to_onnx(self, graph, x, out):
         return graph.node("Relu", [x], out)
@@ -182,11 +186,12 @@ class LeakyReLU(Activation):
 
     name = "leaky_relu"
     display_name = "Leaky ReLU"
+    init = "he"
 
     def __init__(self, alpha: float = 0.01):
         alpha = float(alpha)
         if not 0.0 <= alpha < 1.0:
-            raise ValueError(f"LeakyReLU: alpha must be in [0, 1), got {alpha}")
+            raise ConfigurationError(f"LeakyReLU: alpha must be in [0, 1), got {alpha}")
         self.alpha = alpha
 
     def __call__(self, x, out=None):
@@ -209,7 +214,7 @@ class LeakyReLU(Activation):
     def from_settings(cls, config):
         alpha = config.get("alpha", 0.01)
         if not isinstance(alpha, (int, float)) or isinstance(alpha, bool):
-            raise ValueError(f"leaky_relu: alpha must be a number, got {alpha!r}")
+            raise ConfigurationError(f"leaky_relu: alpha must be a number, got {alpha!r}")
         return cls(alpha)
 
     def to_onnx(self, graph, x, out):
@@ -275,7 +280,7 @@ class Softmax(Activation):
         return jacobian
 
     def derivative_from_output(self, y, out=None):
-        raise TypeError("softmax is not elementwise: use derivative(x) for its Jacobian")
+        raise WrongType("softmax is not elementwise: use derivative(x) for its Jacobian")
 
 
 step = Step()
@@ -294,12 +299,12 @@ def register(cls: type[Activation]) -> type[Activation]:
     """Add an activation class to the registry under ``cls.name`` (and ``cls.aliases``); usable as a
     class decorator. From then on every front end offers it. Returns the class."""
     if not (isinstance(cls, type) and issubclass(cls, Activation)):
-        raise TypeError(f"register: expected an Activation subclass, got {cls!r}")
+        raise WrongType(f"register: expected an Activation subclass, got {cls!r}")
     name = cls.name
     if not isinstance(name, str) or not name.isidentifier() or name != name.lower():
-        raise ValueError(f"register: an activation's name must be a lower-case identifier, got {name!r}")
+        raise ConfigurationError(f"register: an activation's name must be a lower-case identifier, got {name!r}")
     if name in _REGISTRY or name in _ALIASES:
-        raise ValueError(f"register: the activation name {name!r} is taken")
+        raise ConfigurationError(f"register: the activation name {name!r} is taken")
     _REGISTRY[name] = cls
     for alias in cls.aliases:
         _ALIASES[alias] = name
@@ -340,7 +345,7 @@ def get(name: str | Activation, **kwargs: Any) -> Activation:
     if isinstance(name, Activation):
         return name
     if not isinstance(name, str) or _canonical(name) not in _REGISTRY:
-        raise ValueError(f"activation: unknown name {name!r}; expected one of {names()}")
+        raise ConfigurationError(f"activation: unknown name {name!r}; expected one of {names()}")
     return _REGISTRY[_canonical(name)](**kwargs)
 
 
@@ -348,7 +353,7 @@ def from_config(config: dict) -> Activation:
     """Rebuild an activation from ``Activation.config()``: a registered name only, settings checked
     by the class (nothing in the file becomes code)."""
     if not isinstance(config, dict) or not isinstance(config.get("name"), str):
-        raise ValueError("activation: expected an object with a 'name'")
+        raise ConfigurationError("activation: expected an object with a 'name'")
     if _canonical(config["name"]) not in _REGISTRY:
-        raise ValueError(f"activation: unknown name {config['name']!r}; expected one of {names()}")
+        raise ConfigurationError(f"activation: unknown name {config['name']!r}; expected one of {names()}")
     return _REGISTRY[_canonical(config["name"])].from_settings(config)

@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Iterator
 
+from .errors import ConfigurationError
+
 __all__ = ["atomic_write", "check_writable"]
 
 
@@ -48,7 +50,7 @@ def check_writable(path: str | Path, what: str = "output") -> Path:
 def atomic_write(path: str | Path, mode: str = "wb", encoding: str | None = None) -> Iterator[IO]:
     """``with atomic_write("model.npz") as handle: ...``: the file appears whole, or not at all."""
     if mode not in ("w", "wb"):
-        raise ValueError(f"mode: expected 'w' or 'wb', got {mode!r}")
+        raise ConfigurationError(f"mode: expected 'w' or 'wb', got {mode!r}")
     path = _resolve(Path(path))
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():

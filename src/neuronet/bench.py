@@ -29,6 +29,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from .errors import ConfigurationError
+
 __all__ = ["Network", "STANDARD_NETWORKS", "matmul_peak", "run", "main"]
 
 
@@ -61,9 +63,9 @@ def parse_network(text: str, samples: int | None = None) -> Network:
         sizes = tuple(int(s) for s in sizes_text.split("-"))
         batch = int(batch_text or 128)
     except ValueError:
-        raise ValueError(f"--network: expected sizes and batch like 784-512-10:64, got {text!r}") from None
+        raise ConfigurationError(f"--network: expected sizes and batch like 784-512-10:64, got {text!r}") from None
     if len(sizes) < 2 or min(sizes) < 1 or batch < 1:
-        raise ValueError(f"--network: expected at least two positive sizes and a positive batch, got {text!r}")
+        raise ConfigurationError(f"--network: expected at least two positive sizes and a positive batch, got {text!r}")
     if samples is None:  # about 2 GFLOP of training: a second or so
         samples = int(np.clip(2e9 / Network(sizes, batch, 0).flops_per_sample, 4 * batch, 65_536))
     return Network(sizes, batch, samples)
@@ -311,13 +313,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_from_args(args: argparse.Namespace) -> int:
     if args.samples is not None and args.samples < 1:
-        raise ValueError(f"--samples: expected a positive number, got {args.samples}")
+        raise ConfigurationError(f"--samples: expected a positive number, got {args.samples}")
     networks = [] if args.only else list(STANDARD_NETWORKS)
     networks += [parse_network(text) for text in args.network]
     if args.samples is not None:
         networks = [Network(n.sizes, n.batch, args.samples) for n in networks]
     if not networks:
-        raise ValueError("--only: give at least one --network")
+        raise ConfigurationError("--only: give at least one --network")
     torch_python = None if args.no_torch else (args.torch_python or find_torch_python())
     if args.torch_python and not args.no_torch and not os.path.exists(args.torch_python):
         raise FileNotFoundError(args.torch_python)

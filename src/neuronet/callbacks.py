@@ -9,10 +9,11 @@ The vocabulary is Keras's: ``on_train_begin``, ``on_epoch_end(epoch, logs)``,
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .errors import ConfigurationError
 
 __all__ = ["Callback", "EarlyStopping"]
 
@@ -39,7 +40,7 @@ class Monitor(Callback):
 
     def __init__(self, monitor: str, mode: str, min_delta: float = 0.0):
         if mode not in ("auto", "min", "max"):
-            raise ValueError(f"mode: expected 'auto', 'min' or 'max', got {mode!r}")
+            raise ConfigurationError(f"mode: expected 'auto', 'min' or 'max', got {mode!r}")
         self.monitor = monitor
         if mode == "auto":
             mode = "max" if "acc" in monitor else "min"
@@ -51,7 +52,7 @@ class Monitor(Callback):
         logs = logs or {}
         if self.monitor not in logs:
             available = ", ".join(sorted(logs)) or "none"
-            raise ValueError(
+            raise ConfigurationError(
                 f"{type(self).__name__}: monitor {self.monitor!r} is not computed (available: {available}); "
                 "pass validation_split or validation_data to fit() to get val_* metrics"
             )
@@ -71,7 +72,7 @@ class EarlyStopping(Monitor):
                  restore_best_weights: bool = True):
         super().__init__(monitor, mode, min_delta)
         if not isinstance(patience, (int, np.integer)) or patience < 0:
-            raise ValueError(f"patience: expected an integer >= 0, got {patience!r}")
+            raise ConfigurationError(f"patience: expected an integer >= 0, got {patience!r}")
         self.patience = int(patience)
         self.restore_best_weights = restore_best_weights
         self.best_weights: np.ndarray | None = None

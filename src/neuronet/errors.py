@@ -8,7 +8,8 @@ against earlier versions caught (``ValueError``, ``OSError``, ``FloatingPointErr
 
 | error | raised when |
 |---|---|
-| ``ConfigurationError`` | an argument or setting is of the wrong type or out of range |
+| ``ConfigurationError`` | an argument or setting is out of range (``WrongType``: of the wrong type) |
+| ``MissingExtra`` | a feature's optional dependency is not installed |
 | ``TooLargeError`` | a network (or a file's declared network) would not fit in memory |
 | ``DataError`` | a data file or array cannot be used as it is |
 | ``ModelFileError`` | a model file is truncated, corrupted, tampered with, or from another version |
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["NeuronetError", "ConfigurationError", "TooLargeError", "DataError", "ModelFileError",
+__all__ = ["NeuronetError", "ConfigurationError", "WrongType", "MissingExtra", "TooLargeError", "DataError", "ModelFileError",
            "DownloadError", "ChecksumError", "TrainingDiverged"]
 
 
@@ -30,6 +31,16 @@ class NeuronetError(Exception):
 
 class ConfigurationError(NeuronetError, ValueError):
     """An argument or setting has a wrong type or value; the message names it and what was expected."""
+
+
+class WrongType(ConfigurationError, TypeError):
+    """An argument of the wrong type (also a ``TypeError``, as code written against earlier
+    versions expects)."""
+
+
+class MissingExtra(NeuronetError, ImportError):
+    """A feature needs an optional dependency that is not installed; the message names the extra
+    to install (``pip install "neuronet[plot]"``)."""
 
 
 class TooLargeError(ConfigurationError):

@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .errors import ConfigurationError
 from .neuron import Perceptron
 
 __all__ = ["Gate", "AND", "OR", "NAND", "XOR", "TRUTH_TABLE"]
@@ -36,7 +37,7 @@ class Gate:
         if x2 is None:
             X = np.asarray(x1)
             if X.ndim != 2 or X.shape[1] != 2:
-                raise ValueError(f"{self.name}: expected (x1, x2) or an array of shape (N, 2), got shape {X.shape}")
+                raise ConfigurationError(f"{self.name}: expected (x1, x2) or an array of shape (N, 2), got shape {X.shape}")
             return self._function(X)
         return int(self._function(np.array([[x1, x2]]))[0])
 

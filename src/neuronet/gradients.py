@@ -16,7 +16,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import losses as _losses
-from .errors import ConfigurationError
+from .errors import ConfigurationError, WrongType
 
 __all__ = ["numerical_gradient", "gradient_check", "relative_error", "resolution"]
 
@@ -30,9 +30,9 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: flo
     network's parameter array and ``f`` a closure that runs the network).
     """
     if method not in ("central", "forward"):
-        raise ValueError(f"method: expected 'central' or 'forward', got {method!r}")
+        raise ConfigurationError(f"method: expected 'central' or 'forward', got {method!r}")
     if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
-        raise TypeError("x: expected a float NumPy array (it is perturbed in place)")
+        raise WrongType("x: expected a float NumPy array (it is perturbed in place)")
     eps = _check_eps(eps)
     grad = np.zeros(x.shape, dtype=np.float64)
     base = None if method == "central" else float(f(x))

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import ConfigurationError, WrongType
+
 __all__ = ["he", "xavier", "normal", "zeros", "get", "names", "make_rng"]
 
 
@@ -26,7 +28,7 @@ def make_rng(rng: Any = None) -> np.random.Generator:
         return rng
     if rng is None or isinstance(rng, (int, np.integer)):
         return np.random.default_rng(rng)
-    raise TypeError(f"rng: expected None, an int seed or a numpy.random.Generator, got {type(rng).__name__}")
+    raise WrongType(f"rng: expected None, an int seed or a numpy.random.Generator, got {type(rng).__name__}")
 
 
 def he(fan_in: int, fan_out: int, rng: np.random.Generator, dtype: Any = np.float32, std: float | None = None) -> np.ndarray:
@@ -55,5 +57,5 @@ def names() -> list[str]:
 def get(name: str):
     """The initialiser called ``name`` (``"he"``, ``"xavier"``, ``"normal"``)."""
     if not isinstance(name, str) or name.lower() not in _REGISTRY:
-        raise ValueError(f"init: unknown initialiser {name!r}; expected one of {names()}")
+        raise ConfigurationError(f"init: unknown initialiser {name!r}; expected one of {names()}")
     return _REGISTRY[name.lower()]

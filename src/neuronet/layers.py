@@ -30,7 +30,7 @@ import numpy as np
 from . import activations as _activations
 from . import backend
 from . import init as _init
-from .errors import ConfigurationError
+from .errors import ConfigurationError, WrongType
 from .memory import check_fits
 
 __all__ = [
@@ -143,7 +143,7 @@ class Dense(Layer):
         W = self.params["W"]
         x = backend.array_module(W).asarray(x, dtype=self.dtype)
         if x.ndim != 2 or x.shape[1] != self.in_features:
-            raise ValueError(
+            raise ConfigurationError(
                 f"Dense: expected input of shape (batch, {self.in_features}), got {tuple(x.shape)}"
             )
         self._input = x
@@ -163,7 +163,7 @@ class Dense(Layer):
 
     def output_features(self, in_features):
         if in_features is not None and in_features != self.in_features:
-            raise ValueError(
+            raise ConfigurationError(
                 f"Dense({self.in_features}, {self.out_features}): expects {self.in_features} input "
                 f"features but the previous layer gives {in_features}"
             )
@@ -325,7 +325,7 @@ class Flatten(Layer):
         """``(batch, *in_shape) -> (batch, prod(in_shape))``."""
         x = backend.array_module(x).asarray(x)
         if self.in_shape is not None and tuple(x.shape[1:]) != self.in_shape and x.shape[1:] != (self.width,):
-            raise ValueError(f"Flatten: expected samples of shape {self.in_shape}, got {tuple(x.shape[1:])}")
+            raise ConfigurationError(f"Flatten: expected samples of shape {self.in_shape}, got {tuple(x.shape[1:])}")
         self._shape = x.shape
         return x.reshape(x.shape[0], -1)
 
@@ -360,7 +360,7 @@ class Dropout(Layer):
         super().__init__()
         p = float(p)
         if not 0.0 <= p < 1.0:
-            raise ValueError(f"Dropout: p must be in [0, 1), got {p}")
+            raise ConfigurationError(f"Dropout: p must be in [0, 1), got {p}")
         self.p = p
         self.rng = _init.make_rng(rng)
         self._mask = None
@@ -402,7 +402,7 @@ class Dropout(Layer):
 def _check_dtype(dtype: Any) -> np.dtype:
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
-        raise TypeError(f"dtype: expected float32 or float64, got {dtype}")
+        raise WrongType(f"dtype: expected float32 or float64, got {dtype}")
     return dtype
 
 
@@ -414,9 +414,9 @@ def register_layer(cls: type[Layer]) -> type[Layer]:
     """Let model files name ``cls`` (by its class name); usable as a decorator. The class builds
     itself from its config with ``from_config`` below, or a ``from_settings(config)`` classmethod."""
     if not (isinstance(cls, type) and issubclass(cls, Layer)):
-        raise TypeError(f"register_layer: expected a Layer subclass, got {cls!r}")
+        raise WrongType(f"register_layer: expected a Layer subclass, got {cls!r}")
     if cls.__name__ in LAYER_TYPES and LAYER_TYPES[cls.__name__] is not cls:
-        raise ValueError(f"register_layer: the layer type {cls.__name__!r} is taken")
+        raise ConfigurationError(f"register_layer: the layer type {cls.__name__!r} is taken")
     LAYER_TYPES[cls.__name__] = cls
     return cls
 
@@ -445,7 +445,7 @@ _MAX_FEATURES = 2**31 - 1
 def _config_int(config: dict, key: str) -> int:
     value = config.get(key)
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= _MAX_FEATURES:
-        raise ValueError(f"layer {config.get('type')}: {key} must be a whole number from 1 to {_MAX_FEATURES}, "
+        raise ConfigurationError(f"layer {config.get('type')}: {key} must be a whole number from 1 to {_MAX_FEATURES}, "
                          f"got {value!r}")
     return value
 
@@ -453,7 +453,7 @@ def _config_int(config: dict, key: str) -> int:
 def _config_fraction(config: dict, key: str) -> float:
     value = config.get(key)
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0.0 <= value < 1.0:
-        raise ValueError(f"layer {config.get('type')}: {key} must be a number in [0, 1), got {value!r}")
+        raise ConfigurationError(f"layer {config.get('type')}: {key} must be a number in [0, 1), got {value!r}")
     return float(value)
 
 
@@ -461,17 +461,17 @@ def check_config(config: Any) -> dict:
     """Validate a layer description from an untrusted source (a model file) without building
     anything: known type, whole positive sizes, numbers in range. Returns the cleaned config."""
     if not isinstance(config, dict):
-        raise ValueError(f"layer: expected an object, got {type(config).__name__}")
+        raise ConfigurationError(f"layer: expected an object, got {type(config).__name__}")
     kind = config.get("type")
     if kind not in LAYER_TYPES:
-        raise ValueError(f"layer type: unknown {kind!r}; expected one of {sorted(LAYER_TYPES)}")
+        raise ConfigurationError(f"layer type: unknown {kind!r}; expected one of {sorted(LAYER_TYPES)}")
     clean: dict[str, Any] = {"type": kind}
     if kind == "Dense":
         clean["in_features"] = _config_int(config, "in_features")
         clean["out_features"] = _config_int(config, "out_features")
         if "dtype" in config:
             if config["dtype"] not in ("float32", "float64"):
-                raise ValueError(f"layer Dense: dtype must be 'float32' or 'float64', got {config['dtype']!r}")
+                raise ConfigurationError(f"layer Dense: dtype must be 'float32' or 'float64', got {config['dtype']!r}")
             clean["dtype"] = config["dtype"]
     elif kind == "LeakyReLU":
         clean["alpha"] = _config_fraction(config, "alpha")
@@ -480,7 +480,7 @@ def check_config(config: Any) -> dict:
     elif kind == "Activation":
         function = _activations.from_config(config.get("activation"))  # a registered name, checked settings
         if not function.elementwise:
-            raise ValueError(f"layer Activation: {function.name!r} is not elementwise")
+            raise ConfigurationError(f"layer Activation: {function.name!r} is not elementwise")
         clean["activation"] = function.config()
     elif kind == "Flatten":
         shape = config.get("in_shape")
@@ -488,7 +488,7 @@ def check_config(config: Any) -> dict:
             if (not isinstance(shape, list) or not 1 <= len(shape) <= 8
                     or not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= _MAX_FEATURES
                                for d in shape)):
-                raise ValueError(f"layer Flatten: in_shape must be a list of positive sizes, got {shape!r}")
+                raise ConfigurationError(f"layer Flatten: in_shape must be a list of positive sizes, got {shape!r}")
         clean["in_shape"] = shape
     return clean
 

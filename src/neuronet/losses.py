@@ -21,9 +21,10 @@ from typing import Any
 import numpy as np
 
 from . import activations as _activations
+from .errors import DataError, WrongType
 
 __all__ = ["Loss", "SoftmaxCrossEntropy", "CrossEntropy", "BinaryCrossEntropy", "Hinge", "MSE", "Poisson",
-           "get", "names"]
+           "get", "names", "register", "unregister", "from_config"]
 
 
 class Loss:
@@ -44,6 +45,8 @@ class Loss:
     name = "loss"
     display_name = "loss"
     is_classification = True
+    trains_classifiers = True   # K raw scores + class labels 0..K-1: a K-class classifier (the playground's)
+    output_layer: str | None = None  # an activation the network must end with (cross-entropy: "softmax")
 
     def __call__(self, scores: Any, targets: Any, sample_weight: Any = None) -> float:
         scores = np.asarray(scores)
@@ -85,12 +88,16 @@ class Loss:
         """How many classes an output layer of this width distinguishes."""
         return out_features
 
+    def outputs_for(self, n_classes: int) -> int:
+        """How many outputs a network needs to tell ``n_classes`` classes apart with this loss."""
+        return n_classes
+
     def output(self, scores: np.ndarray) -> np.ndarray:
         """The network's prediction from its scores: the output layer's link (identity here)."""
         return scores
 
     def probabilities(self, scores: np.ndarray) -> np.ndarray:
-        raise TypeError(f"{type(self).__name__} gives no probabilities: use predict() for labels")
+        raise WrongType(f"{type(self).__name__} gives no probabilities: use predict() for labels")
 
     def predict(self, scores: np.ndarray) -> np.ndarray:
         """Class indices (classification) or the scores themselves (regression)."""
@@ -117,33 +124,33 @@ class Loss:
 
 def _class_targets(owner: str, scores: np.ndarray, targets: Any) -> np.ndarray:
     if scores.ndim != 2:
-        raise ValueError(f"{owner}: scores must have shape (batch, K), got {scores.shape}")
+        raise DataError(f"{owner}: scores must have shape (batch, K), got {scores.shape}")
     n, k = scores.shape
     targets = np.asarray(targets)
     if targets.ndim == 1 or (targets.ndim == 2 and targets.shape[1] == 1 and k > 1):
         targets = targets.reshape(-1)
         if targets.shape[0] != n:
-            raise ValueError(f"{owner}: targets has {targets.shape[0]} rows but scores has {n}")
+            raise DataError(f"{owner}: targets has {targets.shape[0]} rows but scores has {n}")
         if targets.dtype.kind == "f":
             if not np.all(np.isfinite(targets)) or np.any(targets != np.round(targets)):
-                raise ValueError(f"{owner}: integer class labels expected in targets, got non-integer values")
+                raise DataError(f"{owner}: integer class labels expected in targets, got non-integer values")
         elif targets.dtype.kind not in "iub":
-            raise TypeError(f"{owner}: targets must be integer labels or one-hot rows, got dtype {targets.dtype}")
+            raise WrongType(f"{owner}: targets must be integer labels or one-hot rows, got dtype {targets.dtype}")
         labels = targets.astype(np.intp)
         if labels.size and (labels.min() < 0 or labels.max() >= k):
-            raise ValueError(
+            raise DataError(
                 f"{owner}: label out of range: targets must be in [0, {k}) for {k} outputs, "
                 f"got values from {labels.min()} to {labels.max()}"
             )
         return labels
     if targets.shape != scores.shape:
-        raise ValueError(
+        raise DataError(
             f"{owner}: targets must be labels of shape ({n},) or one-hot of shape ({n}, {k}), "
             f"got shape {targets.shape}"
         )
     targets = targets.astype(scores.dtype, copy=False)
     if not np.all(np.isfinite(targets)):
-        raise ValueError(f"{owner}: targets contain NaN or inf")
+        raise DataError(f"{owner}: targets contain NaN or inf")
     return targets
 
 
@@ -205,6 +212,8 @@ class CrossEntropy(Loss):
 
     name = "cross_entropy"
     display_name = "cross-entropy (after a Softmax layer)"
+    trains_classifiers = False
+    output_layer = "softmax"
 
     def per_sample(self, scores, targets):
         if targets.ndim == 1:
@@ -242,9 +251,16 @@ class BinaryCrossEntropy(Loss):
 
     name = "binary_cross_entropy"
     display_name = "binary cross-entropy (sigmoid outputs)"
+    trains_classifiers = False  # K outputs are K independent yes/no labels (multi-label)
 
     def n_classes(self, out_features):
         return 2 if out_features == 1 else out_features
+
+    def outputs_for(self, n_classes):
+        if n_classes != 2:
+            raise DataError(f"binary_cross_entropy: one sigmoid output tells 2 classes apart, the data has "
+                             f"{n_classes}; use softmax_cross_entropy")
+        return 1
 
     def check_targets(self, scores, targets):
         if scores.ndim == 2 and scores.shape[1] > 1:
@@ -295,22 +311,22 @@ class BinaryCrossEntropy(Loss):
 
 def _binary_targets(owner: str, scores: np.ndarray, targets: Any) -> np.ndarray:
     if not (scores.ndim == 1 or (scores.ndim == 2 and scores.shape[1] == 1)):
-        raise ValueError(f"{owner}: scores must have shape (batch,) or (batch, 1), got {scores.shape}")
+        raise DataError(f"{owner}: scores must have shape (batch,) or (batch, 1), got {scores.shape}")
     targets = np.asarray(targets).reshape(-1) if np.ndim(targets) == 2 and np.shape(targets)[1] == 1 else np.asarray(targets)
     if targets.shape != (scores.shape[0],):
-        raise ValueError(f"{owner}: targets must have shape ({scores.shape[0]},), got {targets.shape}")
+        raise DataError(f"{owner}: targets must have shape ({scores.shape[0]},), got {targets.shape}")
     if targets.dtype.kind not in "iubf" or not np.all((targets == 0) | (targets == 1)):
-        raise ValueError(f"{owner}: targets must be 0/1 labels")
+        raise DataError(f"{owner}: targets must be 0/1 labels")
     return targets.astype(scores.dtype)
 
 
 def _indicator_targets(owner: str, scores: np.ndarray, targets: Any) -> np.ndarray:
     targets = np.asarray(targets)
     if targets.shape != scores.shape:
-        raise ValueError(f"{owner}: multi-label targets must be a 0/1 matrix of shape {scores.shape}, "
+        raise DataError(f"{owner}: multi-label targets must be a 0/1 matrix of shape {scores.shape}, "
                          f"got {targets.shape}")
     if targets.dtype.kind not in "iubf" or not np.all((targets == 0) | (targets == 1)):
-        raise ValueError(f"{owner}: targets must be 0/1 labels")
+        raise DataError(f"{owner}: targets must be 0/1 labels")
     return targets.astype(scores.dtype)
 
 
@@ -396,7 +412,7 @@ class MSE(Loss):
 
     def check_targets(self, scores, targets):
         if scores.ndim != 2:
-            raise ValueError(f"MSE: scores must have shape (batch, outputs), got {scores.shape}")
+            raise DataError(f"MSE: scores must have shape (batch, outputs), got {scores.shape}")
         targets = np.asarray(targets)
         n, k = scores.shape
         if targets.ndim == 1 and k > 1 and targets.dtype.kind in "iu":
@@ -404,12 +420,12 @@ class MSE(Loss):
         if targets.ndim == 1:
             targets = targets.reshape(-1, 1)
         if targets.shape != scores.shape:
-            raise ValueError(f"MSE: targets must have shape ({n}, {k}), got {targets.shape}")
+            raise DataError(f"MSE: targets must have shape ({n}, {k}), got {targets.shape}")
         if targets.dtype.kind not in "iubf":
-            raise TypeError(f"MSE: targets must be numbers, got dtype {targets.dtype}")
+            raise WrongType(f"MSE: targets must be numbers, got dtype {targets.dtype}")
         targets = targets.astype(scores.dtype, copy=False)
         if not np.all(np.isfinite(targets)):
-            raise ValueError("MSE: targets contain NaN or inf")
+            raise DataError("MSE: targets contain NaN or inf")
         return targets
 
     def per_sample(self, scores, targets):
@@ -440,11 +456,12 @@ class Poisson(Loss):
     name = "poisson"
     display_name = "Poisson deviance"
     is_classification = False
+    trains_classifiers = False
 
     def check_targets(self, scores, targets):
         targets = MSE().check_targets(scores, targets)
         if np.any(targets < 0):
-            raise ValueError("Poisson: targets must be >= 0 (counts or rates)")
+            raise DataError("Poisson: targets must be >= 0 (counts or rates)")
         return targets
 
     def per_sample(self, scores, targets):
@@ -468,14 +485,25 @@ class Poisson(Loss):
         graph.output("predictions", "float", ["batch", width])
 
 
-_REGISTRY: dict[str, type[Loss]] = {
-    "softmax_cross_entropy": SoftmaxCrossEntropy,
-    "cross_entropy": CrossEntropy,
-    "binary_cross_entropy": BinaryCrossEntropy,
-    "hinge": Hinge,
-    "mse": MSE,
-    "poisson": Poisson,
-}
+_REGISTRY: dict[str, type[Loss]] = {}
+
+
+def register(cls: type[Loss]) -> type[Loss]:
+    """Add a loss class under ``cls.name``; usable as a decorator. Every front end then offers it."""
+    if not (isinstance(cls, type) and issubclass(cls, Loss)):
+        raise WrongType(f"register: expected a Loss subclass, got {cls!r}")
+    if not cls.name.isidentifier() or cls.name in _REGISTRY:
+        raise DataError(f"register: the loss name {cls.name!r} is not a new identifier")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def unregister(name: str) -> None:
+    del _REGISTRY[name]
+
+
+for _class in (SoftmaxCrossEntropy, CrossEntropy, BinaryCrossEntropy, Hinge, MSE, Poisson):
+    register(_class)
 
 
 def names() -> list[str]:
@@ -487,18 +515,18 @@ def get(name: str | Loss) -> Loss:
     if isinstance(name, Loss):
         return name
     if not isinstance(name, str) or name.lower() not in _REGISTRY:
-        raise ValueError(f"loss: unknown name {name!r}; expected one of {names()}")
+        raise DataError(f"loss: unknown name {name!r}; expected one of {names()}")
     return _REGISTRY[name.lower()]()
 
 
 def from_config(config: dict) -> Loss:
     """Rebuild from ``config()``: a known name and finite settings only."""
     if not isinstance(config, dict) or not isinstance(config.get("name"), str):
-        raise ValueError("loss: expected an object with a 'name'")
+        raise DataError("loss: expected an object with a 'name'")
     loss = get(config["name"])
     if isinstance(loss, Hinge) and "margin" in config:
         margin = config["margin"]
         if not isinstance(margin, (int, float)) or isinstance(margin, bool) or not np.isfinite(margin) or margin <= 0:
-            raise ValueError(f"loss hinge: margin must be a positive number, got {margin!r}")
+            raise DataError(f"loss hinge: margin must be a positive number, got {margin!r}")
         loss.margin = float(margin)
     return loss

@@ -31,10 +31,11 @@ from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
+from . import activations as _activations
 from . import backend
 from . import init as _init
 from . import losses as _losses
-from .errors import ConfigurationError
+from .errors import ConfigurationError, WrongType
 from .layers import Dense, Dropout, Flatten, Layer, activation_layer
 from .memory import check_fits, network_bytes
 from .training import fit as _fit
@@ -62,19 +63,19 @@ class Sequential:
         if len(layers) == 1 and not isinstance(layers[0], Layer):
             layers = tuple(layers[0])  # type: ignore[arg-type]
         if not layers:
-            raise ValueError("Sequential: expected at least one layer")
+            raise ConfigurationError("Sequential: expected at least one layer")
         for position, layer in enumerate(layers):
             if not isinstance(layer, Layer):
-                raise TypeError(f"Sequential: layer {position} is a {type(layer).__name__}, not a neuronet Layer")
+                raise WrongType(f"Sequential: layer {position} is a {type(layer).__name__}, not a neuronet Layer")
         width = None
         for position, layer in enumerate(layers):
             try:
                 width = layer.output_features(width)
             except ValueError as error:
-                raise ValueError(f"Sequential: layer {position}: {error}") from None
+                raise ConfigurationError(f"Sequential: layer {position}: {error}") from None
         dtypes = {np.dtype(layer.dtype) for layer in layers if hasattr(layer, "dtype")}
         if len(dtypes) > 1:
-            raise TypeError(f"Sequential: all layers must share one dtype, got {sorted(d.name for d in dtypes)}")
+            raise WrongType(f"Sequential: all layers must share one dtype, got {sorted(d.name for d in dtypes)}")
         self.dtype = dtypes.pop() if dtypes else np.dtype(np.float32)
         self.layers: list[Layer] = list(layers)
         self.loss: _losses.Loss | None = None
@@ -341,7 +342,7 @@ def as_network(model: Any) -> Sequential:
     to_network = getattr(model, "to_network", None)
     if callable(to_network):
         return to_network()
-    raise TypeError(f"model: expected a neuronet Sequential (or an estimator with to_network()), "
+    raise WrongType(f"model: expected a neuronet Sequential (or an estimator with to_network()), "
                     f"got {type(model).__name__}")
 
 
@@ -388,13 +389,13 @@ def MLP(sizes: Sequence[int], activation: str | Sequence[str] = "sigmoid", outpu
     n_hidden = len(sizes) - 2
     hidden = [activation] * n_hidden if isinstance(activation, str) else list(activation)
     if len(hidden) != n_hidden:
-        raise ValueError(f"MLP: activation lists {len(hidden)} names but there are {n_hidden} hidden layers")
+        raise ConfigurationError(f"MLP: activation lists {len(hidden)} names but there are {n_hidden} hidden layers")
     generator = _init.make_rng(rng)
     layers: list[Layer] = []
     for index, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         is_output = index == n_hidden
         name = output if is_output else hidden[index]
-        layer_init = init or ("he" if name in ("relu", "leaky_relu") else "xavier")
+        layer_init = init or (_activations.get(name).init if name is not None else "xavier")
         layers.append(Dense(fan_in, fan_out, init=layer_init, rng=generator, dtype=dtype))
         if name is not None:
             layers.append(activation_layer(name, alpha))

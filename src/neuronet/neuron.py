@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from . import activations as _activations
+from .errors import ConfigurationError
 from .init import make_rng
 
 __all__ = ["Neuron", "Perceptron"]
@@ -35,9 +36,9 @@ def _inputs(x: Any, n_inputs: int, owner: str) -> tuple[np.ndarray, bool]:
     if single:
         array = array[None, :]
     if array.ndim != 2 or array.shape[1] != n_inputs:
-        raise ValueError(f"{owner}: expected x of shape ({n_inputs},) or (batch, {n_inputs}), got {np.shape(x)}")
+        raise ConfigurationError(f"{owner}: expected x of shape ({n_inputs},) or (batch, {n_inputs}), got {np.shape(x)}")
     if not np.all(np.isfinite(array)):
-        raise ValueError(f"{owner}: x contains NaN or infinity")
+        raise ConfigurationError(f"{owner}: x contains NaN or infinity")
     return array, single
 
 
@@ -47,7 +48,7 @@ class Neuron:
     def __init__(self, weights: Any, bias: float = 0.0, activation: str | _activations.Activation = "sigmoid"):
         weights = np.asarray(weights, dtype=np.float64)
         if weights.ndim != 1 or weights.size == 0:
-            raise ValueError(f"Neuron: weights must be a non-empty 1-D array, got shape {weights.shape}")
+            raise ConfigurationError(f"Neuron: weights must be a non-empty 1-D array, got shape {weights.shape}")
         self.weights = weights
         self.bias = float(bias)
         self.activation = _activations.get(activation)
@@ -80,14 +81,14 @@ class Perceptron:
 
     def __init__(self, n_inputs: int, *, weights: Any = None, bias: float = 0.0, lr: float = 0.1, rng: Any = None):
         if not isinstance(n_inputs, (int, np.integer)) or n_inputs < 1:
-            raise ValueError(f"Perceptron: n_inputs must be a positive integer, got {n_inputs!r}")
+            raise ConfigurationError(f"Perceptron: n_inputs must be a positive integer, got {n_inputs!r}")
         if weights is None:
             weights = make_rng(rng).normal(0.0, 0.01, int(n_inputs))
         self.neuron = Neuron(weights, bias, activation="step")
         if self.neuron.n_inputs != n_inputs:
-            raise ValueError(f"Perceptron: weights must have {n_inputs} entries, got {self.neuron.n_inputs}")
+            raise ConfigurationError(f"Perceptron: weights must have {n_inputs} entries, got {self.neuron.n_inputs}")
         if not float(lr) > 0:
-            raise ValueError(f"Perceptron: lr must be positive, got {lr}")
+            raise ConfigurationError(f"Perceptron: lr must be positive, got {lr}")
         self.lr = float(lr)
         self.errors_: list[int] = []
 
@@ -119,11 +120,11 @@ class Perceptron:
         X, _ = _inputs(X, self.neuron.n_inputs, "Perceptron.fit")
         y = np.asarray(y).reshape(-1)
         if y.shape[0] != X.shape[0]:
-            raise ValueError(f"Perceptron.fit: y has {y.shape[0]} entries but X has {X.shape[0]} rows")
+            raise ConfigurationError(f"Perceptron.fit: y has {y.shape[0]} entries but X has {X.shape[0]} rows")
         if not np.all((y == 0) | (y == 1)):
-            raise ValueError("Perceptron.fit: y must hold 0/1 labels")
+            raise ConfigurationError("Perceptron.fit: y must hold 0/1 labels")
         if not isinstance(epochs, (int, np.integer)) or epochs < 1:
-            raise ValueError(f"Perceptron.fit: epochs must be a positive integer, got {epochs!r}")
+            raise ConfigurationError(f"Perceptron.fit: epochs must be a positive integer, got {epochs!r}")
         self.errors_ = []
         for _ in range(int(epochs)):
             mistakes = 0

@@ -37,7 +37,7 @@ import numpy as np
 from . import __version__
 from .activations import NoOnnxForm
 from .atomic import atomic_write
-from .errors import ConfigurationError
+from .errors import ConfigurationError, MissingExtra
 from .network import as_network
 
 __all__ = ["export", "to_onnx", "Graph", "NoOnnxForm", "DEFAULT_OPSET"]
@@ -49,7 +49,7 @@ def _require_onnx():
     try:
         import onnx
     except ImportError:
-        raise ImportError("neuronet.onnx needs the onnx package: pip install 'neuronet[onnx]'") from None
+        raise MissingExtra("neuronet.onnx needs the onnx package: pip install 'neuronet[onnx]'") from None
     return onnx
 
 

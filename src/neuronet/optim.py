@@ -23,9 +23,11 @@ from typing import Any
 import numpy as np
 
 from . import backend
+from .errors import ConfigurationError, WrongType
 from .validation import fraction, non_negative, positive
 
-__all__ = ["Optimizer", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam", "get", "names"]
+__all__ = ["Optimizer", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam", "get", "names", "register",
+           "unregister", "from_config"]
 
 
 class Optimizer:
@@ -110,18 +112,18 @@ class Optimizer:
         step divide by the square root of a negative number)."""
         iterations = state.get("iterations", 0)
         if not isinstance(iterations, (int, np.integer)) or isinstance(iterations, bool) or iterations < 0:
-            raise ValueError(f"optimizer state: iterations must be a whole number >= 0, got {iterations!r}")
+            raise ConfigurationError(f"optimizer state: iterations must be a whole number >= 0, got {iterations!r}")
         loaded: dict[str, dict[str, Any]] = {}
         for name, slots in state.get("state", {}).items():
             if set(slots) != set(self.slots):
-                raise ValueError(f"optimizer state {name}: expected the slots {list(self.slots)} of "
+                raise ConfigurationError(f"optimizer state {name}: expected the slots {list(self.slots)} of "
                                  f"{type(self).__name__}, got {sorted(slots)}")
             for slot, array in slots.items():
                 array = np.asarray(array)
                 if array.dtype.kind != "f" or not np.all(np.isfinite(array)):
-                    raise ValueError(f"optimizer state {name}/{slot}: expected finite floating-point numbers")
+                    raise ConfigurationError(f"optimizer state {name}/{slot}: expected finite floating-point numbers")
                 if slot in self.nonnegative_slots and np.any(array < 0):
-                    raise ValueError(f"optimizer state {name}/{slot}: a running sum of squares cannot be negative")
+                    raise ConfigurationError(f"optimizer state {name}/{slot}: a running sum of squares cannot be negative")
             loaded[name] = {slot: np.array(array, copy=True) for slot, array in slots.items()}
         self.iterations = int(iterations)
         self.state = loaded
@@ -271,10 +273,25 @@ def _scaled_step(param, numerator, squares, lr, eps, scratch) -> None:
     param -= scratch
 
 
-_REGISTRY: dict[str, type[Optimizer]] = {
-    "sgd": SGD, "momentum": Momentum, "nesterov": Nesterov,
-    "adagrad": AdaGrad, "rmsprop": RMSProp, "adam": Adam,
-}
+_REGISTRY: dict[str, type[Optimizer]] = {}
+
+
+def register(cls: type[Optimizer]) -> type[Optimizer]:
+    """Add an optimizer class under ``cls.name``; usable as a decorator. Every front end then offers it."""
+    if not (isinstance(cls, type) and issubclass(cls, Optimizer)):
+        raise WrongType(f"register: expected an Optimizer subclass, got {cls!r}")
+    if not cls.name.isidentifier() or cls.name in _REGISTRY:
+        raise ConfigurationError(f"register: the optimizer name {cls.name!r} is not a new identifier")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def unregister(name: str) -> None:
+    del _REGISTRY[name]
+
+
+for _class in (SGD, Momentum, Nesterov, AdaGrad, RMSProp, Adam):
+    register(_class)
 
 
 def names() -> list[str]:
@@ -287,7 +304,7 @@ def get(name: str | Optimizer, lr: float | None = None, **kwargs: Any) -> Optimi
     if isinstance(name, Optimizer):
         return name
     if not isinstance(name, str) or name.lower() not in _REGISTRY:
-        raise ValueError(f"optimizer: unknown name {name!r}; expected one of {names()}")
+        raise ConfigurationError(f"optimizer: unknown name {name!r}; expected one of {names()}")
     if lr is not None:
         kwargs["lr"] = lr
     return _REGISTRY[name.lower()](**kwargs)
@@ -296,15 +313,15 @@ def get(name: str | Optimizer, lr: float | None = None, **kwargs: Any) -> Optimi
 def from_config(config: dict) -> Optimizer:
     """Rebuild from ``config()``: known names and finite numeric settings only."""
     if not isinstance(config, dict):
-        raise ValueError("optimizer: expected an object")
+        raise ConfigurationError("optimizer: expected an object")
     name = config.get("name")
     if not isinstance(name, str) or name.lower() not in _REGISTRY:
-        raise ValueError(f"optimizer: unknown name {name!r}; expected one of {names()}")
+        raise ConfigurationError(f"optimizer: unknown name {name!r}; expected one of {names()}")
     settings = {}
     for key, value in config.items():
         if key == "name":
             continue
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not np.isfinite(value):
-            raise ValueError(f"optimizer {name}: setting {key!r} must be a finite number, got {value!r}")
+            raise ConfigurationError(f"optimizer {name}: setting {key!r} must be a finite number, got {value!r}")
         settings[key] = float(value)
     return get(name, **settings)

@@ -18,11 +18,13 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .errors import ConfigurationError, MissingExtra, WrongType
+
 try:
     from matplotlib.colors import ListedColormap
     from matplotlib.figure import Figure
 except ImportError as error:  # pragma: no cover - exercised only without the extra
-    raise ImportError("neuronet.plot needs matplotlib: pip install 'neuronet[plot]'") from error
+    raise MissingExtra("neuronet.plot needs matplotlib: pip install 'neuronet[plot]'") from error
 
 from . import activations as _activations
 from .layers import Dense
@@ -65,7 +67,7 @@ def activations(names: Sequence[str] | None = None, derivatives: bool = True, x_
     names = list(names) if names is not None else _activations.names()
     for name in names:
         if name not in _TITLES:
-            raise ValueError(f"names: unknown activation {name!r}; expected some of {list(_TITLES)}")
+            raise ConfigurationError(f"names: unknown activation {name!r}; expected some of {list(_TITLES)}")
     columns = min(4, len(names))
     rows = -(-len(names) // columns)
     figure = Figure(figsize=(3.2 * columns, 2.8 * rows), layout="constrained")
@@ -104,9 +106,9 @@ def neuron(neuron: Any, ax: Any = None, extent: tuple[float, float, float, float
     """
     weights = np.asarray(getattr(neuron, "weights", None), dtype=float)
     if weights.shape != (2,):
-        raise ValueError("neuron: expected a neuronet.Neuron with exactly 2 inputs")
+        raise ConfigurationError("neuron: expected a neuronet.Neuron with exactly 2 inputs")
     if kind not in ("heatmap", "surface"):
-        raise ValueError(f"kind: expected 'heatmap' or 'surface', got {kind!r}")
+        raise ConfigurationError(f"kind: expected 'heatmap' or 'surface', got {kind!r}")
     x0, x1, y0, y1 = extent
     grid_x, grid_y = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
     output = neuron(np.stack([grid_x.ravel(), grid_y.ravel()], axis=1)).reshape(grid_x.shape)
@@ -145,7 +147,7 @@ def neuron(neuron: Any, ax: Any = None, extent: tuple[float, float, float, float
 def _predict(model: Any, X: np.ndarray) -> np.ndarray:
     predict = getattr(model, "predict", None)
     if not callable(predict):
-        raise TypeError(f"model: expected a trained network or estimator with predict(), got {type(model).__name__}")
+        raise WrongType(f"model: expected a trained network or estimator with predict(), got {type(model).__name__}")
     return np.asarray(predict(X))
 
 
@@ -156,9 +158,9 @@ def decision_boundary(model: Any, X: Any, y: Any, ax: Any = None, resolution: in
     X = np.asarray(X, dtype=float)
     y = np.asarray(y)
     if X.ndim != 2 or X.shape[1] != 2:
-        raise ValueError(f"X: decision regions need 2-D inputs of shape (n, 2), got {X.shape}")
+        raise ConfigurationError(f"X: decision regions need 2-D inputs of shape (n, 2), got {X.shape}")
     if y.shape != (X.shape[0],):
-        raise ValueError(f"y: expected shape ({X.shape[0]},), got {y.shape}")
+        raise ConfigurationError(f"y: expected shape ({X.shape[0]},), got {y.shape}")
     figure, ax = _figure_and_axes(ax, (6, 5))
     (x0, y0), (x1, y1) = X.min(axis=0) - margin, X.max(axis=0) + margin
     grid_x, grid_y = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
@@ -227,7 +229,7 @@ def history(history: Any) -> Figure:
     if isinstance(curves, dict) and "history" in curves and isinstance(curves["history"], dict):
         curves = curves["history"]
     if not isinstance(curves, dict) or "loss" not in curves:
-        raise ValueError("history: expected a History or a dict with at least a 'loss' list")
+        raise ConfigurationError("history: expected a History or a dict with at least a 'loss' list")
     panels = [name for name in ("loss", "accuracy") if name in curves]
     figure = Figure(figsize=(5 * len(panels), 3.6), layout="constrained")
     for index, name in enumerate(panels):
@@ -253,7 +255,7 @@ def _first_dense(model: Any) -> Dense:
         return model
     dense = next((layer for layer in as_network(model).layers if isinstance(layer, Dense)), None)
     if dense is None:
-        raise ValueError("model: has no Dense layer")
+        raise ConfigurationError("model: has no Dense layer")
     return dense
 
 
@@ -265,10 +267,10 @@ def weights(layer: Any, image_shape: Sequence[int] = (8, 8), max_units: int = 64
     dense = _first_dense(layer)
     shape = tuple(int(s) for s in image_shape)
     if int(np.prod(shape)) != dense.in_features:
-        raise ValueError(f"image_shape: {shape} holds {int(np.prod(shape))} pixels but the layer has "
+        raise ConfigurationError(f"image_shape: {shape} holds {int(np.prod(shape))} pixels but the layer has "
                          f"{dense.in_features} inputs")
     if len(shape) not in (2, 3) or (len(shape) == 3 and shape[2] != 3):
-        raise ValueError(f"image_shape: expected (height, width) or (height, width, 3), got {shape}")
+        raise ConfigurationError(f"image_shape: expected (height, width) or (height, width, 3), got {shape}")
     matrix = np.asarray(dense.params["W"], dtype=float)
     units = min(dense.out_features, max_units)
     columns = int(np.ceil(np.sqrt(units)))
@@ -299,7 +301,7 @@ def network(model: Any, ax: Any = None, max_neurons: int = 12) -> Figure:
     net = as_network(model)
     denses = [layer for layer in net.layers if isinstance(layer, Dense)]
     if not denses:
-        raise ValueError("model: has no Dense layers to draw")
+        raise ConfigurationError("model: has no Dense layers to draw")
     activation_after = {}
     for position, layer in enumerate(net.layers):
         if isinstance(layer, Dense):

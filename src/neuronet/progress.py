@@ -13,6 +13,8 @@ import sys
 import time
 from typing import IO, Any
 
+from .errors import ConfigurationError
+
 __all__ = ["Progress", "format_logs"]
 
 
@@ -25,7 +27,7 @@ class Progress:
 
     def __init__(self, epochs: int, n_samples: int, verbose: int = 1, stream: IO[str] | None = None):
         if verbose not in (0, 1, 2):
-            raise ValueError(f"verbose: expected 0, 1 or 2, got {verbose!r}")
+            raise ConfigurationError(f"verbose: expected 0, 1 or 2, got {verbose!r}")
         self.epochs, self.n_samples, self.verbose = epochs, n_samples, verbose
         self.stream = stream if stream is not None else sys.stderr
         self.live = verbose == 1 and hasattr(self.stream, "isatty") and self.stream.isatty()

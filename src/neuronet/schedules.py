@@ -26,10 +26,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .errors import ConfigurationError
 from .validation import fraction, non_negative, positive, positive_int
 
 __all__ = ["Schedule", "Constant", "StepDecay", "Exponential", "InverseScaling", "Cosine", "ReduceOnPlateau",
-           "get", "names", "register", "from_config"]
+           "get", "names", "display_names", "register", "from_config"]
 
 
 class Schedule:
@@ -140,9 +141,9 @@ class ReduceOnPlateau(Schedule):
         super().__init__(lr)
         self.factor = fraction("factor", factor)
         if self.factor == 0:
-            raise ValueError("factor: expected a number in (0, 1), got 0")
+            raise ConfigurationError("factor: expected a number in (0, 1), got 0")
         if not isinstance(patience, int) or isinstance(patience, bool) or patience < 0:
-            raise ValueError(f"patience: expected a whole number >= 0, got {patience!r}")
+            raise ConfigurationError(f"patience: expected a whole number >= 0, got {patience!r}")
         self.patience = patience
         self.min_delta = non_negative("min_delta", min_delta)
         self.min_lr = non_negative("min_lr", min_lr)
@@ -162,7 +163,7 @@ class ReduceOnPlateau(Schedule):
     def observe(self, epoch, logs):
         value = logs.get(self.monitor)
         if value is None:
-            raise ValueError(f"ReduceOnPlateau: monitor {self.monitor!r} is not computed "
+            raise ConfigurationError(f"ReduceOnPlateau: monitor {self.monitor!r} is not computed "
                              f"(available: {', '.join(sorted(logs)) or 'none'})")
         sign = -1 if "acc" in self.monitor else 1  # lower loss or higher accuracy is better
         if sign * value < self._best - self.min_delta:
@@ -180,7 +181,7 @@ _REGISTRY: dict[str, type[Schedule]] = {}
 def register(cls: type[Schedule]) -> type[Schedule]:
     """Add a schedule class under ``cls.name``; usable as a decorator."""
     if not (isinstance(cls, type) and issubclass(cls, Schedule)) or cls.name in _REGISTRY:
-        raise ValueError(f"register: expected a new Schedule subclass, got {cls!r}")
+        raise ConfigurationError(f"register: expected a new Schedule subclass, got {cls!r}")
     _REGISTRY[cls.name] = cls
     return cls
 
@@ -193,6 +194,11 @@ def names() -> list[str]:
     return list(_REGISTRY)
 
 
+def display_names() -> dict[str, str]:
+    """``{name: display name}`` of every registered schedule, for menus."""
+    return {name: cls.display_name for name, cls in _REGISTRY.items()}
+
+
 def get(name: str | Schedule | float, lr: float | None = None, **kwargs: Any) -> Schedule:
     """A schedule by name (``"cosine"``) starting at ``lr``, a number (a constant rate), or an instance."""
     if isinstance(name, Schedule):
@@ -200,9 +206,9 @@ def get(name: str | Schedule | float, lr: float | None = None, **kwargs: Any) ->
     if isinstance(name, (int, float)) and not isinstance(name, bool):
         return Constant(name)
     if not isinstance(name, str) or name not in _REGISTRY:
-        raise ValueError(f"lr schedule: unknown name {name!r}; expected one of {names()}")
+        raise ConfigurationError(f"lr schedule: unknown name {name!r}; expected one of {names()}")
     if lr is None:
-        raise ValueError(f"lr schedule {name!r}: needs a starting learning rate (lr)")
+        raise ConfigurationError(f"lr schedule {name!r}: needs a starting learning rate (lr)")
     return _REGISTRY[name](lr, **kwargs)
 
 

@@ -11,6 +11,8 @@ import importlib
 from dataclasses import dataclass
 from typing import Sequence
 
+from .errors import ConfigurationError
+
 __all__ = ["Chapter", "CHAPTERS", "EXAMPLES", "run_example"]
 
 
@@ -58,5 +60,5 @@ def listing(japanese: bool = False) -> str:
 def run_example(name: str, argv: Sequence[str] = ()) -> None:
     """Run ``neuronet.examples.<name>`` with command-line ``argv`` (e.g. ``["--fast"]``)."""
     if name not in EXAMPLES:
-        raise ValueError(f"example: unknown name {name!r}; expected one of {', '.join(EXAMPLES)}")
+        raise ConfigurationError(f"example: unknown name {name!r}; expected one of {', '.join(EXAMPLES)}")
     importlib.import_module(f"neuronet.examples.{name}").main(list(argv))

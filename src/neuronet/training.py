@@ -21,7 +21,7 @@ from . import losses as _losses
 from . import optim as _optim
 from . import schedules as _schedules
 from .callbacks import Callback
-from .errors import ConfigurationError, TrainingDiverged
+from .errors import ConfigurationError, TrainingDiverged, WrongType
 from .init import make_rng
 from .memory import check_fits
 from .progress import Progress
@@ -140,7 +140,7 @@ def fit(net: Any, X: Any, y: Any, *, loss: str | _losses.Loss = "softmax_cross_e
     """
     # 1. the options
     if not all(hasattr(net, name) for name in ("forward", "backward", "update", "parameter_vector", "as_rows")):
-        raise TypeError(f"net: expected a neuronet Sequential, got {type(net).__name__}")
+        raise WrongType(f"net: expected a neuronet Sequential, got {type(net).__name__}")
     loss = _losses.get(loss)
     if gradient not in ("backprop", "numerical"):
         raise ConfigurationError(f"gradient: expected 'backprop' or 'numerical', got {gradient!r}")
@@ -180,7 +180,7 @@ def fit(net: Any, X: Any, y: Any, *, loss: str | _losses.Loss = "softmax_cross_e
     callbacks = [history, *callbacks]
     for callback in callbacks:
         if not isinstance(callback, Callback):
-            raise TypeError(f"callbacks: expected neuronet Callback objects, got {type(callback).__name__}")
+            raise WrongType(f"callbacks: expected neuronet Callback objects, got {type(callback).__name__}")
         callback.set_model(net)
     progress = Progress(epochs, n, verbose)
 

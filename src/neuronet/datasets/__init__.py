@@ -18,15 +18,24 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..errors import ConfigurationError
 from .bundled import BUNDLED, load_bundled
 from .download import ChecksumError, DownloadError, cache_status, data_home, is_cached
 from .files import DataError, as_pairs, from_csv, from_npz
-from .toy import GENERATORS, make_boundary, make_circles, make_gaussians, make_moons, make_spiral, make_xor
+from .toy import (
+    GENERATORS,
+    make_boundary,
+    make_circles,
+    make_gaussians,
+    make_moons,
+    make_spiral,
+    make_xor,
+)
 
 __all__ = [
     "load", "names", "catalogue", "data_home", "from_csv", "from_npz", "as_pairs",
     "make_xor", "make_circles", "make_moons", "make_spiral", "make_gaussians", "make_boundary", "GENERATORS",
-    "DataError", "DownloadError", "ChecksumError",
+    "DataError", "DownloadError", "ChecksumError", "is_cached", "cache_status",
 ]
 
 DOWNLOADED = {
@@ -58,7 +67,7 @@ def load(name: str, *, base_url: str | None = None, folder: str | Path | None = 
         from .cifar import load_cifar10
 
         return load_cifar10(base_url=base_url, folder=folder, verbose=verbose)
-    raise ValueError(f"dataset: unknown name {name!r}; expected one of {names()}")
+    raise ConfigurationError(f"dataset: unknown name {name!r}; expected one of {names()}")
 
 
 def catalogue(folder: str | Path | None = None) -> list[dict[str, Any]]:

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import MissingExtra
+
 __all__ = ["BUNDLED", "load_bundled"]
 
 BUNDLED = {
@@ -45,7 +47,7 @@ def load_bundled(name: str):
     try:
         from sklearn import datasets as sk
     except ImportError:
-        raise ImportError(f"dataset {name!r} is loaded through scikit-learn: pip install 'neuronet[cli]'") from None
+        raise MissingExtra(f"dataset {name!r} is loaded through scikit-learn: pip install 'neuronet[cli]'") from None
     loaders = {"digits": sk.load_digits, "iris": sk.load_iris, "wine": sk.load_wine,
                "breast_cancer": sk.load_breast_cancer}
     X, y = loaders[name](return_X_y=True)

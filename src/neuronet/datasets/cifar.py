@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import DataError
 from .download import RemoteFile, fetch
 
 __all__ = ["ARCHIVE", "CLASSES", "read_batches", "load_cifar10"]
@@ -36,10 +37,10 @@ def read_batches(archive: Path, members: list[str]) -> tuple[np.ndarray, np.ndar
         by_name = {Path(info.name).name: info for info in tar.getmembers() if info.isfile()}
         for member in members:
             if member not in by_name:
-                raise ValueError(f"{archive}: no {member} inside; is this the CIFAR-10 binary version?")
+                raise DataError(f"{archive}: no {member} inside; is this the CIFAR-10 binary version?")
             data = tar.extractfile(by_name[member]).read()
             if len(data) % RECORD:
-                raise ValueError(f"{archive}: {member} is not a whole number of {RECORD}-byte records")
+                raise DataError(f"{archive}: {member} is not a whole number of {RECORD}-byte records")
             records = np.frombuffer(data, dtype=np.uint8).reshape(-1, RECORD)
             labels.append(records[:, 0].astype(np.int64))
             images.append(records[:, 1:])

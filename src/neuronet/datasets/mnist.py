@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import DataError
 from .download import RemoteFile, fetch
 
 __all__ = ["FILES", "read_idx", "load_mnist"]
@@ -52,12 +53,12 @@ def read_idx(path: Path) -> np.ndarray:
     with gzip.open(path, "rb") as handle:
         data = handle.read()
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
-        raise ValueError(f"{path}: not an unsigned-byte IDX file")
+        raise DataError(f"{path}: not an unsigned-byte IDX file")
     n_dims = data[3]
     header = 4 + 4 * n_dims
     shape = struct.unpack(">" + "I" * n_dims, data[4:header])
     if len(data) - header != int(np.prod(shape)):
-        raise ValueError(f"{path}: IDX header says {shape} but the file holds {len(data) - header} bytes")
+        raise DataError(f"{path}: IDX header says {shape} but the file holds {len(data) - header} bytes")
     return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(shape)
 
 
@@ -68,7 +69,7 @@ def load_mnist(name: str = "mnist", base_url: str | None = None, folder: Path | 
     for split in ("train", "test"):
         images, labels = arrays[f"{split}_images"], arrays[f"{split}_labels"]
         if images.shape[0] != labels.shape[0]:
-            raise ValueError(f"{name}: {images.shape[0]} {split} images but {labels.shape[0]} labels")
+            raise DataError(f"{name}: {images.shape[0]} {split} images but {labels.shape[0]} labels")
         result.append(((images.reshape(images.shape[0], -1) / np.float32(255)).astype(np.float32),
                        labels.astype(np.int64)))
     return tuple(result)

@@ -12,17 +12,19 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ConfigurationError
 from ..init import make_rng
 
-__all__ = ["make_xor", "make_circles", "make_moons", "make_spiral", "make_gaussians", "make_boundary", "GENERATORS"]
+__all__ = ["make_xor", "make_circles", "make_moons", "make_spiral", "make_gaussians", "make_boundary", "GENERATORS",
+           "PLANE_SETS"]
 
 
 def _check(n_samples: Any, noise: Any) -> tuple[int, float]:
     if not isinstance(n_samples, (int, np.integer)) or isinstance(n_samples, bool) or n_samples < 1:
-        raise ValueError(f"n_samples: expected a positive integer, got {n_samples!r}")
+        raise ConfigurationError(f"n_samples: expected a positive integer, got {n_samples!r}")
     noise = float(noise)
     if not np.isfinite(noise) or noise < 0:
-        raise ValueError(f"noise: expected a number >= 0, got {noise}")
+        raise ConfigurationError(f"noise: expected a number >= 0, got {noise}")
     return int(n_samples), noise
 
 
@@ -47,7 +49,7 @@ def make_circles(n_samples: int = 200, noise: float = 0.05, factor: float = 0.5,
     """A small circle (class 1, radius ``factor``) inside a large one (class 0, radius 1)."""
     n_samples, noise = _check(n_samples, noise)
     if not 0 < factor < 1:
-        raise ValueError(f"factor: expected a number in (0, 1), got {factor}")
+        raise ConfigurationError(f"factor: expected a number in (0, 1), got {factor}")
     rng = make_rng(seed)
     outer = n_samples // 2
     angles = rng.uniform(0, 2 * np.pi, n_samples)
@@ -75,7 +77,7 @@ def make_spiral(n_samples: int = 300, noise: float = 0.2, n_classes: int = 3, tu
     """``n_classes`` interleaved spiral arms (CS231n's spiral data), radius up to 1."""
     n_samples, noise = _check(n_samples, noise)
     if not isinstance(n_classes, (int, np.integer)) or n_classes < 2:
-        raise ValueError(f"n_classes: expected an integer >= 2, got {n_classes!r}")
+        raise ConfigurationError(f"n_classes: expected an integer >= 2, got {n_classes!r}")
     rng = make_rng(seed)
     y = np.arange(n_samples) % n_classes
     r = rng.uniform(0.05, 1.0, n_samples)
@@ -117,7 +119,7 @@ def make_boundary(n_samples: int = 200, kind: str = "sine", noise: float = 0.0, 
     the points after labelling."""
     n_samples, noise = _check(n_samples, noise)
     if kind not in _CURVES:
-        raise ValueError(f"kind: expected one of {sorted(_CURVES)}, got {kind!r}")
+        raise ConfigurationError(f"kind: expected one of {sorted(_CURVES)}, got {kind!r}")
     rng = make_rng(seed)
     X = rng.uniform(-1, 1, (n_samples, 2))
     y = (X[:, 1] > _CURVES[kind](X[:, 0])).astype(np.int64)
@@ -127,4 +129,18 @@ def make_boundary(n_samples: int = 200, kind: str = "sine", noise: float = 0.0, 
 GENERATORS = {
     "xor": make_xor, "circles": make_circles, "moons": make_moons, "spiral": make_spiral,
     "gaussians": make_gaussians, "boundary": make_boundary,
+}
+
+
+# The two-dimensional sets by name, with a display label: the one list the playground offers.
+# Each takes (n_samples, noise, seed, n_classes); only the spiral uses n_classes.
+PLANE_SETS: dict[str, tuple[str, Any]] = {
+    "spiral": ("spiral", lambda n, noise, seed, classes: make_spiral(n, noise=noise, n_classes=classes, seed=seed)),
+    "xor": ("xor", lambda n, noise, seed, classes: make_xor(n, noise=noise, seed=seed)),
+    "circles": ("circles", lambda n, noise, seed, classes: make_circles(n, noise=noise, seed=seed)),
+    "moons": ("moons", lambda n, noise, seed, classes: make_moons(n, noise=noise, seed=seed)),
+    "gaussians": ("3 gaussians (seed 001)", lambda n, noise, seed, classes: make_gaussians(n, noise=noise, seed=seed)),
+    **{kind: (f"boundary: {'|x|' if kind == 'abs' else kind}",
+              lambda n, noise, seed, classes, kind=kind: make_boundary(n, kind=kind, noise=noise, seed=seed))
+       for kind in _CURVES},
 }

@@ -1,14 +1,24 @@
 """The playground: watch a network learn in the browser, driven by the real engine.
 
-``neuronet playground`` starts ``server.create_app()`` on 127.0.0.1; ``session.py`` holds
-the training run of one connection; ``static/`` is the page (plain HTML, CSS and
+``neuronet playground`` starts ``server.create_app()`` on 127.0.0.1. ``settings.py``
+validates what the page sends and lists its menus (from the registries); ``session.py``
+holds the training run of one connection (the engine's ``Trainer``, a step at a time);
+``render.py`` makes what the page draws; ``static/`` is the page (plain HTML, CSS and
 JavaScript, nothing loaded from elsewhere). Needs ``pip install "neuronet[playground]"``.
 """
 
-from .session import LIMITS, Session, Settings, SettingsError, parse_upload, validate_settings
+from .session import Session
+from .settings import (
+    LIMITS,
+    Settings,
+    SettingsError,
+    menus,
+    parse_upload,
+    validate_settings,
+)
 
-__all__ = ["LIMITS", "Session", "Settings", "SettingsError", "parse_upload", "validate_settings", "create_app",
-           "serve"]
+__all__ = ["LIMITS", "Session", "Settings", "SettingsError", "parse_upload", "validate_settings", "menus",
+           "create_app", "serve"]
 
 
 def create_app():

@@ -12,7 +12,7 @@ Messages from the page (JSON objects with a ``type``):
 | ``download`` | | reply ``model``: the ``.npz`` for ``neuronet.load``, base64 |
 | ``export`` | | reply ``weights``: the weights as JSON |
 
-Replies: ``hello`` (limits and names), ``state`` (what to draw), ``error`` (a message
+Replies: ``hello`` (limits, the menus' names from the registries, the defaults), ``state`` (what to draw), ``error`` (a message
 to show; the connection stays open), ``queued`` (all training slots are busy: this
 connection trains as soon as one frees), ``model``, ``weights``.
 
@@ -50,8 +50,15 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from .session import (ACTIVATIONS, DATASETS, GRADIENTS, LIMITS, LOSSES, OPTIMIZERS, Session, Settings,
-                      SettingsError, parse_upload, validate_settings)
+from .session import Session
+from .settings import (
+    LIMITS,
+    Settings,
+    SettingsError,
+    menus,
+    parse_upload,
+    validate_settings,
+)
 
 STATIC = Path(__file__).parent / "static"
 MAX_MESSAGE = 1_500_000  # characters: a 1 MB CSV plus its JSON envelope
@@ -172,9 +179,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         return
     await websocket.accept()
     connection = Connection(websocket, websocket.app.state.training_slots)
-    await connection.send({"type": "hello", "limits": LIMITS, "datasets": DATASETS, "activations": ACTIVATIONS,
-                           "losses": LOSSES, "optimizers": OPTIMIZERS, "gradients": GRADIENTS,
-                           "defaults": asdict(Settings())})
+    await connection.send({"type": "hello", "limits": LIMITS, "menus": menus(), "defaults": asdict(Settings())})
     trainer = asyncio.create_task(connection.train())
     try:
         while True:

@@ -26,11 +26,13 @@ constraints), ``_base`` (what both estimators share), ``_stochastic`` (sgd and a
 
 from __future__ import annotations
 
+from ..errors import MissingExtra
+
 try:
     import scipy.optimize  # noqa: F401
     import sklearn  # noqa: F401
 except ImportError as error:  # pragma: no cover - exercised only without the extra
-    raise ImportError("neuronet.sklearn needs scikit-learn and SciPy: pip install 'neuronet[sklearn]'") from error
+    raise MissingExtra("neuronet.sklearn needs scikit-learn and SciPy: pip install 'neuronet[sklearn]'") from error
 
 from sklearn.exceptions import ConvergenceWarning
 

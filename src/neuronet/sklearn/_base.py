@@ -17,10 +17,15 @@ import numpy as np
 import scipy.sparse
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
 from .. import activations as _activations
 from .. import losses as _losses
+from ..errors import ConfigurationError
 from ..layers import Dense, Dropout, activation_layer
 from ..memory import check_fits, network_bytes
 from ..network import Sequential, predict_in_chunks
@@ -201,7 +206,7 @@ class BaseMLP(BaseEstimator):
         else:
             expected = [c.shape for c in self.coefs_]
             if expected != list(zip(layer_units[:-1], layer_units[1:])):
-                raise ValueError(f"{type(self).__name__}: warm_start/partial_fit needs the same layer sizes as "
+                raise ConfigurationError(f"{type(self).__name__}: warm_start/partial_fit needs the same layer sizes as "
                                  f"the fitted model {self._layer_units()}, got {layer_units}")
             self._activations = activations
         self.n_outputs_ = y.shape[1]
@@ -211,7 +216,7 @@ class BaseMLP(BaseEstimator):
         else:
             fit_stochastic(self, X, y, sample_weight, incremental)
         if not all(np.isfinite(p).all() for p in (*self.coefs_, *self.intercepts_)):
-            raise ValueError("Solver produced non-finite parameter weights. The input data may contain large "
+            raise ConfigurationError("Solver produced non-finite parameter weights. The input data may contain large "
                              "values and need to be preprocessed.")
         return self
 

@@ -12,6 +12,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import column_or_1d, validate_data
 
+from ..errors import ConfigurationError
 from ._base import BaseMLP
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
@@ -40,10 +41,10 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             classes = unique_labels(y)
             if self.warm_start:
                 if set(classes) != set(self.classes_):
-                    raise ValueError(f"warm_start can only be used where `y` has the same classes as in the previous "
+                    raise ConfigurationError(f"warm_start can only be used where `y` has the same classes as in the previous "
                                      f"call to fit. Previously got {self.classes_}, `y` has {classes}")
             elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
-                raise ValueError(f"`y` has classes not in `self.classes_`. `self.classes_` has {self.classes_}. "
+                raise ConfigurationError(f"`y` has classes not in `self.classes_`. `self.classes_` has {self.classes_}. "
                                  f"'y' has {classes}.")
         return X, self._label_binarizer.transform(y).astype(bool)
 
@@ -52,9 +53,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         """One pass over (X, y) with the stochastic solver; ``classes`` is required on the first call."""
         first_call = getattr(self, "classes_", None) is None
         if first_call and classes is None:
-            raise ValueError("classes must be passed on the first call to partial_fit.")
+            raise ConfigurationError("classes must be passed on the first call to partial_fit.")
         if classes is not None and not first_call and not np.array_equal(np.unique(classes), self.classes_):
-            raise ValueError(f"`classes={classes!r}` is not the same as on last call to partial_fit, was: "
+            raise ConfigurationError(f"`classes={classes!r}` is not the same as on last call to partial_fit, was: "
                              f"{self.classes_!r}")
         if first_call:
             self._label_binarizer = LabelBinarizer()
@@ -126,7 +127,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if self.loss == "poisson" and np.any(y < 0):
-            raise ValueError("MLPRegressor: loss='poisson' needs y >= 0 (counts or rates)")
+            raise ConfigurationError("MLPRegressor: loss='poisson' needs y >= 0 (counts or rates)")
         return X, y
 
     @available_if(lambda est: est._check_solver())

@@ -13,6 +13,7 @@ from sklearn.model_selection import train_test_split
 
 from .. import optim as _optim
 from .. import schedules as _schedules
+from ..errors import ConfigurationError
 from ..network import Sequential
 from ..trainer import Trainer
 
@@ -57,7 +58,7 @@ def _split(est: Any, X: Any, y: np.ndarray, sample_weight: np.ndarray | None):
     X_train, X_val, y_train, y_val = split[:4]
     weight_train, weight_val = (split[4], split[5]) if sample_weight is not None else (None, None)
     if X_val.shape[0] < 2:
-        raise ValueError("The validation set is too small. Increase 'validation_fraction' or the size of "
+        raise ConfigurationError("The validation set is too small. Increase 'validation_fraction' or the size of "
                          "your dataset.")
     return X_train, y_train, weight_train, (X_val, y_val, weight_val)
 
@@ -74,7 +75,7 @@ def fit_stochastic(est: Any, X: Any, y: np.ndarray, sample_weight: np.ndarray | 
     if not incremental or not hasattr(est, "_optimizer"):
         est._optimizer, est._schedule = make_optimizer(est)
     if est.early_stopping and incremental:
-        raise ValueError("partial_fit does not support early_stopping=True")
+        raise ConfigurationError("partial_fit does not support early_stopping=True")
     if est.early_stopping:
         X_train, y_train, weight_train, validation = _split(est, X, y, sample_weight)
     else:

@@ -3,7 +3,7 @@
 "use strict";
 
 const COLOURS = [[31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [148, 103, 189]];
-const ACTIVATIONS = ["tanh", "sigmoid", "relu", "leaky_relu", "identity", "step"];
+let menus = null;           // [[value, label], ...] per menu, from the server's registries
 const $ = (id) => document.getElementById(id);
 
 let settings = null;        // what the server runs
@@ -15,7 +15,7 @@ let playing = false;
 
 // --- settings <-> URL --------------------------------------------------------------------
 const NUMBER_FIELDS = ["classes", "noise", "samples", "train_ratio", "seed", "lr", "batch_size", "l2"];
-const TEXT_FIELDS = ["dataset", "loss", "optimizer", "gradient"];
+const TEXT_FIELDS = ["dataset", "loss", "optimizer", "lr_schedule", "gradient"];
 
 function toHash(s) {
   const parts = [...TEXT_FIELDS, ...NUMBER_FIELDS].map((k) => `${k}=${encodeURIComponent(s[k])}`);
@@ -58,6 +58,8 @@ function connect() {
     if (message.type === "hello") {
       limits = message.limits;
       defaults = message.defaults;
+      menus = message.menus;
+      for (const id of ["dataset", "loss", "optimizer", "lr_schedule", "gradient"]) fillMenu(id, menus[id]);
       settings = fromHash(location.hash, defaults);
       configure();
     } else if (message.type === "state") {
@@ -106,12 +108,20 @@ function showControls() {
   $("seed").value = settings.seed;
   $("loss").value = settings.loss;
   $("optimizer").value = settings.optimizer;
+  $("lr_schedule").value = settings.lr_schedule;
   selectNumber("lr", settings.lr);
   $("batch").value = settings.batch_size;
   selectNumber("l2", settings.l2);
   $("gradient").value = settings.gradient;
   $("layer-count").textContent = `${settings.layers.length} hidden layer${settings.layers.length === 1 ? "" : "s"}`;
   buildNetwork();
+}
+
+// The choices of a menu, as the server lists them (no list of names lives in the page).
+function fillMenu(id, pairs) {
+  const select = $(id);
+  select.innerHTML = "";
+  for (const [value, label] of pairs) select.add(new Option(label, value));
 }
 
 // Select the option equal to `value`, adding it when a shared URL holds one the list lacks.
@@ -132,6 +142,7 @@ function setUpControls() {
   const controls = [["dataset", "dataset", String], ["classes", "classes", Number], ["noise", "noise", Number],
     ["ratio", "train_ratio", Number], ["samples", "samples", Number], ["seed", "seed", Number],
     ["loss", "loss", String], ["optimizer", "optimizer", String], ["lr", "lr", Number],
+    ["lr_schedule", "lr_schedule", String],
     ["batch", "batch_size", Number], ["l2", "l2", Number], ["gradient", "gradient", String]];
   for (const [id, field, parse] of controls) bind(id, field, parse);
   $("noise").addEventListener("input", () => { $("noise-value").textContent = $("noise").value; });
@@ -185,7 +196,7 @@ function buildNetwork() {
       minus.onclick = () => { if (column.neurons > 1) { settings.layers[column.index].neurons--; configure(); } };
       plus.onclick = () => { if (column.neurons < limits.max_neurons) { settings.layers[column.index].neurons++; configure(); } };
       const select = document.createElement("select");
-      for (const name of ACTIVATIONS) select.add(new Option(name.replace("_", " "), name));
+      for (const [name, label] of menus.activation) select.add(new Option(label, name));
       select.value = column.activation;
       select.onchange = () => { settings.layers[column.index].activation = select.value; configure(); };
       controls.append(minus, count, plus);
