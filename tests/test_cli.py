@@ -158,12 +158,12 @@ def test_output_paths_are_checked_before_training(tmp_path, capsys):
 
 
 def test_a_later_output_failing_says_what_was_saved(tmp_path, capsys, monkeypatch):
-    from neuronet import cli
+    from neuronet.cli import _common
 
     def full_disk(path, text):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(cli, "_write_text", full_disk)
+    monkeypatch.setattr(_common, "write_text", full_disk)
     model = tmp_path / "m.npz"
     code, out, err = run(capsys, "train", "--data", "moons", "--epochs", "1", "--verbose", "0",
                          "--out", str(model), "--history", str(tmp_path / "h.json"))

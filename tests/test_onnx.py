@@ -96,7 +96,7 @@ def test_cli_export_keeps_the_standardisation(tmp_path, capsys):
                      "--verbose", "0", "--out", str(model)]) == 0
     assert cli.main(["export", str(model), "--onnx", str(tmp_path / "model.onnx")]) == 0
     net = nn.load(model)
-    from neuronet.cli import _apply_preprocessing
+    from neuronet.datasets.resolve import apply_preprocessing as _apply_preprocessing
     expected = net.predict_proba(_apply_preprocessing(X, net.metadata))
     np.testing.assert_allclose(_run(tmp_path / "model.onnx", X)["probabilities"], expected, atol=1e-5)
     capsys.readouterr()

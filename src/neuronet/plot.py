@@ -47,27 +47,24 @@ def _figure_and_axes(ax: Any, figsize: tuple[float, float]) -> tuple[Figure, Any
 
 
 # --- activation functions ------------------------------------------------------------------
-_TITLES = {"step": "step", "sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "Leaky ReLU",
-           "identity": "identity", "softmax": "softmax (2 classes)"}
-
-
 def _curve(name: str, x: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
     """f(x) and f'(x); softmax is shown on the slice softmax([x, 0])[0] (which is sigmoid(x))."""
     if name == "softmax":
         pairs = np.stack([x, np.zeros_like(x)], axis=1)
         return _activations.softmax(pairs)[:, 0], _activations.softmax.derivative(pairs)[:, 0, 0]
     function = _activations.get(name, **({"alpha": alpha} if name == "leaky_relu" else {}))
-    return function(x), function.derivative(x)
+    return function(x.copy()), function.derivative(x.copy())
 
 
 def activations(names: Sequence[str] | None = None, derivatives: bool = True, x_range: tuple[float, float] = (-5, 5),
                 alpha: float = 0.1) -> Figure:
-    """One panel per activation (default: all seven), each with its derivative drawn beside it
-    as a dashed line. Leaky ReLU uses ``alpha`` (0.1 by default, so its slope is visible)."""
+    """One panel per activation (default: every registered one), each with its derivative drawn
+    beside it as a dashed line; the panel's title is the activation's ``display_name``. Leaky ReLU
+    uses ``alpha`` (0.1 by default, so its slope is visible)."""
     names = list(names) if names is not None else _activations.names()
     for name in names:
-        if name not in _TITLES:
-            raise ConfigurationError(f"names: unknown activation {name!r}; expected some of {list(_TITLES)}")
+        if name not in _activations.names():
+            raise ConfigurationError(f"names: unknown activation {name!r}; expected some of {_activations.names()}")
     columns = min(4, len(names))
     rows = -(-len(names) // columns)
     figure = Figure(figsize=(3.2 * columns, 2.8 * rows), layout="constrained")
@@ -84,7 +81,7 @@ def activations(names: Sequence[str] | None = None, derivatives: bool = True, x_
             ax.plot(x, dy, color=NEGATIVE, linestyle="--", label="f'(x)")
         ax.axhline(0, color="0.8", linewidth=0.8, zorder=0)
         ax.axvline(0, color="0.8", linewidth=0.8, zorder=0)
-        ax.set_title(_TITLES[name])
+        ax.set_title(_activations.get(name).display_name)
         ax.set_xlabel("x")
         ax.legend(loc="upper left", fontsize="small", frameon=False)
     return figure
@@ -294,6 +291,14 @@ def weights(layer: Any, image_shape: Sequence[int] = (8, 8), max_units: int = 64
     return figure
 
 
+def _layer_label(layer: Any) -> str:
+    """What to write beside a Dense layer's neurons: the activation that follows it, if any."""
+    if layer is None or isinstance(layer, Dense):
+        return ""
+    function = getattr(layer, "function", None)
+    return function.display_name if function is not None else type(layer).__name__
+
+
 def network(model: Any, ax: Any = None, max_neurons: int = 12) -> Figure:
     """A diagram of the network: one column of neurons per layer, edges coloured by the sign of
     their weight (blue positive, red negative) and as wide as its size. Layers wider than
@@ -306,7 +311,7 @@ def network(model: Any, ax: Any = None, max_neurons: int = 12) -> Figure:
     for position, layer in enumerate(net.layers):
         if isinstance(layer, Dense):
             following = net.layers[position + 1] if position + 1 < len(net.layers) else None
-            activation_after[id(layer)] = type(following).__name__ if following is not None and not isinstance(following, Dense) else ""
+            activation_after[id(layer)] = _layer_label(following)
     widths = [denses[0].in_features] + [d.out_features for d in denses]
     shown = [min(w, max_neurons) for w in widths]
     figure, ax = _figure_and_axes(ax, (2.2 * len(widths) + 1, 0.45 * max(shown) + 1.5))

@@ -23,6 +23,7 @@ it (only ``ReduceOnPlateau`` listens).
 
 from __future__ import annotations
 
+import inspect
 import math
 from typing import Any
 
@@ -199,8 +200,9 @@ def display_names() -> dict[str, str]:
     return {name: cls.display_name for name, cls in _REGISTRY.items()}
 
 
-def get(name: str | Schedule | float, lr: float | None = None, **kwargs: Any) -> Schedule:
-    """A schedule by name (``"cosine"``) starting at ``lr``, a number (a constant rate), or an instance."""
+def get(name: str | Schedule | float, lr: float | None = None, epochs: int | None = None, **kwargs: Any) -> Schedule:
+    """A schedule by name (``"cosine"``) starting at ``lr``, a number (a constant rate), or an instance.
+    ``epochs``, the length of the run, goes to the schedules that take it (cosine annealing)."""
     if isinstance(name, Schedule):
         return name
     if isinstance(name, (int, float)) and not isinstance(name, bool):
@@ -209,7 +211,10 @@ def get(name: str | Schedule | float, lr: float | None = None, **kwargs: Any) ->
         raise ConfigurationError(f"lr schedule: unknown name {name!r}; expected one of {names()}")
     if lr is None:
         raise ConfigurationError(f"lr schedule {name!r}: needs a starting learning rate (lr)")
-    return _REGISTRY[name](lr, **kwargs)
+    cls = _REGISTRY[name]
+    if epochs is not None and "epochs" in inspect.signature(cls.__init__).parameters:
+        kwargs.setdefault("epochs", epochs)
+    return cls(lr, **kwargs)
 
 
 def from_config(config: dict) -> Schedule:

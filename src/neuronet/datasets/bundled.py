@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .split import stratified_split
+
 from ..errors import MissingExtra
 
 __all__ = ["BUNDLED", "load_bundled"]
@@ -31,18 +33,6 @@ SPLIT_SEED = 0
 TEST_FRACTION = 0.2
 
 
-def _stratified_split(y: np.ndarray, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Indices (train, test) with each class split in the same proportion."""
-    rng = np.random.default_rng(seed)
-    train, test = [], []
-    for label in np.unique(y):
-        members = rng.permutation(np.flatnonzero(y == label))
-        n_test = int(round(len(members) * test_fraction))
-        test.append(members[:n_test])
-        train.append(members[n_test:])
-    return rng.permutation(np.concatenate(train)), rng.permutation(np.concatenate(test))
-
-
 def load_bundled(name: str):
     try:
         from sklearn import datasets as sk
@@ -52,7 +42,7 @@ def load_bundled(name: str):
                "breast_cancer": sk.load_breast_cancer}
     X, y = loaders[name](return_X_y=True)
     X, y = X.astype(np.float64), y.astype(np.int64)
-    train, test = _stratified_split(y, TEST_FRACTION, SPLIT_SEED)
+    train, test = stratified_split(y, TEST_FRACTION, SPLIT_SEED)
     X_train, X_test = X[train], X[test]
     if name == "digits":
         X_train, X_test = X_train / 16.0, X_test / 16.0

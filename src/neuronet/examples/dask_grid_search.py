@@ -6,7 +6,7 @@ Here the cluster is a LocalCluster on this machine; for a real one, give Client 
 scheduler's address instead: Client("tcp://scheduler:8786").
 
     pip install "neuronet[sklearn]" "dask[distributed]"
-    python examples/dask_grid_search.py
+    python examples/dask_grid_search.py [--fast]       # or: neuronet tour dask_grid_search
 """
 
 import warnings
@@ -19,14 +19,16 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from neuronet.examples._common import arguments
 from neuronet.sklearn import MLPClassifier
 
 
-def main() -> None:
+def main(argv=None) -> None:
+    args = arguments(__doc__.splitlines()[0], argv)
     X, y = load_digits(return_X_y=True)
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=0, stratify=y)
-    pipeline = make_pipeline(StandardScaler(), MLPClassifier(max_iter=100, random_state=0))
-    grid = {"mlpclassifier__hidden_layer_sizes": [(64,), (128, 64)],
+    pipeline = make_pipeline(StandardScaler(), MLPClassifier(max_iter=20 if args.fast else 100, random_state=0))
+    grid = {"mlpclassifier__hidden_layer_sizes": [(64,)] if args.fast else [(64,), (128, 64)],
             "mlpclassifier__activation": ["relu", "leaky_relu"],
             "mlpclassifier__alpha": [1e-4, 1e-2]}
     search = GridSearchCV(pipeline, grid, cv=3)

@@ -1,0 +1,79 @@
+"""``neuronet plot``: the figures of ``neuronet.plot``, written to .png, .svg or .pdf."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from .. import activations
+from . import _common
+from ._common import UserError
+
+__all__ = ["add_parsers", "run_plot", "PLOT_KINDS"]
+
+PLOT_KINDS = ("activations", "neuron", "boundary", "history", "confusion", "weights", "network")
+
+
+def add_parsers(commands: Any) -> None:
+    drawing = commands.add_parser("plot", help="draw a figure to a .png, .svg or .pdf file",
+                                  description="Draw one of the figures of neuronet.plot.")
+    drawing.add_argument("kind", choices=PLOT_KINDS)
+    drawing.add_argument("source", nargs="?",
+                         help="the model file (boundary, confusion, weights, network) or history JSON (history)")
+    drawing.add_argument("-o", "--output", required=True, help="output file: .png, .svg or .pdf")
+    drawing.add_argument("--data", help="boundary/confusion: dataset name or file (default: the model's test data)")
+    drawing.add_argument("--target", help="label column of a CSV file")
+    drawing.add_argument("--names", help="activations: comma-separated names (default: all registered)")
+    drawing.add_argument("--no-derivatives", action="store_true", help="activations: leave out f'(x)")
+    drawing.add_argument("--weights", type=_common.numbers, default=[1.0, 2.0],
+                         help="neuron: w1,w2 (default: seed 001's 1,2)")
+    drawing.add_argument("--bias", type=float, default=-2.0, help="neuron: bias (default: seed 001's -2)")
+    drawing.add_argument("--activation", default="sigmoid", choices=activations.hidden_names(),
+                         help="neuron: activation (default: sigmoid)")
+    drawing.add_argument("--surface", action="store_true", help="neuron: a 3-D surface instead of a heatmap")
+    drawing.add_argument("--shape", type=_common.sizes, default=[8, 8],
+                         help="weights: image shape, e.g. 8,8 or 28,28 or 32,32,3")
+    drawing.set_defaults(handler=run_plot)
+
+
+def _history(source: str | None) -> Any:
+    if not source:
+        raise UserError("plot history: give the history JSON written by 'neuronet train --history FILE'")
+    try:
+        return json.loads(Path(source).read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:
+        hint = " (that is a model file: plot history takes the JSON of 'neuronet train --history FILE')" \
+            if source.lower().endswith(".npz") else ""
+        raise UserError(f"plot history: {source}: not a JSON history file{hint} ({type(error).__name__})") from None
+
+
+def run_plot(args: argparse.Namespace) -> int:
+    from .. import Neuron, plot
+    from ..datasets import data_for_model
+
+    kind = args.kind
+    needs_model = kind in ("boundary", "confusion", "weights", "network")
+    if needs_model and not args.source:
+        raise UserError(f"plot {kind}: give the model file, e.g. neuronet plot {kind} model.npz -o {kind}.png")
+    if kind == "activations":
+        names = [n for n in args.names.split(",") if n] if args.names else None
+        figure = plot.activations(names, derivatives=not args.no_derivatives)
+    elif kind == "neuron":
+        figure = plot.neuron(Neuron(args.weights, args.bias, args.activation), kind="surface" if args.surface else "heatmap")
+    elif kind == "history":
+        figure = plot.history(_history(args.source))
+    else:
+        net = _common.load_model(args.source)
+        if kind in ("boundary", "confusion"):
+            X, y = data_for_model(net, args.data, args.target)
+            figure = plot.decision_boundary(net, X, y) if kind == "boundary" else plot.confusion_matrix(net, X, y)
+        elif kind == "weights":
+            figure = plot.weights(net, image_shape=args.shape)
+        else:
+            figure = plot.network(net)
+    _common.save_figure(figure, args.output)
+    print(f"saved {kind} figure to {args.output}", file=sys.stderr)
+    return 0
