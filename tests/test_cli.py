@@ -212,3 +212,20 @@ def test_export_refuses_an_opset_onnx_does_not_know(tmp_path, capsys):
     code, out, err = run(capsys, "export", str(model), "--onnx", str(tmp_path / "m.onnx"), "--opset", "99")
     assert code == 2 and "opset: expected a whole number from 13 to" in err.replace(" (Softmax along one axis)", "")
     assert not (tmp_path / "m.onnx").exists()
+
+
+def test_a_programming_error_is_a_real_traceback_not_a_user_message(monkeypatch):
+    from neuronet.cli import train
+
+    def broken(args):
+        raise ValueError("a bug, not the user's mistake")  # a plain ValueError: not a NeuronetError
+
+    monkeypatch.setattr(train, "run_train", broken)
+    with pytest.raises(ValueError, match="a bug"):
+        main(["train"])
+
+
+def test_the_dask_example_runs_from_the_tour(tmp_path, capsys):
+    pytest.importorskip("distributed")
+    assert main(["tour", "dask_grid_search", "--fast", "--out", str(tmp_path)]) == 0
+    assert "best parameters" in capsys.readouterr().out

@@ -150,3 +150,20 @@ def test_poisson_predicts_rates_and_refuses_negative_counts():
     assert abs(loss.backward()[0, 0]) < 1e-12
     with pytest.raises(ValueError, match=">= 0"):
         loss(np.zeros((2, 1)), np.array([1.0, -1.0]))
+
+
+@pytest.mark.parametrize("name", ["softmax_cross_entropy", "cross_entropy", "binary_cross_entropy", "hinge", "mse",
+                                  "poisson"])
+def test_backward_returns_an_array_the_caller_owns(name):
+    from neuronet import losses
+
+    loss = losses.get(name)
+    rng = np.random.default_rng(0)
+    scores = rng.uniform(0.1, 0.9, size=(4, 1 if name == "binary_cross_entropy" else 3))
+    targets = np.array([0, 1, 1, 0]) if name == "binary_cross_entropy" else (
+        rng.uniform(0, 2, size=(4, 3)) if name in ("mse", "poisson") else np.array([0, 1, 2, 1]))
+    loss(scores, targets)
+    first = loss.backward()
+    expected = first.copy()
+    first[...] = 123.0  # the caller scribbles on its array
+    np.testing.assert_array_equal(loss.backward(), expected)  # the loss's own state is untouched

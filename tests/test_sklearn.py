@@ -1,6 +1,7 @@
 """neuronet.sklearn: the drop-in MLPClassifier / MLPRegressor."""
 
 import pickle
+import re
 import warnings
 
 import numpy as np
@@ -313,3 +314,10 @@ def test_invalid_parameters_are_named(iris, params, message):
     assert isinstance(caught.value, ValueError)
     with pytest.raises(InvalidParameterError, match="loss"):
         MLPRegressor(loss="absolute").fit(X_train, y_train)
+
+
+@pytest.mark.parametrize("labels, shown", [([True] * 19 + [False], "[False]"), (["a"] * 19 + ["b"], "['b']")])
+def test_labels_keep_their_type_in_messages(labels, shown):
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    with pytest.raises(ValueError, match=re.escape(shown)):
+        MLPClassifier(early_stopping=True, max_iter=2).fit(X, np.array(labels))

@@ -20,7 +20,7 @@ test set with each class in proportion.
 from __future__ import annotations
 
 from .bundled import BUNDLED
-from .catalog import DOWNLOADED, catalogue, load, names
+from .catalog import DATASETS, Dataset, catalogue, load, names, register
 from .download import ChecksumError, DownloadError, cache_status, data_home, is_cached
 from .files import DataError, as_pairs, from_csv, from_npz
 from .resolve import data_for_model, resolve
@@ -39,5 +39,5 @@ __all__ = [
     "load", "names", "catalogue", "data_home", "from_csv", "from_npz", "as_pairs",
     "make_xor", "make_circles", "make_moons", "make_spiral", "make_gaussians", "make_boundary", "GENERATORS",
     "DataError", "DownloadError", "ChecksumError", "is_cached", "cache_status", "resolve", "data_for_model",
-    "stratified_split", "train_test_indices",
+    "stratified_split", "train_test_indices", "Dataset", "DATASETS", "register",
 ]

@@ -51,7 +51,9 @@ def _batch_size(est: Any, n_samples: int) -> int:
 
 def _split(est: Any, X: Any, y: np.ndarray, sample_weight: np.ndarray | None):
     """scikit-learn's early-stopping split, drawn from the same RandomState after the weights."""
-    stratify = y if is_classifier(est) and est.n_outputs_ == 1 else None
+    # stratified by the labels themselves (same classes, same order, so the same split as by their
+    # 0/1 encoding), so that a message about them names them as the user wrote them: 'False', not '0.0'
+    stratify = est._label_binarizer.inverse_transform(y) if is_classifier(est) and est.n_outputs_ == 1 else None
     arrays = [X, y] if sample_weight is None else [X, y, sample_weight]
     split = train_test_split(*arrays, random_state=est._random_state, test_size=est.validation_fraction,
                              stratify=stratify)
