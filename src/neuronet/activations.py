@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ConfigurationError, WrongType
+from .registry import Registry
 
 __all__ = [
     "Activation", "Step", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Identity", "Softmax",
@@ -291,32 +292,8 @@ leaky_relu = LeakyReLU()
 identity = Identity()
 softmax = Softmax()
 
-_REGISTRY: dict[str, type[Activation]] = {}
-_ALIASES: dict[str, str] = {}
-
-
-def register(cls: type[Activation]) -> type[Activation]:
-    """Add an activation class to the registry under ``cls.name`` (and ``cls.aliases``); usable as a
-    class decorator. From then on every front end offers it. Returns the class."""
-    if not (isinstance(cls, type) and issubclass(cls, Activation)):
-        raise WrongType(f"register: expected an Activation subclass, got {cls!r}")
-    name = cls.name
-    if not isinstance(name, str) or not name.isidentifier() or name != name.lower():
-        raise ConfigurationError(f"register: an activation's name must be a lower-case identifier, got {name!r}")
-    if name in _REGISTRY or name in _ALIASES:
-        raise ConfigurationError(f"register: the activation name {name!r} is taken")
-    _REGISTRY[name] = cls
-    for alias in cls.aliases:
-        _ALIASES[alias] = name
-    return cls
-
-
-def unregister(name: str) -> None:
-    """Remove a registered activation (and its aliases)."""
-    cls = _REGISTRY.pop(name)
-    for alias in cls.aliases:
-        _ALIASES.pop(alias, None)
-
+REGISTRY: Registry[Activation] = Registry("activation", Activation)
+register, unregister = REGISTRY.register, REGISTRY.unregister
 
 for _class in (Step, Sigmoid, Tanh, ReLU, LeakyReLU, Identity, Softmax):
     register(_class)
@@ -324,17 +301,12 @@ for _class in (Step, Sigmoid, Tanh, ReLU, LeakyReLU, Identity, Softmax):
 
 def names() -> list[str]:
     """The canonical activation names ``get`` accepts, in registration order."""
-    return list(_REGISTRY)
+    return REGISTRY.names()
 
 
 def hidden_names() -> list[str]:
     """The elementwise activations: those a hidden layer can use (softmax is an output layer)."""
-    return [name for name, cls in _REGISTRY.items() if cls.elementwise]
-
-
-def _canonical(name: str) -> str:
-    key = name.lower()
-    return _ALIASES.get(key, key)
+    return [cls.name for cls in REGISTRY.classes() if cls.elementwise]
 
 
 def get(name: str | Activation, **kwargs: Any) -> Activation:
@@ -344,9 +316,7 @@ def get(name: str | Activation, **kwargs: Any) -> Activation:
     """
     if isinstance(name, Activation):
         return name
-    if not isinstance(name, str) or _canonical(name) not in _REGISTRY:
-        raise ConfigurationError(f"activation: unknown name {name!r}; expected one of {names()}")
-    return _REGISTRY[_canonical(name)](**kwargs)
+    return REGISTRY.lookup(name)(**kwargs)
 
 
 def from_config(config: dict) -> Activation:
@@ -354,6 +324,4 @@ def from_config(config: dict) -> Activation:
     by the class (nothing in the file becomes code)."""
     if not isinstance(config, dict) or not isinstance(config.get("name"), str):
         raise ConfigurationError("activation: expected an object with a 'name'")
-    if _canonical(config["name"]) not in _REGISTRY:
-        raise ConfigurationError(f"activation: unknown name {config['name']!r}; expected one of {names()}")
-    return _REGISTRY[_canonical(config["name"])].from_settings(config)
+    return REGISTRY.lookup(config["name"]).from_settings(config)

@@ -22,6 +22,7 @@ import numpy as np
 
 from . import activations as _activations
 from .errors import DataError, WrongType
+from .registry import Registry
 
 __all__ = ["Loss", "SoftmaxCrossEntropy", "CrossEntropy", "BinaryCrossEntropy", "Hinge", "MSE", "Poisson",
            "get", "names", "register", "unregister", "from_config"]
@@ -485,38 +486,22 @@ class Poisson(Loss):
         graph.output("predictions", "float", ["batch", width])
 
 
-_REGISTRY: dict[str, type[Loss]] = {}
-
-
-def register(cls: type[Loss]) -> type[Loss]:
-    """Add a loss class under ``cls.name``; usable as a decorator. Every front end then offers it."""
-    if not (isinstance(cls, type) and issubclass(cls, Loss)):
-        raise WrongType(f"register: expected a Loss subclass, got {cls!r}")
-    if not cls.name.isidentifier() or cls.name in _REGISTRY:
-        raise DataError(f"register: the loss name {cls.name!r} is not a new identifier")
-    _REGISTRY[cls.name] = cls
-    return cls
-
-
-def unregister(name: str) -> None:
-    del _REGISTRY[name]
-
+REGISTRY: Registry[Loss] = Registry("loss", Loss)
+register, unregister = REGISTRY.register, REGISTRY.unregister
 
 for _class in (SoftmaxCrossEntropy, CrossEntropy, BinaryCrossEntropy, Hinge, MSE, Poisson):
     register(_class)
 
 
 def names() -> list[str]:
-    return list(_REGISTRY)
+    return REGISTRY.names()
 
 
 def get(name: str | Loss) -> Loss:
     """A loss by name (``"softmax_cross_entropy"``, ``"hinge"``, ...) or an instance passed through."""
     if isinstance(name, Loss):
         return name
-    if not isinstance(name, str) or name.lower() not in _REGISTRY:
-        raise DataError(f"loss: unknown name {name!r}; expected one of {names()}")
-    return _REGISTRY[name.lower()]()
+    return REGISTRY.lookup(name)()
 
 
 def from_config(config: dict) -> Loss:

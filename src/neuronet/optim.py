@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 
 from . import backend
-from .errors import ConfigurationError, WrongType
+from .errors import ConfigurationError
+from .registry import Registry
 from .validation import fraction, non_negative, positive
 
 __all__ = ["Optimizer", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam", "get", "names", "register",
@@ -273,29 +274,15 @@ def _scaled_step(param, numerator, squares, lr, eps, scratch) -> None:
     param -= scratch
 
 
-_REGISTRY: dict[str, type[Optimizer]] = {}
-
-
-def register(cls: type[Optimizer]) -> type[Optimizer]:
-    """Add an optimizer class under ``cls.name``; usable as a decorator. Every front end then offers it."""
-    if not (isinstance(cls, type) and issubclass(cls, Optimizer)):
-        raise WrongType(f"register: expected an Optimizer subclass, got {cls!r}")
-    if not cls.name.isidentifier() or cls.name in _REGISTRY:
-        raise ConfigurationError(f"register: the optimizer name {cls.name!r} is not a new identifier")
-    _REGISTRY[cls.name] = cls
-    return cls
-
-
-def unregister(name: str) -> None:
-    del _REGISTRY[name]
-
+REGISTRY: Registry[Optimizer] = Registry("optimizer", Optimizer)
+register, unregister = REGISTRY.register, REGISTRY.unregister
 
 for _class in (SGD, Momentum, Nesterov, AdaGrad, RMSProp, Adam):
     register(_class)
 
 
 def names() -> list[str]:
-    return list(_REGISTRY)
+    return REGISTRY.names()
 
 
 def get(name: str | Optimizer, lr: float | None = None, **kwargs: Any) -> Optimizer:
@@ -303,11 +290,10 @@ def get(name: str | Optimizer, lr: float | None = None, **kwargs: Any) -> Optimi
     or an instance passed through."""
     if isinstance(name, Optimizer):
         return name
-    if not isinstance(name, str) or name.lower() not in _REGISTRY:
-        raise ConfigurationError(f"optimizer: unknown name {name!r}; expected one of {names()}")
+    cls = REGISTRY.lookup(name)
     if lr is not None:
         kwargs["lr"] = lr
-    return _REGISTRY[name.lower()](**kwargs)
+    return cls(**kwargs)
 
 
 def from_config(config: dict) -> Optimizer:
@@ -315,8 +301,7 @@ def from_config(config: dict) -> Optimizer:
     if not isinstance(config, dict):
         raise ConfigurationError("optimizer: expected an object")
     name = config.get("name")
-    if not isinstance(name, str) or name.lower() not in _REGISTRY:
-        raise ConfigurationError(f"optimizer: unknown name {name!r}; expected one of {names()}")
+    REGISTRY.lookup(name)
     settings = {}
     for key, value in config.items():
         if key == "name":

@@ -28,6 +28,7 @@ import math
 from typing import Any
 
 from .errors import ConfigurationError
+from .registry import Registry
 from .validation import fraction, non_negative, positive, positive_int
 
 __all__ = ["Schedule", "Constant", "StepDecay", "Exponential", "InverseScaling", "Cosine", "ReduceOnPlateau",
@@ -176,28 +177,20 @@ class ReduceOnPlateau(Schedule):
             self._wait = 0
 
 
-_REGISTRY: dict[str, type[Schedule]] = {}
-
-
-def register(cls: type[Schedule]) -> type[Schedule]:
-    """Add a schedule class under ``cls.name``; usable as a decorator."""
-    if not (isinstance(cls, type) and issubclass(cls, Schedule)) or cls.name in _REGISTRY:
-        raise ConfigurationError(f"register: expected a new Schedule subclass, got {cls!r}")
-    _REGISTRY[cls.name] = cls
-    return cls
-
+REGISTRY: Registry[Schedule] = Registry("lr schedule", Schedule)
+register = REGISTRY.register
 
 for _class in (Constant, StepDecay, Exponential, InverseScaling, Cosine, ReduceOnPlateau):
     register(_class)
 
 
 def names() -> list[str]:
-    return list(_REGISTRY)
+    return REGISTRY.names()
 
 
 def display_names() -> dict[str, str]:
     """``{name: display name}`` of every registered schedule, for menus."""
-    return {name: cls.display_name for name, cls in _REGISTRY.items()}
+    return {cls.name: cls.display_name for cls in REGISTRY.classes()}
 
 
 def get(name: str | Schedule | float, lr: float | None = None, epochs: int | None = None, **kwargs: Any) -> Schedule:
@@ -207,11 +200,9 @@ def get(name: str | Schedule | float, lr: float | None = None, epochs: int | Non
         return name
     if isinstance(name, (int, float)) and not isinstance(name, bool):
         return Constant(name)
-    if not isinstance(name, str) or name not in _REGISTRY:
-        raise ConfigurationError(f"lr schedule: unknown name {name!r}; expected one of {names()}")
+    cls = REGISTRY.lookup(name)
     if lr is None:
         raise ConfigurationError(f"lr schedule {name!r}: needs a starting learning rate (lr)")
-    cls = _REGISTRY[name]
     if epochs is not None and "epochs" in inspect.signature(cls.__init__).parameters:
         kwargs.setdefault("epochs", epochs)
     return cls(lr, **kwargs)

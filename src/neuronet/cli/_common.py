@@ -31,24 +31,22 @@ def sizes(text: str) -> list[int]:
     return values
 
 
-def seed(text: str) -> int:
+def _whole(text: str, low: int, high: int = 2**63) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+        value = None
+    if value is None or not low <= value < high:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= {low}, got {text!r}")
     return value
+
+
+def seed(text: str) -> int:
+    return _whole(text, 0)
 
 
 def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
-    return value
+    return _whole(text, 1)
 
 
 def positive_float(text: str) -> float:

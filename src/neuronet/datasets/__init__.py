@@ -19,7 +19,6 @@ test set with each class in proportion.
 
 from __future__ import annotations
 
-from .bundled import BUNDLED
 from .catalog import DATASETS, Dataset, catalogue, load, names, register
 from .download import ChecksumError, DownloadError, cache_status, data_home, is_cached
 from .files import DataError, as_pairs, from_csv, from_npz

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .split import stratified_split
-
 from ..errors import MissingExtra
+from .split import stratified_split
 
 __all__ = ["BUNDLED", "load_bundled"]
 
