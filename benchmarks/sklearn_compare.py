@@ -4,6 +4,10 @@ Both with their default parameters and random_state=0, on digits, iris, wine and
 breast_cancer (StandardScaler fitted on the training part of a stratified 75/25 split,
 random_state=0). Fit time is the best of --repeats runs (wall clock, one process).
 
+Both follow scikit-learn's dtype rule, so the float64 data trains in float64 in both: the
+"float64" columns compare like with like. The "float32" columns give neuronet (and
+scikit-learn) the same data cast to float32, which both then train in float32.
+
     python benchmarks/sklearn_compare.py [--repeats 5] [--markdown]
 """
 
@@ -51,14 +55,19 @@ def main() -> None:
     warnings.simplefilter("ignore", ConvergenceWarning)
     print(f"# {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
           f"NumPy {np.__version__}, scikit-learn {sklearn.__version__}")
-    header = ("dataset", "samples", "sklearn acc", "neuronet acc", "sklearn fit", "neuronet fit", "speed-up", "epochs")
+    header = ("dataset", "dtype", "samples", "sklearn acc", "neuronet acc", "sklearn fit", "neuronet fit", "speed-up",
+              "epochs")
     rows = []
     for name in DATASETS:
         data = split(name)
-        theirs = measure(SklearnMLP, *data, args.repeats)
-        ours = measure(NeuronetMLP, *data, args.repeats)
-        rows.append((name, f"{len(data[0]):,}", f"{theirs[0]:.4f}", f"{ours[0]:.4f}", f"{theirs[1] * 1000:.0f} ms",
-                     f"{ours[1] * 1000:.0f} ms", f"{theirs[1] / ours[1]:.1f}x", f"{theirs[2]} / {ours[2]}"))
+        for dtype in (np.float64, np.float32):
+            X_train, X_test, y_train, y_test = data
+            cast = (X_train.astype(dtype), X_test.astype(dtype), y_train, y_test)
+            theirs = measure(SklearnMLP, *cast, args.repeats)
+            ours = measure(NeuronetMLP, *cast, args.repeats)
+            rows.append((name, np.dtype(dtype).name, f"{len(X_train):,}", f"{theirs[0]:.4f}", f"{ours[0]:.4f}",
+                         f"{theirs[1] * 1000:.0f} ms", f"{ours[1] * 1000:.0f} ms", f"{theirs[1] / ours[1]:.1f}x",
+                         f"{theirs[2]} / {ours[2]}"))
     if args.markdown:
         print("| " + " | ".join(header) + " |")
         print("|" + "---|" * len(header))

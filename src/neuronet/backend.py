@@ -48,6 +48,8 @@ def module(device: str) -> Any:
 
 def array_module(array: Any) -> Any:
     """``numpy`` or ``cupy``: the module that made ``array`` (NumPy for anything that is not CuPy's)."""
+    if type(array) is np.ndarray:  # the common case, first: this is called on every layer's step
+        return np
     cupy = sys.modules.get("cupy")
     if cupy is not None and isinstance(array, cupy.ndarray):
         return cupy

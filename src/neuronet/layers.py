@@ -79,13 +79,12 @@ class Layer:
         The buffer is allocated for the largest batch seen and a view of its first
         rows is returned, so a smaller last batch needs no new allocation.
         """
-        xp = backend.array_module(like)
         if not self.reuse_buffers:
-            return xp.empty(shape, dtype=dtype)
+            return backend.array_module(like).empty(shape, dtype=dtype)
         buffer = self._buffers.get(key)
         if (buffer is None or buffer.shape[1:] != shape[1:] or buffer.shape[0] < shape[0] or buffer.dtype != dtype
-                or backend.array_module(buffer) is not xp):
-            buffer = xp.empty(shape, dtype=dtype)
+                or type(buffer) is not type(like)):  # a buffer on another device (after net.to)
+            buffer = backend.array_module(like).empty(shape, dtype=dtype)
             self._buffers[key] = buffer
         return buffer[: shape[0]]
 
