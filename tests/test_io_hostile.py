@@ -328,3 +328,22 @@ def test_fuzzed_files_only_ever_raise_model_file_error(model):
     result = subprocess.run([sys.executable, "-c", FUZZ, str(model)], capture_output=True, text=True, env=env,
                             timeout=600)
     assert result.returncode == 0 and "fuzzed" in result.stdout, result.stderr[-3000:]
+
+
+def test_the_device_is_saved_and_a_missing_gpu_falls_back_to_the_cpu(tmp_path, model):
+    try:
+        import cupy  # noqa: F401
+        pytest.skip("this machine has CuPy: the fallback cannot be shown here")
+    except ImportError:
+        pass
+    assert _header(model)["device"] == "cpu"
+    header = _header(model)
+    header["device"] = "cuda"
+    arrays = _arrays(model)
+    arrays["neuronet.json"] = np.frombuffer(json.dumps(header).encode(), np.uint8)
+    np.savez(tmp_path / "gpu.npz", **arrays)
+    with pytest.warns(UserWarning, match="saved from device 'cuda', loaded on the CPU"):
+        net = nn.load(tmp_path / "gpu.npz")
+    assert net.device == "cpu"
+    with pytest.raises(ValueError, match="CuPy and a CUDA GPU"):
+        nn.load(tmp_path / "gpu.npz", device="cuda")

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import warnings
 import zipfile
 import zlib
 from pathlib import Path
@@ -35,7 +36,7 @@ from . import backend
 from . import losses as _losses
 from . import optim as _optim
 from .atomic import atomic_write
-from .errors import ModelFileError, TooLargeError
+from .errors import ConfigurationError, ModelFileError, TooLargeError
 from .layers import LAYER_TYPES, parameter_shapes
 from .layers import check_config as check_layer_config
 from .layers import from_config as layer_from_config
@@ -77,6 +78,7 @@ def save(model: Any, path: str | Path, metadata: dict | None = None) -> Path:
         "optimizer": None,
         "classes": _classes_to_json(net.classes),
         "metadata": {**(net.metadata or {}), **(metadata or {})},
+        "device": net.device,
     }
     arrays = {f"param/{name}": backend.to_numpy(value) for name, value in net.parameters().items()}
     if net.optimizer is not None:
@@ -109,8 +111,9 @@ def load(path: str | Path, device: str | None = None) -> Sequential:
     header are checked against each other before any array is allocated or decompressed,
     unknown members are refused without being read, and nothing is ever unpickled.
 
-    The network is built on the CPU, or on ``device`` (``"cuda"``) when given: a model file
-    does not depend on where it was trained."""
+    The arrays in the file are the same wherever the network was trained. ``device`` says where
+    the loaded network lives (``"cpu"`` or ``"cuda"``); by default, the device it was saved
+    from when that device is usable here, else the CPU (with a warning)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such model file")
@@ -214,6 +217,11 @@ def _load_archive(archive: zipfile.ZipFile, path: Path, device: str | None) -> S
     net.trained = True  # its weights are the file's, not random ones
     if device is not None:
         net.to(device)
+    elif spec["device"] != "cpu":
+        try:
+            net.to(spec["device"])
+        except ConfigurationError as error:
+            warnings.warn(f"{path}: saved from device {spec['device']!r}, loaded on the CPU ({error})", stacklevel=3)
     return net
 
 
@@ -272,7 +280,11 @@ def _check_header(header: dict) -> dict[str, Any]:
     if not isinstance(metadata, dict):
         raise ValueError("metadata: expected an object")
     _check_metadata(metadata, in_features)
+    device = header.get("device", "cpu")
+    if device not in ("cpu", "cuda"):
+        raise ValueError(f"device: expected 'cpu' or 'cuda', got {str(device)[:20]!r}")
     return {"dtype": dtype, "layers": layers, "loss": loss, "optimizer": optimizer, "iterations": iterations,
+            "device": device,
             "classes": _classes_from_json(header.get("classes")), "metadata": dict(metadata)}
 
 

@@ -95,7 +95,8 @@ class Optimizer:
         return array
 
     def update(self, param: Any, grad: Any, state: dict[str, Any], scratch: Any) -> None:
-        """One parameter's update; ``scratch`` is a temporary of its shape."""
+        """One array's update, in place: ``param``, ``grad``, each ``state[slot]`` and ``scratch`` (a
+        temporary) all have the same shape, e.g. ``(n_parameters,)`` for a network's flat buffer."""
         raise NotImplementedError
 
     def config(self) -> dict:
