@@ -3,7 +3,13 @@
 A formal neuron weighs its inputs, adds a bias and passes the sum through an
 activation function (seed 000; seed 001, eq. 1-4):
 
-    y = f(w . x + b) = f(sum_i w_i x_i + b)
+    a = sum_{i=0}^{n-1} w_i x_i,   y = f(a)          (the seeds: the last input x_{n-1} = 1)
+    y = f(w . x + b)                                 (neuronet: the bias b is its own parameter)
+
+The seeds fold the bias into the weights with a dummy input that is always 1: its weight
+w_{n-1} is the bias. neuronet keeps the bias apart (``bias=``), so ``weights`` holds only the
+weights of the real inputs: the seed's (w_0, ..., w_{n-2}, w_{n-1}) is
+``Neuron([w_0, ..., w_{n-2}], bias=w_{n-1})``.
 
 The perceptron is the formal neuron with a step activation, y = 1 if
 w . x > theta else 0 (seed 002), with the bias b = -theta. It learns with the
@@ -11,8 +17,12 @@ perceptron rule: after each sample, w <- w + lr (t - y) x and b <- b + lr (t - y
 which changes nothing when the answer was right.
 
     >>> from neuronet import Neuron
-    >>> neuron = Neuron([1.0, 2.0], bias=-2.0)      # seed 001's example: w1=1, w2=2, w0=-2
-    >>> float(neuron([2.0, 0.0]))                   # on the boundary line: sigmoid(0)
+    >>> neuron = Neuron([-2.0, 1.0], bias=2.0)      # seed 001's example: w0=-2, w1=1, w2=2 (x2 = 1)
+    >>> round(float(neuron([0.0, 0.0])), 3)         # sigmoid(2)
+    0.881
+    >>> round(float(neuron([2.0, 0.0])), 3)         # sigmoid(-2)
+    0.119
+    >>> float(neuron([1.0, 0.0]))                   # on the line -2 x0 + x1 + 2 = 0: sigmoid(0)
     0.5
 """
 

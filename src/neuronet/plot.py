@@ -89,17 +89,22 @@ def activations(names: Sequence[str] | None = None, derivatives: bool = True, x_
 
 # --- a single neuron ---------------------------------------------------------------------
 def _boundary_label(weights: np.ndarray, bias: float) -> str:
-    terms = [f"{bias:g}"] + [f"{'+' if w >= 0 else '−'} {abs(w):g}·x{i + 1}" for i, w in enumerate(weights)]
+    """``-2·x0 + 1·x1 + 2 = 0``: inputs numbered from 0 as the seeds number them, bias last."""
+    terms = [f"{'' if i == 0 and w >= 0 else ('−' if w < 0 else '+ ')}{'' if i == 0 or w >= 0 else ' '}{abs(w):g}·x{i}"
+             for i, w in enumerate(weights)]
+    terms.append(f"{'+' if bias >= 0 else '−'} {abs(bias):g}")
     return " ".join(terms) + " = 0"
 
 
 def neuron(neuron: Any, ax: Any = None, extent: tuple[float, float, float, float] = (-4, 4, -4, 4),
            kind: str = "heatmap", resolution: int = 200) -> Figure:
-    """A 2-input neuron's output y = f(w1 x1 + w2 x2 + b) over the plane, as a heatmap (or a 3-D
-    ``kind="surface"``), with its boundary line w1 x1 + w2 x2 + b = 0 drawn and labelled.
+    """A 2-input neuron's output y = f(w0 x0 + w1 x1 + b) over the plane, as a heatmap (or a 3-D
+    ``kind="surface"``), with its boundary line w0 x0 + w1 x1 + b = 0 drawn and labelled (inputs
+    numbered from 0, as the seeds number them).
 
-    Seed 001's example, w0 = -2 (the bias), w1 = 1, w2 = 2, is ``Neuron([1, 2], bias=-2)``:
-    the line -2 + x1 + 2 x2 = 0 separates outputs near 0 from outputs near 1 (Figure 43).
+    Seed 001's example, w0 = -2, w1 = 1 and w2 = 2 on the dummy input x2 = 1 (so w2 is the bias),
+    is ``Neuron([-2, 1], bias=2)``: the line -2 x0 + x1 + 2 = 0 separates outputs near 0 from
+    outputs near 1 (the seed's Figure 43).
     """
     weights = np.asarray(getattr(neuron, "weights", None), dtype=float)
     if weights.shape != (2,):
@@ -133,8 +138,8 @@ def neuron(neuron: Any, ax: Any = None, extent: tuple[float, float, float, float
         ax.plot(xs, ys, color="white", linewidth=2, label=label)
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
-    ax.set_xlabel("x1")
-    ax.set_ylabel("x2")
+    ax.set_xlabel("x0")
+    ax.set_ylabel("x1")
     ax.set_title("neuron output and its boundary")
     ax.legend(loc="upper right", fontsize="small")
     return figure
