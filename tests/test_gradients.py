@@ -41,3 +41,22 @@ def test_resolution_floor_only_matters_for_vanishing_gradients():
     assert relative_error(np.zeros(2), np.array([1e-11, 0.0]), floor=resolution(1.0, 1e-6)) < 1e-8
     # an ordinary gradient: the floor is far below its scale and changes nothing
     assert relative_error(np.array([0.5]), np.array([0.6]), floor=resolution(1.0, 1e-6)) == pytest.approx(0.1 / 1.1)
+
+
+def test_difference_errors_show_order_one_and_order_two_truncation():
+    """The seed's forward difference is off by O(eps), the central one by O(eps^2): on the
+    truncation side of the curve, ten times the step gives ten and a hundred times the error."""
+    from neuronet import activations
+    from neuronet.gradients import difference_errors
+
+    sigmoid = activations.sigmoid
+    errors = difference_errors(lambda x: float(sigmoid(x)), float(sigmoid.derivative(0.5)), 0.5,
+                               steps=[1e-3, 1e-2])
+    forward_ratio = errors["forward"][1] / errors["forward"][0]
+    central_ratio = errors["central"][1] / errors["central"][0]
+    assert 8 < forward_ratio < 12 and 80 < central_ratio < 120
+    full = difference_errors(lambda x: float(sigmoid(x)), float(sigmoid.derivative(0.5)), 0.5)
+    best_forward = full["eps"][full["forward"].argmin()]
+    best_central = full["eps"][full["central"].argmin()]
+    assert 1e-10 <= best_forward <= 1e-6 and 1e-7 <= best_central <= 1e-3  # sqrt and cube root of machine eps
+    assert full["central"].min() < full["forward"].min() / 10

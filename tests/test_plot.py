@@ -63,18 +63,20 @@ def test_activations_one_panel_each_with_derivative():
 
 
 def test_seed_001_neuron_boundary_passes_through_its_points():
-    figure = plot.neuron(nn.Neuron([1.0, 2.0], bias=-2.0))
+    # the seed's w0 = -2, w1 = 1 and w2 = 2 on the dummy input x2 = 1: sigmoid(-2 x0 + x1 + 2)
+    figure = plot.neuron(nn.Neuron([-2.0, 1.0], bias=2.0))
     ax = figure.axes[0]
     (line,) = [line for line in ax.lines if line.get_label().endswith("= 0")]
-    assert line.get_label() == "-2 + 1·x1 + 2·x2 = 0"
+    assert line.get_label() == "−2·x0 + 1·x1 + 2 = 0"
+    assert ax.get_xlabel() == "x0" and ax.get_ylabel() == "x1"
     xs, ys = line.get_data()
-    # -2 + x1 + 2 x2 = 0 passes through (2, 0), (0, 1) and (-2, 2)
-    for point_x, point_y in [(2, 0), (0, 1), (-2, 2)]:
+    # -2 x0 + x1 + 2 = 0 passes through (1, 0), (0, -2) and (2, 2)
+    for point_x, point_y in [(1, 0), (0, -2), (2, 2)]:
         assert np.interp(point_x, xs, ys) == pytest.approx(point_y)
     image = ax.images[0].get_array()
     assert image.min() < 0.01 and image.max() > 0.99   # the sigmoid saturates on either side
     assert not_blank(figure)
-    surface = plot.neuron(nn.Neuron([1.0, 2.0], bias=-2.0), kind="surface")
+    surface = plot.neuron(nn.Neuron([-2.0, 1.0], bias=2.0), kind="surface")
     assert surface.axes[0].name == "3d"
     with pytest.raises(ValueError, match="2 inputs"):
         plot.neuron(nn.Neuron([1.0, 2.0, 3.0]))

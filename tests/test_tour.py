@@ -116,3 +116,12 @@ def test_japanese_code_comments_are_japanese():
                 if re.search(r"[A-Za-z]{4,}", re.sub(r"[A-Za-z_][\w.]*\(|\b[a-z_]+\b(?=[=(])", "", comment)) \
                         and not re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", comment):
                     pytest.fail(f"{chapter.name}: comment not in Japanese: # {comment}")
+
+
+def test_the_activations_example_prints_softmax(capsys, tmp_path):
+    from neuronet.examples import activations
+
+    activations.main(["--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if line.strip().startswith("softmax"))
+    assert "sum 1.000" in line

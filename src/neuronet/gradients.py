@@ -18,7 +18,7 @@ import numpy as np
 from . import losses as _losses
 from .errors import ConfigurationError, WrongType
 
-__all__ = ["numerical_gradient", "gradient_check", "relative_error", "resolution"]
+__all__ = ["numerical_gradient", "gradient_check", "relative_error", "resolution", "difference_errors"]
 
 
 def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: float = 1e-4,
@@ -83,6 +83,29 @@ def resolution(value: float, eps: float, dtype: Any = np.float64) -> float:
     are mostly rounding noise (noise ~ machine epsilon * |f| / eps), with a margin of 1e8
     so that a correct gradient still reads < 1e-7 relative to it."""
     return 1e8 * float(np.finfo(dtype).eps) * max(1.0, abs(value)) / eps
+
+
+def difference_errors(f: Callable[[float], float], derivative: float, x: float,
+                      steps: Any = None) -> dict[str, np.ndarray]:
+    """How far the forward and central differences of ``f`` at ``x`` are from the true
+    ``derivative``, for each step size in ``steps`` (default: 1e-16 to 1, 33 sizes):
+    ``{"eps": steps, "forward": errors, "central": errors}``.
+
+    Two errors compete. Truncation: the forward difference is off by about |f''(x)| eps / 2
+    (order eps), the central one by about |f^(3)(x)| eps^2 / 6 (order eps^2). Rounding: f is
+    known only to about machine epsilon * |f|, and dividing by eps magnifies that, so below some
+    eps the error grows again. The best eps is about sqrt(machine epsilon) ~ 1e-8 for forward
+    differences and about machine epsilon^(1/3) ~ 1e-5 for central ones (in float64);
+    ``resolution`` is the same rounding floor, used by ``gradient_check``.
+    """
+    steps = np.logspace(-16, 0, 33) if steps is None else np.asarray(steps, dtype=np.float64)
+    errors: dict[str, list[float]] = {"forward": [], "central": []}
+    for eps in steps:
+        point = np.array([float(x)])
+        for method in errors:
+            estimate = numerical_gradient(lambda v: f(float(v[0])), point, eps=float(eps), method=method)[0]
+            errors[method].append(abs(estimate - derivative))
+    return {"eps": steps, "forward": np.array(errors["forward"]), "central": np.array(errors["central"])}
 
 
 def gradient_check(net: Any, loss: Any, X: Any, y: Any, eps: float = 1e-6) -> dict[str, float]:

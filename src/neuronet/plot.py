@@ -31,6 +31,7 @@ from .layers import Dense
 from .network import as_network
 
 __all__ = ["activations", "neuron", "decision_boundary", "history", "confusion_matrix", "weights", "network",
+           "difference_errors",
            "CLASS_COLOURS"]
 
 # Colour-blind-safe qualitative palette (Okabe and Ito), one colour per class.
@@ -142,6 +143,27 @@ def neuron(neuron: Any, ax: Any = None, extent: tuple[float, float, float, float
     ax.set_ylabel("x1")
     ax.set_title("neuron output and its boundary")
     ax.legend(loc="upper right", fontsize="small")
+    return figure
+
+
+def difference_errors(errors: dict, ax: Any = None, title: str = "") -> Figure:
+    """The error of the forward and central differences against the step size, on log-log axes
+    (``neuronet.gradients.difference_errors`` measures them): slope 1 and slope 2 where truncation
+    dominates, and the rounding floor rising to the left of the best step."""
+    figure, ax = _figure_and_axes(ax, (6, 4))
+    eps = np.asarray(errors["eps"])
+    for method, style in (("forward", "-o"), ("central", "-s")):
+        values = np.maximum(np.asarray(errors[method]), 1e-18)  # an exact 0 has no logarithm
+        ax.loglog(eps, values, style, markersize=3, label=f"{method} difference")
+    machine = float(np.finfo(np.float64).eps)
+    for method, best in (("forward", machine ** 0.5), ("central", machine ** (1 / 3))):
+        ax.axvline(best, color="0.75", linewidth=0.8, linestyle=":")
+        ax.text(best, 1e-3, f"best {method} eps ~ {best:.0e} ", fontsize="x-small", rotation=90, va="top", ha="right",
+                color="0.4")
+    ax.set_xlabel("step size eps")
+    ax.set_ylabel("|estimate - true derivative|")
+    ax.set_title(title or "numerical differentiation: truncation against rounding")
+    ax.legend(loc="upper center", fontsize="small")
     return figure
 
 

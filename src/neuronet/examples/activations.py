@@ -1,5 +1,5 @@
-"""Seed 003: every activation function beside its derivative (step, sigmoid, tanh, ReLU,
-Leaky ReLU, identity, and softmax over a 2-class slice)."""
+"""Every activation function beside its derivative (step, sigmoid, tanh, ReLU, Leaky ReLU and
+identity, the functions seed 003 plots; softmax printed for a vector and drawn on a 2-class slice)."""
 
 import numpy as np
 
@@ -13,6 +13,10 @@ def main(argv=None) -> None:
     for name in ("step", "sigmoid", "tanh", "relu", "leaky_relu", "identity"):
         f = nn.activations.get(name)
         print(f"{name:>10}  f(x) = {np.round(f(x), 3)}  f'(x) = {np.round(f.derivative(x), 3)}")
+    # softmax is not elementwise: it turns a vector of scores into probabilities that sum to 1
+    softmax = nn.activations.softmax(x)
+    print(f"{'softmax':>10}  f(x) = {np.round(softmax, 3)}  (sum {softmax.sum():.3f}); "
+          f"its Jacobian diagonal y(1 - y) = {np.round(np.diagonal(nn.activations.softmax.derivative(x)), 3)}")
     save(nn.plot.activations(), args.out, "activations.png")
 
 
