@@ -53,6 +53,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("neuronet: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (neuronet tour | head): not an error worth a traceback
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except USER_ERRORS as error:
         message = str(error) or type(error).__name__
         if isinstance(error, FileNotFoundError) and error.filename and not str(error).startswith(str(error.filename)):
