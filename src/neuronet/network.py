@@ -306,7 +306,7 @@ class Sequential:
         """The number ``fit`` minimizes: the mean data loss on (X, y) plus (l2 / 2) ||W||^2 over the
         decayed parameters (seed 004's regularized loss; ``l2`` as in ``fit``)."""
         loss = self.output_loss()
-        scores = self.scores(X)
+        scores = predict_in_chunks(self, self.as_rows(X))  # no "untrained" warning: the first loss is a check
         targets = prepare_targets(self, loss, y, scores.shape[0], fit=False)
         weights = backend.to_numpy(self._flat_params[self.decayed_slice])
         return loss(scores, targets) + 0.5 * float(l2) * float(np.dot(weights, weights))

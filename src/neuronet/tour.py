@@ -55,10 +55,12 @@ CHAPTERS = (
     Chapter("11-one-neuron-classifiers", "One neuron as binary softmax or SVM; regularization",
             "1つのニューロンによる二値ソフトマックスとSVM、正則化", "binary_softmax_vs_svm"),
     Chapter("12-image-classifier", "An image classifier on CIFAR-10", "CIFAR-10 の画像分類器", "cifar10_two_layer"),
+    Chapter("13-training-practice", "Training in practice: optimizers, initial weights, overfitting",
+            "学習の実際：最適化手法・重みの初期値・過学習", "training_practice"),
 )
 
 EXAMPLES = ("single_neuron", "gates", "activations", "numerical_vs_backprop", "three_class_boundary",
-            "binary_softmax_vs_svm", "cifar10_two_layer", "dask_grid_search")
+            "binary_softmax_vs_svm", "cifar10_two_layer", "training_practice", "dask_grid_search")
 
 
 def _width(text: str) -> int:

@@ -29,11 +29,11 @@ def add_parsers(commands: Any) -> None:
     playground.add_argument("--no-browser", action="store_true", help="do not open a browser")
     playground.set_defaults(handler=run_playground)
 
-    from ..tour import EXAMPLES
+    from ..tour import CHAPTERS, EXAMPLES
 
     touring = commands.add_parser("tour", help="the guided tour: list, read or run its chapters and examples",
                                   description="The guided tour. With no NAME: list the chapters. NAME is a chapter "
-                                              "(a number 1-12 or a name such as 04-matrices: print it) or an "
+                                              f"(a number 1-{len(CHAPTERS)} or a name such as 04-matrices: print it) or an "
                                               f"example to run ({', '.join(EXAMPLES)}).")
     touring.add_argument("example", nargs="?", metavar="NAME", help="a chapter (4, 04-matrices) or an example")
     touring.add_argument("--fast", action="store_true", help="example: smaller settings, for a quick run")
