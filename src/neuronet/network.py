@@ -34,6 +34,7 @@ import numpy as np
 from . import activations as _activations
 from . import backend
 from . import init as _init
+from . import kernels as _kernels
 from . import losses as _losses
 from .errors import ConfigurationError, WrongType
 from .layers import Dense, Dropout, Flatten, Layer, activation_layer
@@ -59,7 +60,7 @@ class Sequential:
     the labels the outputs stand for.
     """
 
-    def __init__(self, *layers: Layer | Iterable[Layer]):
+    def __init__(self, *layers: Layer | Iterable[Layer], kernels: str = "auto"):
         if len(layers) == 1 and not isinstance(layers[0], Layer):
             layers = tuple(layers[0])  # type: ignore[arg-type]
         if not layers:
@@ -85,6 +86,7 @@ class Sequential:
         self.stop_training = False
         # False until an optimizer steps it or a model file fills it; predict() warns once before that
         self.trained = False
+        self.kernels = _kernels.resolve(kernels)  # "numpy" (the reference) or "numba" (fused, compiled)
         self._bind_flat_buffers()
 
     # --- parameters ---------------------------------------------------------------------
@@ -235,7 +237,8 @@ class Sequential:
     def update(self, optimizer: Any) -> None:
         """One optimizer step on every parameter, from the gradients ``backward`` filled
         (the whole flat buffer at once: ``Optimizer.step_flat``)."""
-        optimizer.step_flat(self._flat_params, self._flat_grads, self._n_weights)
+        optimizer.step_flat(self._flat_params, self._flat_grads, self._n_weights,
+                            kernels=self.__dict__.get("kernels", "numpy"))
         self.trained = True
 
     @contextmanager
@@ -361,7 +364,7 @@ def predict_in_chunks(net: Any, X: Any, chunk: int = _PREDICT_BATCH) -> np.ndarr
 
 def MLP(sizes: Sequence[int], activation: str | Sequence[str] = "sigmoid", output: str | None = None, *,
         init: str | None = None, dropout: float = 0.0, alpha: float = 0.01, rng: Any = None,
-        dtype: Any = np.float32, device: str | None = None) -> Sequential:
+        dtype: Any = np.float32, device: str | None = None, kernels: str = "auto") -> Sequential:
     """Build a multilayer perceptron: Dense layers of the given ``sizes`` with ``activation``
     between them.
 
@@ -373,6 +376,9 @@ def MLP(sizes: Sequence[int], activation: str | Sequence[str] = "sigmoid", outpu
 
     ``MLP([2, 3, 3], activation="sigmoid")`` is the 2-layer feed-forward net of seed 001:
     Dense(2, 3) -> Sigmoid -> Dense(3, 3) (softmax lives in the loss, eq. 7-8).
+
+    ``kernels``: ``"auto"`` (compiled Numba kernels where installed), ``"numpy"`` (the readable
+    reference) or ``"numba"``; see ``neuronet.kernels``.
 
     ``device="cuda"`` puts this network's parameters (and so every array it computes) on the
     GPU through CuPy (``net.to("cuda")``); nothing else in the process changes.
@@ -401,5 +407,5 @@ def MLP(sizes: Sequence[int], activation: str | Sequence[str] = "sigmoid", outpu
             layers.append(activation_layer(name, alpha))
         if not is_output and dropout:
             layers.append(Dropout(dropout, rng=generator))
-    net = Sequential(layers)
+    net = Sequential(layers, kernels=kernels)
     return net.to(device) if device is not None else net

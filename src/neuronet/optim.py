@@ -63,11 +63,17 @@ class Optimizer:
                 state = self.state[name] = {slot: np.zeros_like(param) for slot in self.slots}
             self.update(param, grad, state, scratch)
 
-    def step_flat(self, params: Any, grads: Any, n_weights: int) -> None:
+    def step_flat(self, params: Any, grads: Any, n_weights: int, kernels: str = "numpy") -> None:
         """One step over a network's whole flat parameter buffer (the ``n_weights`` decayed
         parameters first, then the rest, as ``Sequential`` keeps them). Without weight decay,
         all update alike, so the buffer is stepped in one piece ("Wb"): one pass of each
-        vectorized operation over every parameter instead of one per array."""
+        vectorized operation over every parameter instead of one per array. With
+        ``kernels="numba"`` one fused pass does the whole update (``neuronet.kernels``)."""
+        if kernels == "numba" and type(params) is np.ndarray:
+            from .kernels.optimizers import fused_step
+
+            if fused_step(self, params, grads, n_weights):
+                return
         if self.weight_decay:
             self._split_state(n_weights)
             self.step({"W": params[:n_weights], "b": params[n_weights:]},
@@ -75,6 +81,16 @@ class Optimizer:
         else:
             self._join_state()
             self.step({"Wb": params}, {"Wb": grads})
+
+    def flat_state(self, params: Any) -> dict[str, Any]:
+        """The state of a flat buffer stepped in one piece ("Wb"), made of zeros on the first step
+        and joined from the weights' and biases' parts if they were stepped apart: what a fused
+        kernel updates in place."""
+        self._join_state()
+        state = self.state.get("Wb")
+        if state is None or next(iter(state.values()), params).shape != params.shape:
+            state = self.state["Wb"] = {slot: np.zeros_like(params) for slot in self.slots}
+        return state
 
     def _join_state(self) -> None:
         if "W" in self.state and "b" in self.state and "Wb" not in self.state:
