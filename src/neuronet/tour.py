@@ -44,7 +44,7 @@ CHAPTERS = (
     Chapter("03-perceptron", "The perceptron and logic gates", "パーセプトロンと論理ゲート", "gates"),
     Chapter("04-matrices", "Vectors and matrices", "ベクトルと行列", None),
     Chapter("05-feed-forward", "The feed-forward network and softmax", "フィードフォワードネットワークとソフトマックス",
-            None),
+            "why_nonlinearity"),
     Chapter("06-cross-entropy", "Cross-entropy", "交差エントロピー誤差", None),
     Chapter("07-numerical-differentiation", "Numerical differentiation", "数値微分", "numerical_vs_backprop"),
     Chapter("08-backpropagation", "Backpropagation, equation by equation", "誤差逆伝播法を式ごとに",
@@ -60,7 +60,7 @@ CHAPTERS = (
 )
 
 EXAMPLES = ("single_neuron", "gates", "activations", "numerical_vs_backprop", "three_class_boundary",
-            "binary_softmax_vs_svm", "cifar10_two_layer", "training_practice", "dask_grid_search")
+            "binary_softmax_vs_svm", "cifar10_two_layer", "training_practice", "why_nonlinearity", "dask_grid_search")
 
 
 def _width(text: str) -> int:
