@@ -178,3 +178,12 @@ def test_the_notebooks_are_written_and_run(tmp_path, japanese):
         client.execute()  # raises CellExecutionError if any cell fails
         outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
         assert outputs, f"{path.name} printed nothing"
+
+
+@pytest.mark.parametrize("language, heading", [("en", "## Exercises"), ("ja", "## 練習問題")])
+def test_every_chapter_ends_with_exercises(language, heading):
+    for chapter in _chapters(language):
+        text = chapter.read_text(encoding="utf-8")
+        assert heading in text, chapter.name
+        items = re.findall(r"^\d+\. ", text.split(heading, 1)[1], re.M)
+        assert 2 <= len(items) <= 3, f"{chapter.name}: {len(items)} exercises"
