@@ -187,3 +187,20 @@ def test_every_chapter_ends_with_exercises(language, heading):
         assert heading in text, chapter.name
         items = re.findall(r"^\d+\. ", text.split(heading, 1)[1], re.M)
         assert 2 <= len(items) <= 3, f"{chapter.name}: {len(items)} exercises"
+
+
+@pytest.mark.parametrize("japanese", [False, True], ids=["en", "ja"])
+def test_the_notebooks_in_the_docs_are_the_chapters_of_today(tmp_path, japanese):
+    """docs/notebooks/ (rendered by the site) must be what 'neuronet tour --notebooks' writes now:
+    regenerate them with `neuronet tour --notebooks docs/notebooks/en` (and `ja --ja`) after
+    editing a chapter."""
+    import json
+
+    from neuronet.tour import write_notebooks
+
+    folder = ROOT / "docs" / "notebooks" / ("ja" if japanese else "en")
+    for path in write_notebooks(tmp_path, japanese=japanese):
+        committed = folder / path.name
+        assert committed.is_file(), f"{committed} is missing"
+        assert json.loads(committed.read_text(encoding="utf-8")) == json.loads(path.read_text(encoding="utf-8")), \
+            f"{committed.name} is out of date: regenerate it"
