@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 import neuronet as nn
-from neuronet.exercises import check, describe, names, solutions as s
+from neuronet.exercises import check, describe, names
+from neuronet.exercises import solutions as s
 
 
 @pytest.mark.parametrize("name", names())

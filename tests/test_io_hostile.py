@@ -133,7 +133,7 @@ def test_a_small_file_declaring_a_huge_layer_is_refused_without_allocating(tmp_p
                   {"param/0.W": np.zeros((2, 2), np.float32), "param/0.b": np.zeros(n, np.float32)})
     assert path.stat().st_size < 500_000
     out = _load_limited(path)
-    assert out.startswith("ModelFileError") and "param" in out or "parameter" in out, out
+    assert out.startswith("ModelFileError") and ("param" in out or "parameter" in out), out
 
 
 def test_an_array_header_declaring_ten_billion_elements_is_refused(tmp_path, model):

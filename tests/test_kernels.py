@@ -6,7 +6,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import neuronet as nn
-from neuronet import kernels
 
 numba = pytest.importorskip("numba")  # the extra; test_kernel_choice below runs without it too
 
@@ -16,7 +15,7 @@ TOLERANCE = {np.float32: dict(rtol=1e-5, atol=1e-7), np.float64: dict(rtol=1e-12
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
 @pytest.mark.parametrize("weight_decay", [0.0, 0.01], ids=["plain", "decay"])
 @pytest.mark.parametrize("name", nn.optim.names())
-@pytest.mark.parametrize("size", [50, 100_003], ids=["one-core", "parallel"])
+@pytest.mark.parametrize("size", [50, 100_003], ids=["small", "large"])
 def test_fused_updates_match_the_reference_over_20_steps(name, dtype, weight_decay, size):
     rng = np.random.default_rng(0)
     start = rng.normal(size=size).astype(dtype)

@@ -26,7 +26,7 @@ import numpy as np
 
 from .errors import ConfigurationError
 
-__all__ = ["DEVICES", "module", "array_module", "device_of", "to_numpy", "is_array"]
+__all__ = ["DEVICES", "module", "array_module", "device_of", "to_numpy", "move"]
 
 DEVICES = {"cpu": "numpy", "cuda": "cupy", "gpu": "cupy"}
 
@@ -68,5 +68,6 @@ def to_numpy(array: Any) -> np.ndarray:
     return np.asarray(get() if callable(get) else array)
 
 
-def is_array(value: Any) -> bool:
-    return isinstance(value, np.ndarray) or array_module(value) is not np
+def move(array: Any, xp: Any) -> Any:
+    """``array`` as an array of module ``xp`` (NumPy or CuPy), copied across devices when needed."""
+    return to_numpy(array) if xp is np else xp.asarray(array)

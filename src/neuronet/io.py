@@ -146,7 +146,8 @@ def _load_archive(archive: zipfile.ZipFile, path: Path, device: str | None) -> S
     if header_info.file_size > _MAX_HEADER_BYTES:
         raise ModelFileError(f"{path}: its description is {header_info.file_size:,} bytes, over the limit of "
                              f"{_MAX_HEADER_BYTES:,}")
-    raw = _read_member(archive, header_info, path, np.dtype(np.uint8), None)
+    _check_member_header(archive, header_info, path, np.dtype(np.uint8), None)
+    raw = _read_member(archive, header_info, path)
     header = _parse_header(raw, path)
     try:
         spec = _check_header(header)
@@ -193,7 +194,7 @@ def _load_archive(archive: zipfile.ZipFile, path: Path, device: str | None) -> S
     net = Sequential([layer_from_config(config, dtype) for config in spec["layers"]])
     parameters = net.parameters()
     for key in wanted:
-        array = _read_member(archive, members[key], path, dtype, expected[key])
+        array = _read_member(archive, members[key], path)
         if not np.all(np.isfinite(array)):
             raise ModelFileError(f"{path}: parameter {key[6:]} contains NaN or infinity")
         parameters[key[6:]][...] = array
@@ -207,7 +208,7 @@ def _load_archive(archive: zipfile.ZipFile, path: Path, device: str | None) -> S
         for key in expected:
             if key.startswith("optim/"):
                 _, group, slot = key.split("/")
-                state.setdefault(group, {})[slot] = _read_member(archive, members[key], path, dtype, expected[key])
+                state.setdefault(group, {})[slot] = _read_member(archive, members[key], path)
         try:
             optimizer.load_state_dict({"iterations": spec["iterations"], "state": state})
         except ValueError as error:
@@ -396,9 +397,8 @@ def _check_member_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: 
     return offset
 
 
-def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, dtype: np.dtype,
-                 shape: tuple[int, ...] | None) -> np.ndarray:
-    _check_member_header(archive, info, path, dtype, shape)
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> np.ndarray:
+    """A member's array; its header was checked (``_check_member_header``) before anything was read."""
     with archive.open(info) as handle:
         try:
             array = np.lib.format.read_array(handle, allow_pickle=False)

@@ -32,6 +32,7 @@ from . import backend
 from . import init as _init
 from .errors import ConfigurationError, WrongType
 from .memory import check_fits
+from .validation import fraction
 
 __all__ = [
     "Layer", "Dense", "ActivationLayer", "Step", "Sigmoid", "Tanh", "ReLU", "LeakyReLU",
@@ -450,10 +451,7 @@ def _config_int(config: dict, key: str) -> int:
 
 
 def _config_fraction(config: dict, key: str) -> float:
-    value = config.get(key)
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0.0 <= value < 1.0:
-        raise ConfigurationError(f"layer {config.get('type')}: {key} must be a number in [0, 1), got {value!r}")
-    return float(value)
+    return fraction(f"layer {config.get('type')}: {key}", config.get(key))
 
 
 def check_config(config: Any) -> dict:

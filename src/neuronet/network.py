@@ -105,7 +105,7 @@ class Sequential:
         for (name, layer, key), size in zip(entries, sizes):
             shape = tuple(layer.params[key].shape)
             param = self._flat_params[offset:offset + size].reshape(shape)
-            param[...] = xp.asarray(layer.params[key])
+            param[...] = backend.move(layer.params[key], xp)
             layer.params[key] = param
             layer.grads[key] = self._flat_grads[offset:offset + size].reshape(shape)
             self._layout.append((name, slice(offset, offset + size), shape))
@@ -171,11 +171,10 @@ class Sequential:
         for layer in self.layers:
             layer.release_buffers()
         self._bind_flat_buffers(xp)
-        if self.optimizer is not None and self.optimizer.state:
-            self.optimizer.load_state_dict(self.optimizer.state_dict())
+        if self.optimizer is not None:
             for slots in self.optimizer.state.values():
                 for slot, array in slots.items():
-                    slots[slot] = xp.asarray(array)
+                    slots[slot] = backend.move(array, xp)
         return self
     @property
     def n_parameters(self) -> int:

@@ -56,7 +56,7 @@ def _require_onnx():
 class Graph:
     """What layers, activations and losses write their ONNX form into (``to_onnx(graph, ...)``)."""
 
-    def __init__(self, onnx: Any):
+    def __init__(self) -> None:
         from onnx import TensorProto, helper, numpy_helper
 
         self._helper, self._numpy_helper, self._types = helper, numpy_helper, {
@@ -94,7 +94,7 @@ def to_onnx(model: Any, *, input_name: str = "input", opset: int = DEFAULT_OPSET
     if not isinstance(input_name, str) or not input_name:
         raise ConfigurationError(f"input_name: expected a non-empty string, got {input_name!r}")
     net = as_network(model)
-    graph = Graph(onnx)
+    graph = Graph()
     current = input_name
     preprocessing = (net.metadata or {}).get("preprocessing")
     if preprocessing:  # the model file's standardisation (neuronet train on CSV data) goes into the graph

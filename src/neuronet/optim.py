@@ -106,7 +106,7 @@ class Optimizer:
 
     def _temporary(self, key: str, like: Any) -> Any:
         array = self._scratch.get(key)
-        if array is None or array.shape != like.shape or array.dtype != like.dtype:
+        if array is None or array.shape != like.shape or array.dtype != like.dtype or type(array) is not type(like):
             array = self._scratch[key] = np.empty_like(like)
         return array
 

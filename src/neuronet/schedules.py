@@ -109,8 +109,6 @@ class InverseScaling(Schedule):
         self.power_t = non_negative("power_t", power_t)
 
     def rate(self, epoch, samples_seen=0):
-        if epoch == 0 and samples_seen == 0:
-            return self.lr
         return self.lr / (samples_seen + 1) ** self.power_t
 
 

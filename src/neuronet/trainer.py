@@ -157,7 +157,7 @@ class Trainer:
     def gather(self, X: Any, index: Any) -> Any:
         """The rows ``index`` of X as one contiguous batch, in a buffer reused across steps (a sparse
         X is densified batch by batch)."""
-        if not isinstance(X, np.ndarray) and backend.array_module(X) is np:  # scipy.sparse
+        if hasattr(X, "toarray"):  # scipy.sparse
             return X[index].toarray()
         size = (len(index), *X.shape[1:])
         buffer = self._batch_buffer
@@ -183,8 +183,11 @@ class Trainer:
         return total / max(n, 1), correct
 
     # --- the same computation for full-batch solvers -------------------------------------------
-    def objective(self, theta: Any, X: Any, targets: Any, sample_weight: Any = None) -> tuple[float, np.ndarray]:
-        """(loss + penalty, gradient) at the flat parameter vector ``theta``: what L-BFGS minimizes."""
+    def objective(self, theta: Any, X: Any, targets: Any, sample_weight: Any = None,
+                  data_scale: float = 1.0) -> tuple[float, np.ndarray]:
+        """(data_scale * loss + penalty, gradient) at the flat parameter vector ``theta``: what L-BFGS
+        minimizes. ``data_scale`` rescales only the reported data loss, not the gradient
+        (scikit-learn reports a multi-output squared error averaged over the outputs)."""
         self.net.set_parameter_vector(theta)
         value, penalty = self.compute_gradient(X, targets, sample_weight)
-        return value + penalty, backend.to_numpy(self.net.gradient_vector()).copy()
+        return value * data_scale + penalty, backend.to_numpy(self.net.gradient_vector()).copy()

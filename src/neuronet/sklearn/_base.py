@@ -30,6 +30,8 @@ from ..layers import Dense, Dropout, activation_layer
 from ..memory import check_fits, network_bytes
 from ..network import Sequential, predict_in_chunks
 from . import _parameters
+from ._lbfgs import fit_lbfgs
+from ._stochastic import fit_stochastic
 
 __all__ = ["BaseMLP", "OUTPUT_LOSSES"]
 
@@ -180,9 +182,6 @@ class BaseMLP(BaseEstimator):
 
     # --- fit ---------------------------------------------------------------------------------------
     def _fit(self, X: Any, y: Any, sample_weight: Any = None, incremental: bool = False):
-        from ._lbfgs import fit_lbfgs
-        from ._stochastic import fit_stochastic
-
         sizes, activations = self._check_params()
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, y = self._validate_input(X, y, incremental, reset=first_pass)

@@ -32,9 +32,7 @@ def fit_lbfgs(est: Any, X: Any, y: np.ndarray, sample_weight: np.ndarray | None)
     scale = est._reported(1.0)
 
     def loss_and_gradient(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        net.set_parameter_vector(theta)
-        value, penalty = trainer.compute_gradient(X64, targets, sample_weight)
-        return value * scale + penalty, net.gradient_vector().copy()
+        return trainer.objective(theta, X64, targets, sample_weight, data_scale=scale)
 
     result = scipy.optimize.minimize(
         loss_and_gradient, net.parameter_vector().copy(), method="L-BFGS-B", jac=True,

@@ -169,7 +169,6 @@ def _trigger_stopping(est: Any, message: str) -> bool:
         if est.verbose:
             print(message + " Learning rate too small. Stopping.")
         return True
-    est._optimizer.lr = est._schedule.rate(est.n_iter_)
-    if est.verbose:
-        print(message + " Setting learning rate to %f" % est._optimizer.lr)
+    if est.verbose:  # the trainer sets the optimizer's rate from the schedule at the next epoch
+        print(message + " Setting learning rate to %f" % est._schedule.rate(est.n_iter_))
     return False
