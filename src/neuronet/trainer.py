@@ -16,6 +16,11 @@ steps through them; ``objective`` is the same computation as a function of the f
 vector, for full-batch solvers such as L-BFGS. The learning-rate schedule is asked for the
 rate before each epoch.
 
+Two speeds, one meaning: where the network's kernels are compiled (``kernels="numba"``) and every
+part of the step has a kernel, the same step runs as one compiled call for a run of batches
+(``neuronet.kernels.steps``); otherwise, and always for the reader, the steps below run layer by
+layer in NumPy. The tests hold the two to the same loss curve.
+
 A Trainer needs of the network only its public face: ``forward``, ``backward``,
 ``update(optimizer)``, ``parameter_vector()``, ``gradient_vector()`` and ``decayed_slice``.
 """
@@ -30,6 +35,7 @@ import numpy as np
 from . import backend
 from .errors import ConfigurationError, TrainingDiverged
 from .gradients import numerical_gradient
+from .kernels.steps import StepKernel
 from .schedules import Schedule
 from .validation import non_negative, positive
 
@@ -74,6 +80,19 @@ class Trainer:
         self.last_scores: Any = None
         self._batch_buffer: Any = None
         self._scratch: Any = None
+        self._kernel_key: Any = None
+        self._kernel: StepKernel | None = None
+        self._identity = np.zeros(0, np.intp)
+
+    def _compiled(self, X: Any, targets: Any, sample_weight: Any) -> tuple[StepKernel, tuple] | None:
+        """The compiled step and its arguments for this data, or None: the layer-by-layer path."""
+        key = (self.net.__dict__.get("kernels"), id(self.optimizer), self.gradient_method, self.net.n_parameters)
+        if key != self._kernel_key:
+            self._kernel_key, self._kernel = key, StepKernel.for_trainer(self)
+        if self._kernel is None:
+            return None
+        data = self._kernel.arguments(self, X, targets, sample_weight)
+        return None if data is None else (self._kernel, data)
 
     # --- one minibatch ----------------------------------------------------------------------
     def _coefficient(self, n: int, sample_weight: Any) -> float:
@@ -93,6 +112,12 @@ class Trainer:
 
     def compute_gradient(self, x: Any, targets: Any, sample_weight: Any = None) -> tuple[float, float]:
         """Fill the network's gradient vector for the batch; returns (data loss, L2 penalty)."""
+        compiled = self._compiled(x, targets, sample_weight)
+        if compiled is not None:
+            kernel, data = compiled
+            run = kernel.run(self, data, self._rows(x.shape[0]), x.shape[0], 0, 1, update=False)
+            self.last_scores = kernel.scores(x.shape[0])
+            return float(run.losses[0]), float(run.penalties[0])
         net, loss = self.net, self.loss
         coefficient = self._coefficient(x.shape[0], sample_weight)
         if self.gradient_method == "backprop":
@@ -118,19 +143,39 @@ class Trainer:
         self.last_scores = scores
         return value, penalty
 
+    def _rows(self, n: int) -> np.ndarray:
+        """0, 1, ..., n - 1: the order of an already gathered batch."""
+        if self._identity.shape[0] != n:
+            self._identity = np.arange(n, dtype=np.intp)
+        return self._identity
+
+    def _diverged(self, value: float, penalty: float) -> TrainingDiverged:
+        what = f"loss became {value + penalty}" if not math.isfinite(value + penalty) else "gradient became non-finite"
+        return TrainingDiverged(
+            f"training diverged at epoch {self.epoch + 1}, batch {self.batch + 1}: the {what}. The weights are "
+            f"left at their last finite values. Try a smaller learning rate (lr is {self.optimizer.lr:g}) "
+            "or scale the inputs.")
+
     def step(self, x: Any, targets: Any, sample_weight: Any = None) -> StepResult:
         """One minibatch: gradient, finiteness check, optimizer update."""
+        compiled = self._compiled(x, targets, sample_weight)
+        if compiled is not None:
+            kernel, data = compiled
+            n = x.shape[0]
+            run = kernel.run(self, data, self._rows(n), n, 0, 1)
+            self.last_scores = kernel.scores(n)
+            result = StepResult(float(run.losses[0]), float(run.penalties[0]), int(run.correct[0]))
+            if run.status and self.on_nonfinite == "raise":
+                raise self._diverged(result.loss, result.penalty)
+            self.batch += 1
+            self.samples_seen += n * int(run.updated[0])
+            return result
         value, penalty = self.compute_gradient(x, targets, sample_weight)
         correct = self._correct(targets) if self.count_correct else 0
         grads = self.net.gradient_vector()
         if not (math.isfinite(value + penalty) and math.isfinite(float(np.dot(grads, grads)))):
             if self.on_nonfinite == "raise":
-                what = f"loss became {value + penalty}" if not math.isfinite(value + penalty) \
-                    else "gradient became non-finite"
-                raise TrainingDiverged(
-                    f"training diverged at epoch {self.epoch + 1}, batch {self.batch + 1}: the {what}. The weights are "
-                    f"left at their last finite values. Try a smaller learning rate (lr is {self.optimizer.lr:g}) "
-                    "or scale the inputs.")
+                raise self._diverged(value, penalty)
             if self.on_nonfinite == "skip":
                 self.batch += 1
                 return StepResult(value, penalty, correct)
@@ -171,6 +216,9 @@ class Trainer:
         losses (penalty included, weighted by batch size) and the correct count. ``on_batch(size,
         result)`` is called after each step (a progress bar, a front end's own bookkeeping)."""
         total, correct, n = 0.0, 0, len(order)
+        compiled = self._compiled(X, targets, sample_weight)
+        if compiled is not None:
+            return self._run_compiled(*compiled, np.asarray(order), batch_size, on_batch)
         for start in range(0, n, batch_size):
             index = order[start:start + batch_size]
             weights = sample_weight[index] if sample_weight is not None else None
@@ -180,6 +228,30 @@ class Trainer:
             correct += result.correct
             if on_batch is not None:
                 on_batch(len(index), result)
+        return total / max(n, 1), correct
+
+    def _run_compiled(self, kernel: StepKernel, data: tuple, order: np.ndarray, batch_size: int,
+                      on_batch: Callable[[int, StepResult], None] | None) -> tuple[float, int]:
+        """``run_epoch`` through the compiled step, a chunk of batches per call."""
+        total, correct, n = 0.0, 0, len(order)
+        batches = -(-n // batch_size)
+        chunk = kernel.chunk(batch_size)
+        for first in range(0, batches, chunk):
+            run = kernel.run(self, data, order, batch_size, first, min(first + chunk, batches))
+            raising = run.status != 0 and self.on_nonfinite == "raise"
+            for i in range(run.done):
+                size = min(batch_size, n - (first + i) * batch_size)
+                result = StepResult(float(run.losses[i]), float(run.penalties[i]), int(run.correct[i]))
+                if raising and i == run.done - 1:
+                    self.last_scores = kernel.scores(size)
+                    raise self._diverged(result.loss, result.penalty)
+                total += (result.loss + result.penalty) * size
+                correct += result.correct
+                self.batch += 1
+                self.samples_seen += size * int(run.updated[i])
+                if on_batch is not None:
+                    on_batch(size, result)
+        self.last_scores = kernel.scores(n - (batches - 1) * batch_size)
         return total / max(n, 1), correct
 
     # --- the same computation for full-batch solvers -------------------------------------------

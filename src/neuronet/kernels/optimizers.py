@@ -1,121 +1,78 @@
 """Fused optimizer updates: one pass over the flat parameter buffer instead of one NumPy call
 (one pass over memory) per term of the formula.
 
-Each kernel is the reference update of ``neuronet.optim`` written out per element, with the
-same operations in the same order and every constant in the buffer's dtype, so float32 and
-float64 results match the NumPy path to the last bits or within rounding; weight decay adds
-``wd * w`` to the first ``n_decayed`` gradients (the weights), as ``Optimizer.step`` does.
-Compiled on first use and cached on disk (``cache=True``).
+The kernels themselves (``neuronet.kernels.compiled``) are the reference updates of
+``neuronet.optim`` written out per element, with the same operations in the same order and
+every constant in the buffer's dtype, so float32 and float64 results match the NumPy path to
+rounding; weight decay adds ``wd * w`` to the first ``n_decayed`` gradients (the weights), as
+``Optimizer.step`` does. This module packs an optimizer's state and constants for them.
 """
 
 from __future__ import annotations
 
-import sys
-import time
 from typing import Any
 
 import numpy as np
 
-__all__ = ["fused_step", "KERNELS"]
+__all__ = ["fused_step", "has_kernel", "arguments", "NAMES"]
 
-# Each kernel updates all of p with the gradient g + wd * p. The fused step calls it on two views of
-# the buffer: the decayed weights (wd = weight decay) and the rest (wd = 0, where p * 0 + g is g).
-# The loops run over range(len) with no branch in their body, so the compiler vectorizes them
-# (a loop over range(start, stop) was measured 8x slower: it was not vectorized).
-def _sgd(p, g, wd, lr):
-    for i in range(p.shape[0]):
-        p[i] -= (p[i] * wd + g[i]) * lr
+NAMES = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")  # the kernels' order
 
 
-def _momentum(p, g, wd, velocity, lr, mu):
-    for i in range(p.shape[0]):
-        velocity[i] = velocity[i] * mu - (p[i] * wd + g[i]) * lr
-        p[i] += velocity[i]
+def has_kernel(optimizer: Any) -> bool:
+    """Whether ``optimizer`` is one of neuronet's own (not a registered one of one's own, nor a
+    subclass that may change the formula)."""
+    return optimizer.name in NAMES and type(optimizer).__module__ == "neuronet.optim"
 
 
-def _nesterov(p, g, wd, velocity, lr, mu):
-    for i in range(p.shape[0]):
-        step = (p[i] * wd + g[i]) * lr
-        velocity[i] = velocity[i] * mu - step
-        p[i] = (p[i] - step) + velocity[i] * mu
-
-
-def _adagrad(p, g, wd, sum_squares, lr, eps):
-    for i in range(p.shape[0]):
-        gi = p[i] * wd + g[i]
-        sum_squares[i] += gi * gi
-        p[i] -= (gi / (np.sqrt(sum_squares[i]) + eps)) * lr
-
-
-def _rmsprop(p, g, wd, mean_squares, lr, rho, one_minus_rho, eps):
-    for i in range(p.shape[0]):
-        gi = p[i] * wd + g[i]
-        mean_squares[i] = mean_squares[i] * rho + (gi * gi) * one_minus_rho
-        p[i] -= (gi / (np.sqrt(mean_squares[i]) + eps)) * lr
-
-
-def _adam(p, g, wd, m, v, step_size, beta1, one_minus_beta1, beta2, one_minus_beta2, eps):
-    for i in range(p.shape[0]):
-        gi = p[i] * wd + g[i]
-        m[i] = m[i] * beta1 + gi * one_minus_beta1
-        v[i] = v[i] * beta2 + (gi * gi) * one_minus_beta2
-        p[i] -= (m[i] / (np.sqrt(v[i]) + eps)) * step_size
-
-
-def _arguments(optimizer: Any, state: dict, dtype: np.dtype) -> tuple[tuple, tuple]:
-    """Each optimizer's slot arrays and its constants (in the buffer's dtype): the kernel's
-    arguments after (p, g, wd)."""
-    c = dtype.type
+def arguments(optimizer: Any, params: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(slot 1, slot 2, constants, hyper): the state arrays the kernel updates (empty where the
+    optimizer has fewer), its constants in the buffer's dtype (``constants[7]`` the weight
+    decay), and in float64 the learning rate and Adam's betas, for its step size."""
+    dtype = params.dtype
+    state = optimizer.flat_state(params)
+    slots = [state[slot] for slot in optimizer.slots] + [np.zeros(0, dtype)] * 2
     name = optimizer.name
     if name == "sgd":
-        return (), (c(optimizer.lr),)
-    if name in ("momentum", "nesterov"):
-        return (state["velocity"],), (c(optimizer.lr), c(optimizer.momentum))
-    if name == "adagrad":
-        return (state["sum_squares"],), (c(optimizer.lr), c(optimizer.eps))
-    if name == "rmsprop":
-        return (state["mean_squares"],), (c(optimizer.lr), c(optimizer.rho), c(1 - optimizer.rho), c(optimizer.eps))
+        values = [optimizer.lr]
+    elif name in ("momentum", "nesterov"):
+        values = [optimizer.lr, optimizer.momentum]
+    elif name == "adagrad":
+        values = [optimizer.lr, optimizer.eps]
+    elif name == "rmsprop":
+        values = [optimizer.lr, optimizer.rho, 1 - optimizer.rho, optimizer.eps]
+    else:  # adam: constants[0], the step size, is set per step from hyper and the iteration count
+        values = [optimizer.lr, optimizer.beta1, 1 - optimizer.beta1, optimizer.beta2, 1 - optimizer.beta2,
+                  optimizer.eps]
+    constants = np.zeros(8, dtype)
+    constants[:len(values)] = values
+    constants[7] = optimizer.weight_decay
+    hyper = np.array([optimizer.lr, getattr(optimizer, "beta1", 0.0), getattr(optimizer, "beta2", 0.0)])
+    return slots[0], slots[1], constants, hyper
+
+
+def adam_step_size(optimizer: Any) -> float:
+    """lr sqrt(1 - beta2^t) / (1 - beta1^t), Adam's bias-corrected step, in float64."""
     t = optimizer.iterations
-    step_size = optimizer.lr * np.sqrt(1 - optimizer.beta2 ** t) / (1 - optimizer.beta1 ** t)
-    return (state["m"], state["v"]), (c(float(step_size)), c(optimizer.beta1), c(1 - optimizer.beta1),
-                                      c(optimizer.beta2), c(1 - optimizer.beta2), c(optimizer.eps))
-
-
-KERNELS = {"sgd": _sgd, "momentum": _momentum, "nesterov": _nesterov, "adagrad": _adagrad, "rmsprop": _rmsprop,
-           "adam": _adam}
-_compiled: dict[str, Any] = {}  # the compiled kernels of this process (the disk cache spans processes)
-
-
-def _kernel(name: str) -> Any:
-    if name not in _compiled:
-        import numba
-
-        # error_model="numpy": a division by zero gives inf/nan as in NumPy (the trainer checks for
-        # them) instead of Python's exception check on every division, which stops vectorization.
-        # One core: on a 2-core machine threaded kernels competed with BLAS's threads and lost.
-        _compiled[name] = numba.njit(cache=True, fastmath=False, nogil=True, error_model="numpy")(KERNELS[name])
-    return _compiled[name]
+    return optimizer.lr * np.sqrt(1 - optimizer.beta2 ** t) / (1 - optimizer.beta1 ** t)
 
 
 def fused_step(optimizer: Any, params: np.ndarray, grads: np.ndarray, n_decayed: int) -> bool:
     """One step of ``optimizer`` over the flat buffer with a fused kernel; False (nothing done)
-    when there is no kernel for it (an optimizer registered without one): the caller then takes
-    the NumPy path."""
-    name = optimizer.name
-    if name not in KERNELS or type(optimizer).__module__ != "neuronet.optim":
-        return False  # a registered optimizer of one's own, or a subclass that may change the formula
-    if params.dtype not in (np.float32, np.float64) or grads.dtype != params.dtype:
+    when there is no kernel for it: the caller then takes the NumPy path."""
+    if not has_kernel(optimizer) or params.dtype not in (np.float32, np.float64) or grads.dtype != params.dtype:
         return False
-    state = optimizer.flat_state(params)
+    from . import compiled, loading
+
+    s1, s2, constants, _ = arguments(optimizer, params)
     optimizer.iterations += 1
-    dtype = params.dtype
-    slots, constants = _arguments(optimizer, state, dtype)
-    kernel = _kernel(name)
-    first_call = not kernel.signatures
-    started = time.perf_counter()
-    for part, decay in ((slice(0, n_decayed), optimizer.weight_decay), (slice(n_decayed, None), 0.0)):
-        kernel(params[part], grads[part], dtype.type(decay), *(slot[part] for slot in slots), *constants)
-    if first_call and time.perf_counter() - started > 0.05:  # it compiled (a cached kernel loads in ms)
-        print(f"neuronet: compiling kernels, once ({time.perf_counter() - started:.1f} s; cached for next time)",
-              file=sys.stderr)
+    if optimizer.name == "adam":
+        constants[0] = adam_step_size(optimizer)
+    code = NAMES.index(optimizer.name)
+    decayed, rest = slice(0, n_decayed), slice(n_decayed, None)
+    with loading.compiling_notice(compiled.optimizer_step, (code, params[decayed], grads[decayed], constants[7], s1,
+                                                            s2, constants)):
+        compiled.optimizer_step(code, params[decayed], grads[decayed], constants[7], s1[decayed], s2[decayed],
+                                constants)
+    compiled.optimizer_step(code, params[rest], grads[rest], params.dtype.type(0), s1[rest], s2[rest], constants)
     return True

@@ -1,0 +1,168 @@
+"""Whole minibatch steps in one compiled call (``compiled.train_batches``), for the networks
+whose every part has a kernel: Dense layers, each followed by at most one of neuronet's
+elementwise activations, trained with one of neuronet's losses (softmax cross-entropy, squared
+error, binary cross-entropy, hinge, Poisson) and optimizers, by backpropagation, on a NumPy
+array in the network's dtype. Anything else (dropout, a softmax layer, a registered activation
+or loss of one's own, numerical gradients, sparse or GPU data) takes the readable layer-by-layer
+path, which is also the reference every kernel is tested against.
+
+``StepKernel.plan(trainer, X, targets, sample_weight)`` says whether a run can be compiled;
+``run`` then does batches ``first`` to ``stop`` of an epoch's order, in chunks of about
+``CHUNK_WORK`` multiply-adds per call so that progress bars and Ctrl-C still answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from . import optimizers as _optimizers
+
+__all__ = ["StepKernel", "Run", "CHUNK_WORK"]
+
+CHUNK_WORK = 2e9  # multiply-adds per compiled call: about a tenth to a half of a second
+ACTIVATIONS = ("identity", "relu", "leaky_relu", "sigmoid", "tanh", "step")  # compiled.ACTIVATION codes
+ON_NONFINITE = {"raise": 0, "skip": 1, "ignore": 2}
+
+
+class Run(NamedTuple):
+    losses: np.ndarray     # per batch: the data loss
+    penalties: np.ndarray  # the L2 penalty
+    correct: np.ndarray    # correctly classified samples
+    updated: np.ndarray    # 1 where the batch's update was applied (0: skipped or not asked for)
+    done: int              # batches computed (fewer than asked when a step diverged)
+    status: int            # 0, or 1 / 2: the last one's loss / gradient was not finite
+
+
+def _layers(net: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """The network as rows (weight offset, bias offset, in, out, activation code) and leaky
+    slopes, or None where a layer has no kernel."""
+    from ..layers import ActivationLayer, Dense
+
+    offsets = {name: part.start for name, part, _ in net.parameter_layout()}
+    rows, alphas = [], []
+    for position, layer in enumerate(net.layers):
+        if type(layer) is Dense:
+            rows.append([offsets[f"{position}.W"], offsets[f"{position}.b"], layer.in_features, layer.out_features, 0])
+            alphas.append(0.0)
+            continue
+        function = getattr(layer, "function", None)
+        follows_dense = position > 0 and type(net.layers[position - 1]) is Dense
+        if (not follows_dense or not isinstance(layer, ActivationLayer) or type(layer).__module__ != "neuronet.layers"
+                or type(function).__module__ != "neuronet.activations" or function.name not in ACTIVATIONS):
+            return None
+        rows[-1][4] = ACTIVATIONS.index(function.name)
+        alphas[-1] = float(getattr(function, "alpha", 0.0))
+    if not rows:
+        return None
+    return np.array(rows, dtype=np.int64), np.array(alphas)
+
+
+def _targets(loss: Any, targets: Any, dtype: np.dtype, width: int) -> tuple[int, np.ndarray, np.ndarray] | None:
+    """(loss code, labels, target rows) as the kernel takes them, or None."""
+    from .. import losses
+    from . import compiled
+
+    empty_labels, empty_rows = np.zeros(0, np.intp), np.zeros((0, width), dtype)
+    kind = type(loss)
+    if type(targets) is not np.ndarray or targets.dtype == object:
+        return None
+    if kind is losses.SoftmaxCrossEntropy:
+        if targets.ndim == 1:
+            return compiled.SOFTMAX_CROSS_ENTROPY, targets.astype(np.intp, copy=False), empty_rows
+        return compiled.SOFTMAX_CROSS_ENTROPY, empty_labels, targets.astype(dtype, copy=False)
+    if kind is losses.Hinge:
+        if width == 1:
+            return compiled.BINARY_HINGE, empty_labels, targets.astype(dtype, copy=False).reshape(-1, 1)
+        return compiled.HINGE, targets.astype(np.intp, copy=False), empty_rows
+    codes = {losses.MSE: compiled.SQUARED_ERROR, losses.BinaryCrossEntropy: compiled.BINARY_CROSS_ENTROPY,
+             losses.Poisson: compiled.POISSON}
+    if kind not in codes:
+        return None
+    rows = targets.astype(dtype, copy=False).reshape(targets.shape[0], -1)
+    return (codes[kind], empty_labels, rows) if rows.shape[1] == width else None
+
+
+class StepKernel:
+    """The compiled step of one trainer's network, loss and optimizer (planned once)."""
+
+    def __init__(self, net: Any, layers: np.ndarray, alphas: np.ndarray):
+        self.net, self.layers, self.alphas = net, layers, alphas
+        self.width = int(layers[-1, 3])
+        self.n_parameters = int(net.n_parameters)
+        self._work: np.ndarray | None = None
+
+    @classmethod
+    def for_trainer(cls, trainer: Any) -> "StepKernel | None":
+        net = trainer.net
+        if (net.__dict__.get("kernels") != "numba" or trainer.gradient_method != "backprop"
+                or type(net.parameter_vector()) is not np.ndarray or net.dtype not in (np.float32, np.float64)
+                or not _optimizers.has_kernel(trainer.optimizer)):
+            return None
+        described = _layers(net)
+        return None if described is None else cls(net, *described)
+
+    def arguments(self, trainer: Any, X: Any, targets: Any, sample_weight: Any) -> tuple | None:
+        """What ``run`` needs of this data, or None when the data has no kernel (sparse, another
+        dtype, targets of another form)."""
+        dtype = self.net.dtype
+        if type(X) is not np.ndarray or X.dtype != dtype or X.ndim != 2 or X.shape[1] != self.layers[0, 2]:
+            return None
+        described = _targets(trainer.loss, targets, dtype, self.width)
+        if described is None:
+            return None
+        code, labels, rows = described
+        if trainer.count_correct and code not in (0, 3) and not (code in (2, 4) and self.width == 1):
+            return None  # accuracy is counted by argmax or by the sign of one score
+        weights = np.zeros(0, dtype) if sample_weight is None else np.asarray(sample_weight, dtype=dtype)
+        margin = float(getattr(trainer.loss, "margin", 1.0))
+        return X, code, labels, rows, weights, margin
+
+    def _workspace(self, batch_size: int) -> np.ndarray:
+        layers = self.layers
+        size = batch_size * (int(layers[0, 2]) + int(layers[:, 3].sum()) + 2 * int(layers[:, 2:4].max()))
+        if self._work is None or self._work.size < size or self._work.dtype != self.net.dtype:
+            self._work = np.empty(size, self.net.dtype)
+        return self._work
+
+    def scores(self, size: int) -> np.ndarray:
+        """The last batch's network outputs, in the workspace (valid until the next call)."""
+        layers = self.layers
+        batch = self._batch_size
+        at = batch * (int(layers[0, 2]) + int(layers[:-1, 3].sum()))
+        return self._work[at:at + size * self.width].reshape(size, self.width)
+
+    def chunk(self, batch_size: int) -> int:
+        """Batches per compiled call."""
+        return max(1, int(CHUNK_WORK // max(batch_size * self.n_parameters, 1)))
+
+    def run(self, trainer: Any, data: tuple, order: np.ndarray, batch_size: int, first: int, stop: int,
+            update: bool = True) -> Run:
+        """Batches ``first`` .. ``stop - 1`` of ``order`` in one compiled call (``update=False``:
+        the first one's gradient only, left in the network's gradient vector)."""
+        from . import compiled, loading
+
+        X, code, labels, rows, weights, margin = data
+        net, optimizer = trainer.net, trainer.optimizer
+        params, grads = net.parameter_vector(), net.gradient_vector()
+        s1, s2, constants, hyper = _optimizers.arguments(optimizer, params)
+        count = stop - first
+        out_loss, out_penalty = np.empty(count), np.empty(count)
+        out_correct, out_updated = np.zeros(count, np.int64), np.zeros(count, np.int8)
+        self._batch_size = batch_size
+        work = self._workspace(batch_size)
+        if order.dtype != np.intp:
+            order = order.astype(np.intp)
+        arguments = [X, order, batch_size, first, stop, labels, rows, weights, params, grads, int(net.decayed_slice.stop),
+                     self.layers, self.alphas, code, margin, float(trainer.l2), trainer.l2_per_sample,
+                     _optimizers.NAMES.index(optimizer.name), s1, s2, constants, hyper, int(optimizer.iterations),
+                     ON_NONFINITE[trainer.on_nonfinite], bool(trainer.count_correct), bool(update), work, out_loss,
+                     out_penalty, out_correct, out_updated]
+        with loading.compiling_notice(compiled.train_batches, tuple(arguments)):
+            compiled.train_batches(*arguments[:4], first, *arguments[5:])  # no batch: compiles or loads only
+        done, iterations, status = compiled.train_batches(*arguments)
+        if iterations != optimizer.iterations:
+            optimizer.iterations = iterations
+            net.trained = True
+        return Run(out_loss[:done], out_penalty[:done], out_correct[:done], out_updated[:done], done, status)
