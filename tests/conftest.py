@@ -1,3 +1,6 @@
+import os
+import sys
+
 import numpy as np
 import pytest
 
@@ -5,3 +8,12 @@ import pytest
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+# NEURONET_TEST_WITHOUT_NUMBA=1: run as on a machine without the [fast] extra (Numba cannot be
+# imported or found); test_kernel_choice runs the engine's tests that way in a subprocess.
+if os.environ.get("NEURONET_TEST_WITHOUT_NUMBA"):
+    sys.modules["numba"] = None  # import numba raises ImportError; importlib.util.find_spec gives None
+    from neuronet import kernels as _kernels
+
+    assert _kernels.available() == ["numpy"], "Numba is still visible"

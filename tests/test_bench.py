@@ -2,9 +2,10 @@
 
 import sys
 
+import numpy as np
 import pytest
 
-from neuronet import bench, cli
+from neuronet import bench, cli, kernels
 
 
 def test_parse_network():
@@ -18,12 +19,15 @@ def test_parse_network():
 
 def test_tiny_run_prints_every_framework_and_memory(capsys):
     code = cli.main(["bench", "--only", "--network", "8-6-3:4", "--samples", "32", "--memory-samples", "500",
-                     "--torch-python", sys.executable])
+                     "--torch-python", sys.executable, "--no-compile-time"])
     out = capsys.readouterr().out
     assert code == 0
     assert "float32 matmul peak" in out and "8-6-3, batch 4 (32 samples" in out
-    for name in ("neuronet", "numpy loop", "scikit-learn"):
+    assert "BLAS: " in out and "of floor" in out
+    for name in ("neuronet (numpy)", "numpy loop", "scikit-learn", "matmul-only floor"):
         assert name in out
+    floor_line = next(line for line in out.splitlines() if "matmul-only floor" in line)
+    assert floor_line.split()[-2] == "100%"  # the floor is 100 % of itself
     assert "memory: one epoch of 784-256-10 on a 500x784 float32 array" in out
 
 
@@ -38,3 +42,24 @@ def test_bad_arguments_are_user_errors(capsys):
     assert "--network" in capsys.readouterr().err
     assert cli.main(["bench", "--only", "--network", "4-2:2", "--samples", "0"]) == 2
     assert "--samples" in capsys.readouterr().err
+
+
+def test_the_floor_times_only_the_matrix_products(monkeypatch):
+    network = bench.Network((6, 5, 3), 4, 16)
+    X, y = bench.make_data(network)
+    calls = []
+    real = np.matmul
+    monkeypatch.setattr(np, "matmul", lambda *a, **k: calls.append(a[0].shape) or real(*a, **k))
+    assert bench.matmul_floor(network, X, y) > 0
+    # 4 warm-up + 4 timed batches, each: 2 forward, 2 x^T g, 1 g W^T
+    assert len(calls) == 8 * 5
+
+
+def test_kernel_costs_are_measured_in_fresh_interpreters(monkeypatch):
+    pytest.importorskip("numba")
+    costs = bench.kernel_costs()
+    # compiling from an empty cache takes longer than loading what it wrote
+    assert costs["compile"] > costs["load"] > 0
+    assert costs["run_compiled"] > 0 and costs["run_numpy"] > 0
+    monkeypatch.setattr(kernels, "available", lambda: ["numpy"])
+    assert bench.kernel_costs() is None

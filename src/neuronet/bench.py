@@ -1,11 +1,20 @@
-"""Training throughput: neuronet against a plain NumPy loop, scikit-learn and PyTorch.
+"""Training throughput: neuronet against a plain NumPy loop, scikit-learn, PyTorch and the
+matmul-only floor.
 
 One epoch of Adam training, float32, ReLU hidden layers, softmax cross-entropy, the
 same network and the same random data in each; samples per second (higher is better),
 GFLOP/s (a training step of a dense layer is three matrix multiplies: 6 x batch x in x
-out floating-point operations), each framework's ratio to neuronet, and the fraction
-of this machine's measured float32 matrix-multiply peak. Also the peak memory of a
-training run on a 60000 x 784 float32 array (MNIST's size).
+out floating-point operations), the fraction of the matmul-only floor's speed each
+reaches, and neuronet's ratio to each. neuronet runs twice where Numba is installed:
+with its compiled kernels and with the readable NumPy path.
+
+The matmul-only floor is the same network's forward and backward matrix products alone
+(x W, x^T g, g W^T into reused buffers) and nothing else: what any NumPy/BLAS trainer
+would reach if everything that is not a matrix product cost nothing.
+
+Also: the compiled kernels' first-run compile time and their load time from the on-disk
+cache (each in a fresh interpreter), and the peak memory of a training run on a
+60000 x 784 float32 array (MNIST's size).
 
     neuronet bench                                  # the three standard networks
     neuronet bench --network 784-512-10:64          # and any other: sizes:batch
@@ -95,13 +104,41 @@ def _timed(function: Callable[[], object]) -> float:
 
 
 # --- the contestants: each trains one epoch of Adam on (X, y) -------------------------------
-def train_neuronet(network: Network, X: np.ndarray, y: np.ndarray) -> float:
+def train_neuronet(network: Network, X: np.ndarray, y: np.ndarray, kernels: str = "auto") -> float:
     from .network import MLP
 
-    net = MLP(list(network.sizes), activation="relu", rng=0)
+    net = MLP(list(network.sizes), activation="relu", rng=0, kernels=kernels)
     warm = network.batch * 4
     net.fit(X[:warm], y[:warm], epochs=1, batch_size=network.batch, verbose=0, seed=0)
     return _timed(lambda: net.fit(X, y, epochs=1, batch_size=network.batch, verbose=0, seed=0))
+
+
+def matmul_floor(network: Network, X: np.ndarray, y: np.ndarray) -> float:
+    """Seconds for an epoch's matrix products alone: per batch and layer x W forward, x^T g
+    and (above the first layer) g W^T backward, into reused buffers; no bias, activation,
+    loss, update or gather (the batches are consecutive rows)."""
+    rng = np.random.default_rng(0)
+    sizes, batch = network.sizes, network.batch
+    weights = [rng.standard_normal((a, b), dtype=np.float32) for a, b in zip(sizes[:-1], sizes[1:])]
+    outputs = [np.empty((batch, b), np.float32) for b in sizes[1:]]
+    grads_out = [rng.standard_normal((batch, b), dtype=np.float32) for b in sizes[1:]]
+    grads_in = [np.empty((batch, a), np.float32) for a in sizes[:-1]]
+    grads_W = [np.empty_like(W) for W in weights]
+
+    def epoch(X: np.ndarray) -> None:
+        for start in range(0, len(X) - batch + 1, batch):
+            a = X[start:start + batch]
+            inputs = [a]
+            for W, out in zip(weights, outputs):
+                np.matmul(inputs[-1], W, out=out)
+                inputs.append(out)
+            for i in reversed(range(len(weights))):
+                np.matmul(inputs[i].T, grads_out[i], out=grads_W[i])
+                if i:
+                    np.matmul(grads_out[i], weights[i].T, out=grads_in[i])
+
+    epoch(X[:batch * 4])
+    return _timed(lambda: epoch(X)) * len(X) / (len(X) // batch * batch)
 
 
 def train_numpy_loop(network: Network, X: np.ndarray, y: np.ndarray) -> float:
@@ -219,6 +256,43 @@ def find_torch_python() -> str | None:
     return None
 
 
+# --- the compiled kernels' one-time cost --------------------------------------------------------
+COMPILE_SCRIPT = r"""
+import json, time
+started = time.perf_counter()
+import numpy as np
+import neuronet as nn
+from neuronet.kernels import loading
+net = nn.MLP([8, 16, 3], rng=0, kernels="numba")
+X = np.random.default_rng(0).standard_normal((64, 8), dtype=np.float32)
+net.fit(X, np.arange(64) % 3, epochs=1, batch_size=32, verbose=0, seed=0)
+print(json.dumps({"kernels": sum(loading.seconds.values()), "total": time.perf_counter() - started}))
+"""
+
+
+def kernel_costs() -> dict[str, float] | None:
+    """Seconds the compiled kernels cost a fresh interpreter: compiling them (an empty cache),
+    then loading them from the cache, and the same small run with the NumPy path; None
+    without Numba."""
+    from . import kernels
+
+    if "numba" not in kernels.available():
+        return None
+    import tempfile
+
+    def timed_run(environment: dict) -> dict:
+        result = subprocess.run([sys.executable, "-c", COMPILE_SCRIPT], capture_output=True, text=True, check=True,
+                                env={**os.environ, **environment}, timeout=900)
+        return json.loads(result.stdout.strip().splitlines()[-1])
+
+    with tempfile.TemporaryDirectory() as cache:
+        first = timed_run({"NUMBA_CACHE_DIR": cache})
+        cached = timed_run({"NUMBA_CACHE_DIR": cache})
+    plain = timed_run({"NEURONET_KERNELS": "numpy"})
+    return {"compile": first["kernels"], "load": cached["kernels"], "run_compiled": cached["total"],
+            "run_numpy": plain["total"]}
+
+
 # --- memory ------------------------------------------------------------------------------------
 MEMORY_SCRIPT = r"""
 import resource, sys
@@ -256,35 +330,70 @@ def training_memory(samples: int = 60_000, features: int = 784) -> tuple[int, in
 
 
 # --- the report ----------------------------------------------------------------------------------
+def machine() -> str:
+    """The CPU, core count and BLAS (library, version, kernel, threads) behind the figures."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as info:
+            cpu = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    try:
+        from threadpoolctl import threadpool_info
+
+        blas = "; ".join(f"{i['internal_api']} {i['version']} ({i.get('architecture')} kernel, {i['num_threads']} "
+                         "threads)" for i in threadpool_info() if i.get("user_api") == "blas")
+    except ImportError:
+        blas = "unknown (pip install threadpoolctl to name it)"
+    return (f"machine: {cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, NumPy {np.__version__}, "
+            f"BLAS: {blas}")
+
+
 def run(networks: Sequence[Network], *, torch_python: str | None = None, sklearn: bool = True,
-        memory_samples: int = 60_000, out=None) -> list[dict]:
+        memory_samples: int = 60_000, compile_time: bool = True, out=None) -> list[dict]:
     """Run every contestant on every network and print the table (to ``out``, default stdout);
     returns the rows."""
+    from . import kernels
+
     out = out or sys.stdout
     peak = matmul_peak()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"NumPy {np.__version__}; float32 matmul peak (1024x1024): {peak:.0f} GFLOP/s", file=out)
+    print(machine(), file=out)
+    print(f"float32 matmul peak (1024x1024): {peak:.0f} GFLOP/s", file=out)
+    compiled = "numba" in kernels.available()
+    if compile_time and compiled:
+        costs = kernel_costs()
+        print(f"compiled kernels: {costs['compile']:.1f} s to compile on the first run ever; later runs load them "
+              f"from the cache in {costs['load']:.2f} s (a small fit in a fresh interpreter: "
+              f"{costs['run_compiled']:.2f} s with them, {costs['run_numpy']:.2f} s with the NumPy path)", file=out)
     rows = []
+    ours = "neuronet" if compiled else "neuronet (numpy)"
     for network in networks:
         X, y = make_data(network)
-        seconds = {"neuronet": train_neuronet(network, X, y), "numpy loop": train_numpy_loop(network, X, y)}
+        seconds = {}
+        if compiled:
+            seconds["neuronet"] = train_neuronet(network, X, y, "numba")
+        seconds["neuronet (numpy)"] = train_neuronet(network, X, y, "numpy")
+        seconds["numpy loop"] = train_numpy_loop(network, X, y)
         if sklearn:
             seconds["scikit-learn"] = train_sklearn(network, X, y)
         if torch_python:
             measured = train_torch(network, torch_python)
             if measured is not None:
                 seconds[f"pytorch {measured[1]}"] = measured[0]
-        ours = network.samples / seconds["neuronet"]
+        seconds["matmul-only floor"] = matmul_floor(network, X, y)
+        best = network.samples / seconds[ours]
+        floor = network.samples / seconds["matmul-only floor"]
         print(f"\n{network.label} ({network.samples:,} samples, {network.flops_per_sample * 1e-6:.2f} MFLOP "
               f"per sample)", file=out)
-        print(f"  {'':<22}{'samples/s':>12}{'GFLOP/s':>10}{'of peak':>9}{'neuronet is':>14}", file=out)
+        print(f"  {'':<22}{'samples/s':>12}{'GFLOP/s':>10}{'of peak':>9}{'of floor':>10}{'neuronet is':>14}", file=out)
         for name, elapsed in seconds.items():
             rate = network.samples / elapsed
             gflops = rate * network.flops_per_sample / 1e9
-            ratio = "" if name == "neuronet" else f"{ours / rate:.2f}x"
-            print(f"  {name:<22}{rate:>12,.0f}{gflops:>10.1f}{gflops / peak:>9.0%}{ratio:>14}", file=out)
+            ratio = "" if name == ours else f"{best / rate:.2f}x"
+            print(f"  {name:<22}{rate:>12,.0f}{gflops:>10.1f}{gflops / peak:>9.0%}{rate / floor:>10.0%}{ratio:>14}",
+                  file=out)
             rows.append({"network": network.label, "framework": name, "samples_per_s": rate, "gflops": gflops,
-                         "fraction_of_peak": gflops / peak})
+                         "fraction_of_peak": gflops / peak, "fraction_of_floor": rate / floor})
     if memory_samples:
         data, grown = training_memory(memory_samples)
         print(f"\nmemory: one epoch of 784-256-10 on a {memory_samples:,}x784 float32 array: data {data / 2**20:.0f} MB, "
@@ -309,6 +418,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
     parser.add_argument("--no-sklearn", action="store_true", help="leave scikit-learn out")
     parser.add_argument("--memory-samples", type=int, default=60_000, help="rows of the memory run (0: skip it)")
+    parser.add_argument("--no-compile-time", action="store_true",
+                        help="skip measuring the kernels' compile and load time (two fresh interpreters)")
 
 
 def run_from_args(args: argparse.Namespace) -> int:
@@ -323,7 +434,8 @@ def run_from_args(args: argparse.Namespace) -> int:
     torch_python = None if args.no_torch else (args.torch_python or find_torch_python())
     if args.torch_python and not args.no_torch and not os.path.exists(args.torch_python):
         raise FileNotFoundError(args.torch_python)
-    run(networks, torch_python=torch_python, sklearn=not args.no_sklearn, memory_samples=args.memory_samples)
+    run(networks, torch_python=torch_python, sklearn=not args.no_sklearn, memory_samples=args.memory_samples,
+        compile_time=not args.no_compile_time)
     return 0
 
 

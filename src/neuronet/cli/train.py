@@ -45,6 +45,9 @@ def add_parsers(commands: Any) -> None:
     train.add_argument("--noise", type=float, help="noise of a toy generator")
     train.add_argument("--no-standardize", action="store_true", help="do not standardise CSV/NPZ features")
     train.add_argument("--float64", action="store_true", help="train in float64 instead of float32")
+    train.add_argument("--kernels", choices=["auto", "numpy", "numba"], default="auto",
+                       help="numba: compiled kernels; numpy: the readable path; auto (default): the compiled ones "
+                            "where installed and the run is long enough to repay loading them (about a second)")
     train.add_argument("--verbose", type=int, choices=[0, 1, 2], default=1)
     train.add_argument("--out", help="save the trained model (.npz)")
     train.add_argument("--history", help="save the per-epoch history (.json)")
@@ -76,7 +79,7 @@ def _output_width(loss: losses.Loss, y_train: Any) -> int:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from .. import MLP, datasets, io
+    from .. import MLP, datasets, io, kernels
     from ..atomic import check_writable
     from ..training import fit
 
@@ -90,12 +93,15 @@ def run_train(args: argparse.Namespace) -> int:
     loss = losses.get(args.loss)
     sizes = [int(np.shape(X_train)[1]), *args.hidden, _output_width(loss, y_train)]
     net = MLP(sizes, activation=args.activation, output=loss.output_layer, dropout=args.dropout, rng=args.seed,
-              dtype=np.float64 if args.float64 else np.float32)
+              dtype=np.float64 if args.float64 else np.float32, kernels="numpy")
+    n_train = round(len(X_train) * (1 - args.validation_split))
+    net.kernels = kernels.for_one_run(args.kernels, net.n_parameters, n_train * args.epochs,
+                                      -(-n_train // args.batch_size) * args.epochs)
     lr = args.lr if args.lr is not None else optim.get(args.optimizer).lr
     schedule = schedules.get(args.lr_schedule, lr, epochs=args.epochs)
     print(f"data: {data['source']}: {len(X_train):,} training and {len(data['X_test']):,} test samples; "
-          f"network {'-'.join(map(str, sizes))} ({args.activation}), {net.n_parameters:,} parameters",
-          file=sys.stderr)
+          f"network {'-'.join(map(str, sizes))} ({args.activation}), {net.n_parameters:,} parameters, "
+          f"{net.kernels} kernels", file=sys.stderr)
     history = fit(net, X_train, y_train, loss=loss, optimizer=args.optimizer, lr=schedule, epochs=args.epochs,
                   batch_size=args.batch_size, validation_split=args.validation_split, l2=args.l2,
                   seed=args.seed, verbose=args.verbose, gradient=args.gradient)

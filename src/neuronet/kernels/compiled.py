@@ -12,7 +12,8 @@ operations in the same order, so the two agree to rounding:
 - ``gather``: the minibatch's rows of X copied into one contiguous buffer;
 - ``train_batches``: whole minibatch steps (gather, forward, loss, backward, L2, finiteness
   check, update) for a run of batches in one call, so a small network pays no per-call Python
-  overhead. The matrix products stay in BLAS (``np.dot`` through SciPy's bindings).
+  overhead. The matrix products stay in BLAS: NumPy's own ``gemm`` (``neuronet.kernels.blas``),
+  passed in as a ctypes function, else ``np.dot`` (SciPy's BLAS).
 
 Everything lives in one file because Numba's on-disk cache (``cache=True``) checks only the
 file of the function it compiled: a kernel calling a kernel of another file would keep a stale
@@ -245,6 +246,43 @@ def loss_gradient(code, s, rows, labels, t, margin, grad, losses):
 
 
 @jit
+def matmul(gemm, a, b, out, transpose_a, transpose_b):
+    """out = op(a) op(b) with op the transpose where asked, for C-ordered a, b and out: NumPy's
+    gemm where given (``gemm`` a ctypes function), else ``np.dot``."""
+    if gemm is None:
+        if transpose_a:
+            np.dot(a.T, b, out)
+        elif transpose_b:
+            np.dot(a, b.T, out)
+        else:
+            np.dot(a, b, out)
+        return
+    m, n = out.shape[0], out.shape[1]
+    k = a.shape[0] if transpose_a else a.shape[1]
+    gemm(101, 112 if transpose_a else 111, 112 if transpose_b else 111, m, n, k, out.dtype.type(1), a.ctypes.data,
+         a.shape[1], b.ctypes.data, b.shape[1], out.dtype.type(0), out.ctypes.data, n)
+
+
+@jit
+def sum_of_squares(v):
+    """sum v_i^2, in eight interleaved partial sums (so the additions do not wait on each other)."""
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = v.dtype.type(0)
+    n8 = v.shape[0] - v.shape[0] % 8
+    for i in range(0, n8, 8):
+        s0 += v[i] * v[i]
+        s1 += v[i + 1] * v[i + 1]
+        s2 += v[i + 2] * v[i + 2]
+        s3 += v[i + 3] * v[i + 3]
+        s4 += v[i + 4] * v[i + 4]
+        s5 += v[i + 5] * v[i + 5]
+        s6 += v[i + 6] * v[i + 6]
+        s7 += v[i + 7] * v[i + 7]
+    for i in range(n8, v.shape[0]):
+        s0 += v[i] * v[i]
+    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+
+
+@jit
 def gather(X, index, out):
     """out[i] = X[index[i]]: the minibatch's rows as one contiguous block."""
     for i in range(index.shape[0]):
@@ -271,10 +309,10 @@ def _predicted_correctly(code, row, labels, t, at):
 
 # --- whole steps ----------------------------------------------------------------------------------
 @jit
-def train_batches(X, order, batch_size, first, stop, labels, t, sample_weight, params, grads, n_weights, layers,
+def train_batches(gemm, X, order, batch_size, first, stop, labels, t, sample_weight, params, grads, n_weights, layers,
                   alphas, loss_code, margin, l2, l2_per_sample, optimizer_code, s1, s2, constants, hyper, iterations,
                   on_nonfinite, count, update, work, out_loss, out_penalty, out_correct, out_updated):
-    """Minibatch steps ``first`` .. ``stop - 1`` of ``order`` (batch b is ``order[b * batch_size:
+    """With ``gemm`` for the matrix products (see ``matmul``), minibatch steps ``first`` .. ``stop - 1`` of ``order`` (batch b is ``order[b * batch_size:
     (b + 1) * batch_size]``), each the reference step of ``neuronet.trainer.Trainer``:
 
     gather the rows; forward through the Dense layers (``layers[l]`` = weight offset, bias offset,
@@ -318,7 +356,7 @@ def train_batches(X, order, batch_size, first, stop, labels, t, sample_weight, p
             w_at, b_at, n_from, n_to, code = layers[l, 0], layers[l, 1], layers[l, 2], layers[l, 3], layers[l, 4]
             W = params[w_at:w_at + n_from * n_to].reshape((n_from, n_to))
             out = work[offsets[l]:offsets[l] + size * n_to].reshape((size, n_to))
-            np.dot(inputs, W, out)
+            matmul(gemm, inputs, W, out, False, False)
             bias_activation(out, params[b_at:b_at + n_to], code, alphas[l])
             inputs = out
         scores = inputs
@@ -355,15 +393,15 @@ def train_batches(X, order, batch_size, first, stop, labels, t, sample_weight, p
                     correct += 1
         coefficient = l2 / total if l2_per_sample else l2
         penalty = 0.0
-        if coefficient != 0.0:  # (c/2)||W||^2, the dot product in BLAS as the reference
-            penalty = 0.5 * coefficient * float(np.dot(decayed_p, decayed_p))
+        if coefficient != 0.0:  # (c/2)||W||^2
+            penalty = 0.5 * coefficient * float(sum_of_squares(decayed_p))
         # backward: the output layer's activation, then each layer's dW, db and dL/dx
         activation_backward(g, scores, layers[n_layers - 1, 4], alphas[n_layers - 1])
         use_a = True
         for l in range(n_layers - 1, -1, -1):
             w_at, b_at, n_from, n_to = layers[l, 0], layers[l, 1], layers[l, 2], layers[l, 3]
             below = x if l == 0 else work[offsets[l - 1]:offsets[l - 1] + size * n_from].reshape((size, n_from))
-            np.dot(below.T, g, grads[w_at:w_at + n_from * n_to].reshape((n_from, n_to)))
+            matmul(gemm, below, g, grads[w_at:w_at + n_from * n_to].reshape((n_from, n_to)), True, False)
             db = grads[b_at:b_at + n_to]
             db[:] = 0
             for n in range(size):
@@ -374,7 +412,7 @@ def train_batches(X, order, batch_size, first, stop, labels, t, sample_weight, p
             W = params[w_at:w_at + n_from * n_to].reshape((n_from, n_to))
             at = gradient_b if use_a else gradient_a
             g_below = work[at:at + size * n_from].reshape((size, n_from))
-            np.dot(g, W.T, g_below)
+            matmul(gemm, g, W, g_below, False, True)
             activation_backward(g_below, below, layers[l - 1, 4], alphas[l - 1])
             g = g_below
             use_a = not use_a
@@ -388,7 +426,7 @@ def train_batches(X, order, batch_size, first, stop, labels, t, sample_weight, p
         if not update:
             return b - first + 1, iterations, 0
         # the finiteness check: a NaN or inf stops (0), skips (1) or passes (2)
-        squares = np.dot(grads, grads)
+        squares = sum_of_squares(grads)
         status = 0
         if not np.isfinite(value + penalty):
             status = 1

@@ -14,7 +14,7 @@ import numpy as np
 
 __all__ = ["compiling_notice", "seconds", "NOTICE_AFTER"]
 
-NOTICE_AFTER = 0.3  # seconds: a load from the cache takes less, a compilation several seconds
+NOTICE_AFTER = 1.0  # seconds: a load from the cache takes less, a compilation several seconds
 seconds: dict[str, float] = {}  # kernel name -> time its first calls took in this process
 _ready: set[tuple] = set()
 

@@ -22,6 +22,7 @@ from . import optimizers as _optimizers
 __all__ = ["StepKernel", "Run", "CHUNK_WORK"]
 
 CHUNK_WORK = 2e9  # multiply-adds per compiled call: about a tenth to a half of a second
+ONE_THREAD_BELOW = 4e6  # multiply-adds in a step's largest product: smaller ones run on one BLAS thread
 ACTIVATIONS = ("identity", "relu", "leaky_relu", "sigmoid", "tanh", "step")  # compiled.ACTIVATION codes
 ON_NONFINITE = {"raise": 0, "skip": 1, "ignore": 2}
 
@@ -141,7 +142,7 @@ class StepKernel:
             update: bool = True) -> Run:
         """Batches ``first`` .. ``stop - 1`` of ``order`` in one compiled call (``update=False``:
         the first one's gradient only, left in the network's gradient vector)."""
-        from . import compiled, loading
+        from . import blas, compiled, loading
 
         X, code, labels, rows, weights, margin = data
         net, optimizer = trainer.net, trainer.optimizer
@@ -154,14 +155,16 @@ class StepKernel:
         work = self._workspace(batch_size)
         if order.dtype != np.intp:
             order = order.astype(np.intp)
-        arguments = [X, order, batch_size, first, stop, labels, rows, weights, params, grads, int(net.decayed_slice.stop),
+        arguments = [blas.gemm(params.dtype.name), X, order, batch_size, first, stop, labels, rows, weights, params, grads, int(net.decayed_slice.stop),
                      self.layers, self.alphas, code, margin, float(trainer.l2), trainer.l2_per_sample,
                      _optimizers.NAMES.index(optimizer.name), s1, s2, constants, hyper, int(optimizer.iterations),
                      ON_NONFINITE[trainer.on_nonfinite], bool(trainer.count_correct), bool(update), work, out_loss,
                      out_penalty, out_correct, out_updated]
         with loading.compiling_notice(compiled.train_batches, tuple(arguments)):
-            compiled.train_batches(*arguments[:4], first, *arguments[5:])  # no batch: compiles or loads only
-        done, iterations, status = compiled.train_batches(*arguments)
+            compiled.train_batches(*arguments[:5], first, *arguments[6:])  # no batch: compiles or loads only
+        largest = batch_size * int((self.layers[:, 2] * self.layers[:, 3]).max())
+        with blas.threads(1 if largest < ONE_THREAD_BELOW else None):
+            done, iterations, status = compiled.train_batches(*arguments)
         if iterations != optimizer.iterations:
             optimizer.iterations = iterations
             net.trained = True
