@@ -33,7 +33,7 @@ def test_tiny_run_prints_every_framework_and_memory(capsys):
 
 def test_peak_and_memory_are_measured():
     assert bench.matmul_peak(n=64, repeats=2) > 0
-    data, grown = bench.training_memory(samples=20_000, features=64)  # 5 MB: fresh pages, not reused heap
+    data, grown, _ = bench.training_memory(samples=20_000, features=64)  # 5 MB: fresh pages, not reused heap
     assert data == 20_000 * 64 * 4 + 20_000 * 8 and grown >= data  # the peak holds at least the data
 
 
@@ -51,8 +51,8 @@ def test_the_floor_times_only_the_matrix_products(monkeypatch):
     real = np.matmul
     monkeypatch.setattr(np, "matmul", lambda *a, **k: calls.append(a[0].shape) or real(*a, **k))
     assert bench.matmul_floor(network, X, y) > 0
-    # 4 warm-up + 4 timed batches, each: 2 forward, 2 x^T g, 1 g W^T
-    assert len(calls) == 8 * 5
+    # 4 warm-up batches and 3 timed epochs of 4 batches, each: 2 forward, 2 x^T g, 1 g W^T
+    assert len(calls) == (4 + bench.REPEATS * 4) * 5
 
 
 def test_kernel_costs_are_measured_in_fresh_interpreters(monkeypatch):
