@@ -263,23 +263,14 @@ def matmul(gemm, a, b, out, transpose_a, transpose_b):
          a.shape[1], b.ctypes.data, b.shape[1], out.dtype.type(0), out.ctypes.data, n)
 
 
-@jit
+@numba.njit(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc"})
 def sum_of_squares(v):
-    """sum v_i^2, in eight interleaved partial sums (so the additions do not wait on each other)."""
-    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = v.dtype.type(0)
-    n8 = v.shape[0] - v.shape[0] % 8
-    for i in range(0, n8, 8):
-        s0 += v[i] * v[i]
-        s1 += v[i + 1] * v[i + 1]
-        s2 += v[i + 2] * v[i + 2]
-        s3 += v[i + 3] * v[i + 3]
-        s4 += v[i + 4] * v[i + 4]
-        s5 += v[i + 5] * v[i + 5]
-        s6 += v[i + 6] * v[i + 6]
-        s7 += v[i + 7] * v[i + 7]
-    for i in range(n8, v.shape[0]):
-        s0 += v[i] * v[i]
-    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+    """sum v_i^2, the additions reordered ("reassoc": the compiler keeps several partial sums in
+    vector lanes); NaN and inf still propagate, which is what the finiteness check needs."""
+    total = v.dtype.type(0)
+    for i in range(v.shape[0]):
+        total += v[i] * v[i]
+    return total
 
 
 @jit
