@@ -1,4 +1,5 @@
-"""Training throughput of neuronet vs a plain NumPy loop, scikit-learn and PyTorch.
+"""Training throughput of neuronet (compiled and NumPy paths) vs a plain NumPy loop, scikit-learn, PyTorch and
+the matmul-only floor.
 
     python benchmarks/train_throughput.py [--network 784-512-10:64] [--torch-python PATH]
 
