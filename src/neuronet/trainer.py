@@ -86,7 +86,8 @@ class Trainer:
 
     def _compiled(self, X: Any, targets: Any, sample_weight: Any) -> tuple[StepKernel, tuple] | None:
         """The compiled step and its arguments for this data, or None: the layer-by-layer path."""
-        key = (self.net.__dict__.get("kernels"), id(self.optimizer), self.gradient_method, self.net.n_parameters)
+        key = (self.net.__dict__.get("kernels"), id(self.optimizer), id(self.loss), self.gradient_method,
+               self.net.n_parameters)
         if key != self._kernel_key:
             self._kernel_key, self._kernel = key, StepKernel.for_trainer(self)
         if self._kernel is None:

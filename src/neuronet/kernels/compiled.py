@@ -25,6 +25,9 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from .codes import (BINARY_CROSS_ENTROPY, BINARY_HINGE, HINGE, IDENTITY, LEAKY_RELU, RELU, SIGMOID,
+                    SOFTMAX_CROSS_ENTROPY, SQUARED_ERROR, TANH)
+
 # error_model="numpy": a division by zero gives inf/nan as in NumPy (the trainer checks for them)
 # instead of Python's exception check on every division, which stops vectorization.
 # One core: on a 2-core machine threaded kernels competed with BLAS's threads and lost.
@@ -102,9 +105,7 @@ def optimizer_step(code, p, g, wd, s1, s2, c):
 
 
 # --- activations: forward with the bias, backward from the output --------------------------------
-IDENTITY, RELU, LEAKY_RELU, SIGMOID, TANH, STEP = range(6)
-ACTIVATION_CODES = {"identity": IDENTITY, "relu": RELU, "leaky_relu": LEAKY_RELU, "sigmoid": SIGMOID,
-                    "tanh": TANH, "step": STEP}
+# the activation codes are those of codes.ACTIVATIONS
 
 
 @jit
@@ -165,7 +166,7 @@ def activation_backward(g, y, code, alpha):
 
 
 # --- losses: value and gradient of each row in one pass ------------------------------------------
-SOFTMAX_CROSS_ENTROPY, SQUARED_ERROR, BINARY_CROSS_ENTROPY, HINGE, BINARY_HINGE, POISSON = range(6)
+# the loss codes are those of codes.py
 
 
 @jit

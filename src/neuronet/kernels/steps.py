@@ -17,13 +17,14 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from . import codes
 from . import optimizers as _optimizers
+from .codes import ACTIVATIONS
 
 __all__ = ["StepKernel", "Run", "CHUNK_WORK"]
 
 CHUNK_WORK = 2e9  # multiply-adds per compiled call: about a tenth to a half of a second
 ONE_THREAD_BELOW = 4e6  # multiply-adds in a step's largest product: smaller ones run on one BLAS thread
-ACTIVATIONS = ("identity", "relu", "leaky_relu", "sigmoid", "tanh", "step")  # compiled.ACTIVATION codes
 ON_NONFINITE = {"raise": 0, "skip": 1, "ignore": 2}
 
 
@@ -63,7 +64,6 @@ def _layers(net: Any) -> tuple[np.ndarray, np.ndarray] | None:
 def _targets(loss: Any, targets: Any, dtype: np.dtype, width: int) -> tuple[int, np.ndarray, np.ndarray] | None:
     """(loss code, labels, target rows) as the kernel takes them, or None."""
     from .. import losses
-    from . import compiled
 
     empty_labels, empty_rows = np.zeros(0, np.intp), np.zeros((0, width), dtype)
     kind = type(loss)
@@ -71,18 +71,18 @@ def _targets(loss: Any, targets: Any, dtype: np.dtype, width: int) -> tuple[int,
         return None
     if kind is losses.SoftmaxCrossEntropy:
         if targets.ndim == 1:
-            return compiled.SOFTMAX_CROSS_ENTROPY, targets.astype(np.intp, copy=False), empty_rows
-        return compiled.SOFTMAX_CROSS_ENTROPY, empty_labels, targets.astype(dtype, copy=False)
+            return codes.SOFTMAX_CROSS_ENTROPY, targets.astype(np.intp, copy=False), empty_rows
+        return codes.SOFTMAX_CROSS_ENTROPY, empty_labels, targets.astype(dtype, copy=False)
     if kind is losses.Hinge:
         if width == 1:
-            return compiled.BINARY_HINGE, empty_labels, targets.astype(dtype, copy=False).reshape(-1, 1)
-        return compiled.HINGE, targets.astype(np.intp, copy=False), empty_rows
-    codes = {losses.MSE: compiled.SQUARED_ERROR, losses.BinaryCrossEntropy: compiled.BINARY_CROSS_ENTROPY,
-             losses.Poisson: compiled.POISSON}
-    if kind not in codes:
+            return codes.BINARY_HINGE, empty_labels, targets.astype(dtype, copy=False).reshape(-1, 1)
+        return codes.HINGE, targets.astype(np.intp, copy=False), empty_rows
+    by_class = {losses.MSE: codes.SQUARED_ERROR, losses.BinaryCrossEntropy: codes.BINARY_CROSS_ENTROPY,
+             losses.Poisson: codes.POISSON}
+    if kind not in by_class:
         return None
     rows = targets.astype(dtype, copy=False).reshape(targets.shape[0], -1)
-    return (codes[kind], empty_labels, rows) if rows.shape[1] == width else None
+    return (by_class[kind], empty_labels, rows) if rows.shape[1] == width else None
 
 
 class StepKernel:
@@ -114,7 +114,8 @@ class StepKernel:
         if described is None:
             return None
         code, labels, rows = described
-        if trainer.count_correct and code not in (0, 3) and not (code in (2, 4) and self.width == 1):
+        by_sign = code in (codes.BINARY_CROSS_ENTROPY, codes.BINARY_HINGE) and self.width == 1
+        if trainer.count_correct and code not in (codes.SOFTMAX_CROSS_ENTROPY, codes.HINGE) and not by_sign:
             return None  # accuracy is counted by argmax or by the sign of one score
         weights = np.zeros(0, dtype) if sample_weight is None else np.asarray(sample_weight, dtype=dtype)
         margin = float(getattr(trainer.loss, "margin", 1.0))
