@@ -342,3 +342,17 @@ def test_blas_threads_are_set_for_the_block_and_restored():
     with blas.threads(1):
         inside = setter(1)
     assert inside == 1 and setter(original) == original
+
+
+def test_without_any_blas_to_call_the_layer_path_trains(monkeypatch):
+    import importlib.util
+
+    from neuronet.kernels import blas
+
+    monkeypatch.setattr(blas, "gemm", lambda name: None)
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(steps, "find_spec", lambda name: None if name == "scipy" else real_find_spec(name))
+    net = nn.MLP([2, 4, 3], rng=0, kernels="numba")
+    trainer = Trainer(net, nn.losses.SoftmaxCrossEntropy(), nn.optim.Adam())
+    X, y = nn.datasets.make_gaussians(20, seed=0)
+    assert trainer._compiled(X.astype(np.float32), y, None) is None

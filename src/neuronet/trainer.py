@@ -235,6 +235,8 @@ class Trainer:
                       on_batch: Callable[[int, StepResult], None] | None) -> tuple[float, int]:
         """``run_epoch`` through the compiled step, a chunk of batches per call."""
         total, correct, n = 0.0, 0, len(order)
+        if n == 0:
+            return 0.0, 0
         batches = -(-n // batch_size)
         chunk = kernel.chunk(batch_size)
         for first in range(0, batches, chunk):

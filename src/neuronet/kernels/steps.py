@@ -13,6 +13,7 @@ path, which is also the reference every kernel is tested against.
 
 from __future__ import annotations
 
+from importlib.util import find_spec
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -101,6 +102,10 @@ class StepKernel:
                 or type(net.parameter_vector()) is not np.ndarray or net.dtype not in (np.float32, np.float64)
                 or not _optimizers.has_kernel(trainer.optimizer)):
             return None
+        from . import blas
+
+        if blas.gemm(net.dtype.name) is None and find_spec("scipy") is None:
+            return None  # no BLAS the compiled code can call (Numba's np.dot needs SciPy)
         described = _layers(net)
         return None if described is None else cls(net, *described)
 
