@@ -304,8 +304,9 @@ def _predicted_correctly(code, row, labels, t, at):
 def train_batches(gemm, X, order, batch_size, first, stop, labels, t, sample_weight, params, grads, n_weights, layers,
                   alphas, loss_code, margin, l2, l2_per_sample, optimizer_code, s1, s2, constants, hyper, iterations,
                   on_nonfinite, count, update, work, out_loss, out_penalty, out_correct, out_updated):
-    """With ``gemm`` for the matrix products (see ``matmul``), minibatch steps ``first`` .. ``stop - 1`` of ``order`` (batch b is ``order[b * batch_size:
-    (b + 1) * batch_size]``), each the reference step of ``neuronet.trainer.Trainer``:
+    """With ``gemm`` for the matrix products (see ``matmul``), minibatch steps ``first`` ..
+    ``stop - 1`` of ``order`` (batch b is ``order[b * batch_size: (b + 1) * batch_size]``), each
+    the reference step of ``neuronet.trainer.Trainer``:
 
     gather the rows; forward through the Dense layers (``layers[l]`` = weight offset, bias offset,
     in, out, activation code; ``alphas[l]`` its leaky slope); the loss, weighted by
@@ -314,9 +315,10 @@ def train_batches(gemm, X, order, batch_size, first, stop, labels, t, sample_wei
     (``constants`` in the buffer's dtype; Adam's step size from ``hyper`` = lr, beta1, beta2 and
     the iteration count).
 
-    Writes each batch's loss, penalty, correct count and whether it updated to ``out_*[b - first]``; returns
-    (batches done, iterations, status): status 0 all done, 1 the loss, 2 the gradient was not
-    finite at the last batch done (with ``on_nonfinite`` 0 = raise: that batch did not update).
+    Writes each batch's loss, penalty, correct count and whether it updated to
+    ``out_*[b - first]``; returns (batches done, iterations, status): status 0 all done, 1 the
+    loss, 2 the gradient was not finite at the last batch done (with ``on_nonfinite`` 0 = raise:
+    that batch did not update).
     """
     n_rows = order.shape[0]
     n_layers = layers.shape[0]

@@ -7,12 +7,11 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["compiling_notice", "seconds", "NOTICE_AFTER"]
+__all__ = ["prepare", "seconds", "NOTICE_AFTER"]
 
 NOTICE_AFTER = 1.0  # seconds: a load from the cache takes less, a compilation several seconds
 seconds: dict[str, float] = {}  # kernel name -> time its first calls took in this process
@@ -24,21 +23,22 @@ def _key(kernel: Any, args: tuple) -> tuple:
                                else type(a) for a in args))
 
 
-@contextmanager
-def compiling_notice(kernel: Any, args: tuple) -> Iterator[None]:
-    """Run the block (a first call of ``kernel`` with ``args``) with a notice if it compiles."""
+def prepare(kernel: Any, args: tuple, first_call: Callable[[], Any]) -> bool:
+    """The first time ``kernel`` runs with arguments like ``args`` in this process, call
+    ``first_call`` (a call of it, which compiles it or loads it from the cache) with a notice on
+    stderr if that takes longer than ``NOTICE_AFTER``, and return True; later, return False."""
     key = _key(kernel, args)
     if key in _ready:
-        yield
-        return
+        return False
     timer = threading.Timer(NOTICE_AFTER, print, ("neuronet: compiling kernels, once (they are cached for next "
                                                   "time) ...",), {"file": sys.stderr, "flush": True})
     timer.daemon = True
     started = time.perf_counter()
     timer.start()
     try:
-        yield
+        first_call()
     finally:
         timer.cancel()
         seconds[kernel.__name__] = seconds.get(kernel.__name__, 0.0) + time.perf_counter() - started
     _ready.add(key)
+    return True

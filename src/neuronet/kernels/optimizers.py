@@ -70,9 +70,8 @@ def fused_step(optimizer: Any, params: np.ndarray, grads: np.ndarray, n_decayed:
         constants[0] = adam_step_size(optimizer)
     code = NAMES.index(optimizer.name)
     decayed, rest = slice(0, n_decayed), slice(n_decayed, None)
-    with loading.compiling_notice(compiled.optimizer_step, (code, params[decayed], grads[decayed], constants[7], s1,
-                                                            s2, constants)):
-        compiled.optimizer_step(code, params[decayed], grads[decayed], constants[7], s1[decayed], s2[decayed],
-                                constants)
+    first = (code, params[decayed], grads[decayed], constants[7], s1[decayed], s2[decayed], constants)
+    if not loading.prepare(compiled.optimizer_step, first, lambda: compiled.optimizer_step(*first)):
+        compiled.optimizer_step(*first)
     compiled.optimizer_step(code, params[rest], grads[rest], params.dtype.type(0), s1[rest], s2[rest], constants)
     return True

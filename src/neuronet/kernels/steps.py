@@ -89,11 +89,19 @@ def _targets(loss: Any, targets: Any, dtype: np.dtype, width: int) -> tuple[int,
 class StepKernel:
     """The compiled step of one trainer's network, loss and optimizer (planned once)."""
 
-    def __init__(self, net: Any, layers: np.ndarray, alphas: np.ndarray):
-        self.net, self.layers, self.alphas = net, layers, alphas
+    def __init__(self, net: Any, layers: np.ndarray, alphas: np.ndarray, gemm: Any):
+        self.net, self.layers, self.alphas, self.gemm = net, layers, alphas, gemm
         self.width = int(layers[-1, 3])
         self.n_parameters = int(net.n_parameters)
+        self.dtype = np.dtype(net.dtype)
+        # per sample: the workspace (the batch's rows, each layer's output, two gradient blocks),
+        # where the scores start in it, and the largest matrix product's multiply-adds
+        self._row_size = int(layers[0, 2]) + int(layers[:, 3].sum()) + 2 * int(layers[:, 2:4].max())
+        self._scores_at = int(layers[0, 2]) + int(layers[:-1, 3].sum())
+        self._largest = int((layers[:, 2] * layers[:, 3]).max())
         self._work: np.ndarray | None = None
+        self._batch_size = 0
+        self._prepared: set[tuple] = set()  # the argument kinds this kernel was compiled or loaded for
 
     @classmethod
     def for_trainer(cls, trainer: Any) -> "StepKernel | None":
@@ -104,15 +112,16 @@ class StepKernel:
             return None
         from . import blas
 
-        if blas.gemm(net.dtype.name) is None and find_spec("scipy") is None:
+        gemm = blas.gemm(np.dtype(net.dtype).name)
+        if gemm is None and find_spec("scipy") is None:
             return None  # no BLAS the compiled code can call (Numba's np.dot needs SciPy)
         described = _layers(net)
-        return None if described is None else cls(net, *described)
+        return None if described is None else cls(net, *described, gemm)
 
     def arguments(self, trainer: Any, X: Any, targets: Any, sample_weight: Any) -> tuple | None:
         """What ``run`` needs of this data, or None when the data has no kernel (sparse, another
         dtype, targets of another form)."""
-        dtype = self.net.dtype
+        dtype = self.dtype
         if type(X) is not np.ndarray or X.dtype != dtype or X.ndim != 2 or X.shape[1] != self.layers[0, 2]:
             return None
         described = _targets(trainer.loss, targets, dtype, self.width)
@@ -127,17 +136,14 @@ class StepKernel:
         return X, code, labels, rows, weights, margin
 
     def _workspace(self, batch_size: int) -> np.ndarray:
-        layers = self.layers
-        size = batch_size * (int(layers[0, 2]) + int(layers[:, 3].sum()) + 2 * int(layers[:, 2:4].max()))
-        if self._work is None or self._work.size < size or self._work.dtype != self.net.dtype:
-            self._work = np.empty(size, self.net.dtype)
+        size = batch_size * self._row_size
+        if self._work is None or self._work.size < size:
+            self._work = np.empty(size, self.dtype)
         return self._work
 
     def scores(self, size: int) -> np.ndarray:
         """The last batch's network outputs, in the workspace (valid until the next call)."""
-        layers = self.layers
-        batch = self._batch_size
-        at = batch * (int(layers[0, 2]) + int(layers[:-1, 3].sum()))
+        at = self._batch_size * self._scores_at
         return self._work[at:at + size * self.width].reshape(size, self.width)
 
     def chunk(self, batch_size: int) -> int:
@@ -161,15 +167,17 @@ class StepKernel:
         work = self._workspace(batch_size)
         if order.dtype != np.intp:
             order = order.astype(np.intp)
-        arguments = [blas.gemm(params.dtype.name), X, order, batch_size, first, stop, labels, rows, weights, params, grads, int(net.decayed_slice.stop),
-                     self.layers, self.alphas, code, margin, float(trainer.l2), trainer.l2_per_sample,
-                     _optimizers.NAMES.index(optimizer.name), s1, s2, constants, hyper, int(optimizer.iterations),
-                     ON_NONFINITE[trainer.on_nonfinite], bool(trainer.count_correct), bool(update), work, out_loss,
-                     out_penalty, out_correct, out_updated]
-        with loading.compiling_notice(compiled.train_batches, tuple(arguments)):
-            compiled.train_batches(*arguments[:5], first, *arguments[6:])  # no batch: compiles or loads only
-        largest = batch_size * int((self.layers[:, 2] * self.layers[:, 3]).max())
-        with blas.threads(1 if largest < ONE_THREAD_BELOW else None):
+        arguments = [self.gemm, X, order, batch_size, first, stop, labels, rows, weights, params, grads,
+                     int(net.decayed_slice.stop), self.layers, self.alphas, code, margin, float(trainer.l2),
+                     trainer.l2_per_sample, _optimizers.NAMES.index(optimizer.name), s1, s2, constants, hyper,
+                     int(optimizer.iterations), ON_NONFINITE[trainer.on_nonfinite], bool(trainer.count_correct),
+                     bool(update), work, out_loss, out_penalty, out_correct, out_updated]
+        kinds = (X.dtype.char, X.flags.c_contiguous)
+        if kinds not in self._prepared:  # a call with no batch compiles the kernel or loads it from the cache
+            loading.prepare(compiled.train_batches, tuple(arguments),
+                            lambda: compiled.train_batches(*arguments[:5], first, *arguments[6:]))
+            self._prepared.add(kinds)
+        with blas.threads(1 if batch_size * self._largest < ONE_THREAD_BELOW else None):
             done, iterations, status = compiled.train_batches(*arguments)
         if iterations != optimizer.iterations:
             optimizer.iterations = iterations
