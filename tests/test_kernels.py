@@ -382,3 +382,21 @@ def test_a_slow_first_call_says_it_is_compiling_once(monkeypatch, capsys):
     assert calls == [(1,)] and capsys.readouterr().err == ""
     assert loading.prepare(kernel, (np.ones(3, np.float32),), lambda: kernel(3))  # a new dtype: again
     assert capsys.readouterr().err == ""  # fast: no notice
+
+
+def test_kernels_that_cannot_load_leave_training_on_the_numpy_path(monkeypatch):
+    from neuronet.kernels import loading
+
+    monkeypatch.setattr(loading, "_unusable", ["no locator available for the cache"])
+    net = nn.MLP([2, 4, 3], rng=0, kernels="numba")
+    X, y = nn.datasets.make_gaussians(40, seed=0)
+    trainer = Trainer(net, nn.losses.SoftmaxCrossEntropy(), nn.optim.Adam())
+    assert trainer._compiled(X.astype(np.float32), y, None) is None
+    from neuronet.kernels.optimizers import fused_step
+
+    params = np.ones(6, np.float32)
+    assert fused_step(nn.optim.Adam(), params, params.copy(), 3) is False and np.all(params == 1)  # not done
+    history = net.fit(X, y, epochs=2, verbose=0, seed=0)
+    reference = nn.MLP([2, 4, 3], rng=0, kernels="numpy")
+    np.testing.assert_array_equal(history.history["loss"],
+                                  reference.fit(X, y, epochs=2, verbose=0, seed=0).history["loss"])

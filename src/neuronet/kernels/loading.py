@@ -7,15 +7,34 @@ from __future__ import annotations
 import sys
 import threading
 import time
+import warnings
 from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["prepare", "seconds", "NOTICE_AFTER"]
+__all__ = ["compiled", "prepare", "seconds", "NOTICE_AFTER"]
 
 NOTICE_AFTER = 1.0  # seconds: a load from the cache takes less, a compilation several seconds
 seconds: dict[str, float] = {}  # kernel name -> time its first calls took in this process
 _ready: set[tuple] = set()
+
+
+_unusable: list[str] = []  # why the compiled module cannot be loaded in this process, once known
+
+
+def compiled() -> Any:
+    """``neuronet.kernels.compiled``, or None (with one warning) where it cannot be loaded: Numba
+    broken, or no writable place for its cache (it needs one: ``NUMBA_CACHE_DIR`` names one)."""
+    if _unusable:
+        return None
+    try:
+        from . import compiled as module
+    except (ImportError, RuntimeError, OSError) as error:
+        _unusable.append(str(error))
+        warnings.warn(f"neuronet: the compiled kernels cannot be loaded ({error}); training takes the NumPy path",
+                      RuntimeWarning, stacklevel=3)
+        return None
+    return module
 
 
 def _key(kernel: Any, args: tuple) -> tuple:

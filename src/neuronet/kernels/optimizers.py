@@ -62,8 +62,11 @@ def fused_step(optimizer: Any, params: np.ndarray, grads: np.ndarray, n_decayed:
     when there is no kernel for it: the caller then takes the NumPy path."""
     if not has_kernel(optimizer) or params.dtype not in (np.float32, np.float64) or grads.dtype != params.dtype:
         return False
-    from . import compiled, loading
+    from . import loading
 
+    compiled = loading.compiled()
+    if compiled is None:
+        return False
     s1, s2, constants, _ = arguments(optimizer, params)
     optimizer.iterations += 1
     if optimizer.name == "adam":

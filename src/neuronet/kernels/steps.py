@@ -110,8 +110,10 @@ class StepKernel:
                 or type(net.parameter_vector()) is not np.ndarray or net.dtype not in (np.float32, np.float64)
                 or not _optimizers.has_kernel(trainer.optimizer)):
             return None
-        from . import blas
+        from . import blas, loading
 
+        if loading.compiled() is None:
+            return None
         gemm = blas.gemm(np.dtype(net.dtype).name)
         if gemm is None and find_spec("scipy") is None:
             return None  # no BLAS the compiled code can call (Numba's np.dot needs SciPy)
@@ -154,7 +156,7 @@ class StepKernel:
             update: bool = True) -> Run:
         """Batches ``first`` .. ``stop - 1`` of ``order`` in one compiled call (``update=False``:
         the first one's gradient only, left in the network's gradient vector)."""
-        from . import blas, compiled, loading
+        from . import blas, compiled, loading  # loadable: for_trainer checked
 
         X, code, labels, rows, weights, margin = data
         net, optimizer = trainer.net, trainer.optimizer
