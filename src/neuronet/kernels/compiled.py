@@ -119,9 +119,10 @@ def bias_activation(z, b, code, alpha):
         if code == IDENTITY:
             for j in range(row.shape[0]):
                 row[j] = row[j] + b[j]
-        elif code == RELU:
+        elif code == RELU:  # a NaN stays NaN, as in np.maximum (the finiteness check must see it)
             for j in range(row.shape[0]):
-                row[j] = max(row[j] + b[j], zero)
+                x = row[j] + b[j]
+                row[j] = zero if x <= zero else x
         elif code == LEAKY_RELU:  # max(x, alpha x), as the reference computes it
             for j in range(row.shape[0]):
                 x = row[j] + b[j]

@@ -6,9 +6,11 @@ array in the network's dtype. Anything else (dropout, a softmax layer, a registe
 or loss of one's own, numerical gradients, sparse or GPU data) takes the readable layer-by-layer
 path, which is also the reference every kernel is tested against.
 
-``StepKernel.plan(trainer, X, targets, sample_weight)`` says whether a run can be compiled;
-``run`` then does batches ``first`` to ``stop`` of an epoch's order, in chunks of about
-``CHUNK_WORK`` multiply-adds per call so that progress bars and Ctrl-C still answer.
+``StepKernel.for_trainer(trainer)`` says whether a trainer's network, loss and optimizer can be
+compiled (once per trainer), ``arguments(trainer, X, targets, sample_weight)`` whether this data
+can, and ``run`` does batches ``first`` to ``stop`` of an epoch's order in one call; the trainer
+calls it in chunks of about ``CHUNK_WORK`` multiply-adds so that progress bars and Ctrl-C still
+answer.
 """
 
 from __future__ import annotations
