@@ -376,12 +376,12 @@ def test_a_slow_first_call_says_it_is_compiling_once(monkeypatch, capsys):
     def kernel(*args):  # stands for a kernel whose first call compiles
         calls.append(args)
 
-    assert loading.prepare(kernel, (np.zeros(3),), lambda: (time_module.sleep(0.2), kernel(1)))
+    assert loading.prepare(kernel, np.zeros(3).dtype.char, lambda: (time_module.sleep(0.2), kernel(1)))
     assert "compiling kernels, once" in capsys.readouterr().err
     assert loading.seconds["kernel"] >= 0.2
-    assert not loading.prepare(kernel, (np.ones(3),), lambda: kernel(2))  # same signature: nothing
+    assert not loading.prepare(kernel, np.ones(3).dtype.char, lambda: kernel(2))  # same signature: nothing
     assert calls == [(1,)] and capsys.readouterr().err == ""
-    assert loading.prepare(kernel, (np.ones(3, np.float32),), lambda: kernel(3))  # a new dtype: again
+    assert loading.prepare(kernel, np.ones(3, np.float32).dtype.char, lambda: kernel(3))  # a new dtype: again
     assert capsys.readouterr().err == ""  # fast: no notice
 
 

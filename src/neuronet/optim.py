@@ -274,9 +274,12 @@ class Adam(Optimizer):
         np.square(grad, out=scratch)
         scratch *= 1 - self.beta2
         v += scratch
+        _scaled_step(param, m, v, self.step_size(), self.eps, scratch)
+
+    def step_size(self) -> float:
+        """lr sqrt(1 - beta2^t) / (1 - beta1^t) at step t = ``iterations``: the bias-corrected rate."""
         t = self.iterations
-        step_size = self.lr * np.sqrt(1 - self.beta2 ** t) / (1 - self.beta1 ** t)
-        _scaled_step(param, m, v, float(step_size), self.eps, scratch)
+        return float(self.lr * np.sqrt(1 - self.beta2 ** t) / (1 - self.beta1 ** t))
 
     def config(self):
         return {**super().config(), "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}

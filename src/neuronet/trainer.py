@@ -160,17 +160,10 @@ class Trainer:
     def step(self, x: Any, targets: Any, sample_weight: Any = None) -> StepResult:
         """One minibatch: gradient, finiteness check, optimizer update."""
         compiled = self._compiled(x, targets, sample_weight)
-        if compiled is not None:
-            kernel, data = compiled
-            n = x.shape[0]
-            run = kernel.run(self, data, self._rows(n), n, 0, 1)
-            self.last_scores = kernel.scores(n)
-            result = StepResult(float(run.losses[0]), float(run.penalties[0]), int(run.correct[0]))
-            if run.status and self.on_nonfinite == "raise":
-                raise self._diverged(result.loss, result.penalty)
-            self.batch += 1
-            self.samples_seen += n * int(run.updated[0])
-            return result
+        if compiled is not None:  # one batch of the compiled epoch: the batch in its own order
+            results: list[StepResult] = []
+            self._run_compiled(*compiled, self._rows(x.shape[0]), x.shape[0], lambda _, result: results.append(result))
+            return results[0]
         value, penalty = self.compute_gradient(x, targets, sample_weight)
         correct = self._correct(targets) if self.count_correct else 0
         grads = self.net.gradient_vector()
@@ -219,7 +212,7 @@ class Trainer:
         total, correct, n = 0.0, 0, len(order)
         compiled = self._compiled(X, targets, sample_weight)
         if compiled is not None:
-            return self._run_compiled(*compiled, np.asarray(order), batch_size, on_batch)
+            return self._run_compiled(*compiled, np.asarray(order, dtype=np.intp), batch_size, on_batch)
         for start in range(0, n, batch_size):
             index = order[start:start + batch_size]
             weights = sample_weight[index] if sample_weight is not None else None

@@ -93,7 +93,7 @@ def run_train(args: argparse.Namespace) -> int:
     loss = losses.get(args.loss)
     sizes = [int(np.shape(X_train)[1]), *args.hidden, _output_width(loss, y_train)]
     net = MLP(sizes, activation=args.activation, output=loss.output_layer, dropout=args.dropout, rng=args.seed,
-              dtype=np.float64 if args.float64 else np.float32, kernels="numpy")
+              dtype=np.float64 if args.float64 else np.float32)
     n_train = round(len(X_train) * (1 - args.validation_split))
     net.kernels = kernels.for_one_run(args.kernels, net.n_parameters, n_train * args.epochs,
                                       -(-n_train // args.batch_size) * args.epochs)

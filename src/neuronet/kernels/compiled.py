@@ -303,14 +303,15 @@ def _predicted_correctly(code, row, labels, t, at):
 # --- whole steps ----------------------------------------------------------------------------------
 @jit
 def train_batches(gemm, X, order, batch_size, first, stop, labels, t, sample_weight, params, grads, n_weights, layers,
-                  alphas, loss_code, margin, l2, l2_per_sample, optimizer_code, s1, s2, constants, hyper, iterations,
-                  on_nonfinite, count, update, work, out_loss, out_penalty, out_correct, out_updated):
+                  alphas, columns, loss_code, margin, l2, l2_per_sample, optimizer_code, s1, s2, constants, hyper,
+                  iterations, on_nonfinite, count, update, work, out_loss, out_penalty, out_correct, out_updated):
     """With ``gemm`` for the matrix products (see ``matmul``), minibatch steps ``first`` ..
     ``stop - 1`` of ``order`` (batch b is ``order[b * batch_size: (b + 1) * batch_size]``), each
     the reference step of ``neuronet.trainer.Trainer``:
 
     gather the rows; forward through the Dense layers (``layers[l]`` = weight offset, bias offset,
-    in, out, activation code; ``alphas[l]`` its leaky slope); the loss, weighted by
+    in, out, activation code; ``alphas[l]`` its leaky slope; ``work`` laid out per sample as
+    ``columns`` says, see ``steps.StepKernel``); the loss, weighted by
     ``sample_weight`` if not empty, plus (c/2)||W||^2 with c = l2 (or l2 / batch weight); backward;
     c W added to the weights' gradients; the finiteness check; then, if ``update``, the optimizer
     (``constants`` in the buffer's dtype; Adam's step size from ``hyper`` = lr, beta1, beta2 and
@@ -324,16 +325,10 @@ def train_batches(gemm, X, order, batch_size, first, stop, labels, t, sample_wei
     n_rows = order.shape[0]
     n_layers = layers.shape[0]
     n_in = layers[0, 2]
-    widest = 0
-    for l in range(n_layers):
-        widest = max(widest, layers[l, 3], layers[l, 2])
-    # the workspace: the batch's rows, each layer's output, two gradient blocks
-    offsets = np.empty(n_layers + 1, np.int64)
-    offsets[0] = batch_size * n_in
-    for l in range(n_layers):
-        offsets[l + 1] = offsets[l] + batch_size * layers[l, 3]
-    gradient_a = offsets[n_layers]
-    gradient_b = gradient_a + batch_size * widest
+    # the workspace: the batch's rows at 0, layer l's output at offsets[l], two gradient blocks
+    offsets = columns[1:n_layers + 1] * batch_size
+    gradient_a = columns[n_layers + 1] * batch_size
+    gradient_b = columns[n_layers + 2] * batch_size
     losses = np.empty(batch_size, params.dtype)
     decayed_p, decayed_g = params[:n_weights], grads[:n_weights]
     rest_p, rest_g = params[n_weights:], grads[n_weights:]
@@ -436,8 +431,8 @@ def train_batches(gemm, X, order, batch_size, first, stop, labels, t, sample_wei
         if optimizer_code == 5:  # Adam's bias-corrected step size, in float64 as the reference
             t_ = float(iterations)
             constants[0] = hyper[0] * np.sqrt(1.0 - hyper[2] ** t_) / (1.0 - hyper[1] ** t_)
-        optimizer_step(optimizer_code, decayed_p, decayed_g, wd, s1, s2, constants)
         out_updated[b - first] = 1
+        optimizer_step(optimizer_code, decayed_p, decayed_g, wd, s1, s2, constants)
         optimizer_step(optimizer_code, rest_p, rest_g, zero_wd, s1[n_weights:] if s1.shape[0] > 0 else s1,
                        s2[n_weights:] if s2.shape[0] > 0 else s2, constants)
     return stop - first, iterations, 0

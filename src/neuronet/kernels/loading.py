@@ -10,7 +10,6 @@ import time
 import warnings
 from typing import Any, Callable
 
-import numpy as np
 
 __all__ = ["compiled", "prepare", "seconds", "NOTICE_AFTER"]
 
@@ -37,16 +36,12 @@ def compiled() -> Any:
     return module
 
 
-def _key(kernel: Any, args: tuple) -> tuple:
-    return (kernel.__name__, *((a.dtype.char, a.ndim, a.flags.c_contiguous) if isinstance(a, np.ndarray)
-                               else type(a) for a in args))
-
-
-def prepare(kernel: Any, args: tuple, first_call: Callable[[], Any]) -> bool:
-    """The first time ``kernel`` runs with arguments like ``args`` in this process, call
+def prepare(kernel: Any, kind: Any, first_call: Callable[[], Any]) -> bool:
+    """The first time ``kernel`` runs with arguments of ``kind`` in this process (a hashable the
+    caller derives from what decides the compiled signature, such as the dtypes), call
     ``first_call`` (a call of it, which compiles it or loads it from the cache) with a notice on
     stderr if that takes longer than ``NOTICE_AFTER``, and return True; later, return False."""
-    key = _key(kernel, args)
+    key = (kernel.__name__, kind)
     if key in _ready:
         return False
     timer = threading.Timer(NOTICE_AFTER, print, ("neuronet: compiling kernels, once (they are cached for next "

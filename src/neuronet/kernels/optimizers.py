@@ -51,12 +51,6 @@ def arguments(optimizer: Any, params: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return slots[0], slots[1], constants, hyper
 
 
-def adam_step_size(optimizer: Any) -> float:
-    """lr sqrt(1 - beta2^t) / (1 - beta1^t), Adam's bias-corrected step, in float64."""
-    t = optimizer.iterations
-    return optimizer.lr * np.sqrt(1 - optimizer.beta2 ** t) / (1 - optimizer.beta1 ** t)
-
-
 def fused_step(optimizer: Any, params: np.ndarray, grads: np.ndarray, n_decayed: int) -> bool:
     """One step of ``optimizer`` over the flat buffer with a fused kernel; False (nothing done)
     when there is no kernel for it: the caller then takes the NumPy path."""
@@ -70,11 +64,12 @@ def fused_step(optimizer: Any, params: np.ndarray, grads: np.ndarray, n_decayed:
     s1, s2, constants, _ = arguments(optimizer, params)
     optimizer.iterations += 1
     if optimizer.name == "adam":
-        constants[0] = adam_step_size(optimizer)
+        constants[0] = optimizer.step_size()
     code = NAMES.index(optimizer.name)
     decayed, rest = slice(0, n_decayed), slice(n_decayed, None)
     first = (code, params[decayed], grads[decayed], constants[7], s1[decayed], s2[decayed], constants)
-    if not loading.prepare(compiled.optimizer_step, first, lambda: compiled.optimizer_step(*first)):
+    # every argument is a contiguous 1-D view in the buffer's dtype, or a scalar: the dtype is the signature
+    if not loading.prepare(compiled.optimizer_step, params.dtype.char, lambda: compiled.optimizer_step(*first)):
         compiled.optimizer_step(*first)
     compiled.optimizer_step(code, params[rest], grads[rest], params.dtype.type(0), s1[rest], s2[rest], constants)
     return True

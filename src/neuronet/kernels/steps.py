@@ -96,14 +96,14 @@ class StepKernel:
         self.width = int(layers[-1, 3])
         self.n_parameters = int(net.n_parameters)
         self.dtype = np.dtype(net.dtype)
-        # per sample: the workspace (the batch's rows, each layer's output, two gradient blocks),
-        # where the scores start in it, and the largest matrix product's multiply-adds
-        self._row_size = int(layers[0, 2]) + int(layers[:, 3].sum()) + 2 * int(layers[:, 2:4].max())
-        self._scores_at = int(layers[0, 2]) + int(layers[:-1, 3].sum())
-        self._largest = int((layers[:, 2] * layers[:, 3]).max())
+        # the workspace, per sample of the batch: the batch's rows, each layer's output, two gradient
+        # blocks as wide as the widest layer; columns[i] is where block i starts, columns[-1] the end
+        widest = int(layers[:, 2:4].max())
+        widths = [int(layers[0, 2]), *(int(w) for w in layers[:, 3]), widest, widest]
+        self.columns = np.concatenate([[0], np.cumsum(widths)]).astype(np.int64)
+        self._largest = int((layers[:, 2] * layers[:, 3]).max())  # the largest product, per sample
         self._work: np.ndarray | None = None
         self._batch_size = 0
-        self._prepared: set[tuple] = set()  # the argument kinds this kernel was compiled or loaded for
 
     @classmethod
     def for_trainer(cls, trainer: Any) -> "StepKernel | None":
@@ -140,14 +140,14 @@ class StepKernel:
         return X, code, labels, rows, weights, margin
 
     def _workspace(self, batch_size: int) -> np.ndarray:
-        size = batch_size * self._row_size
+        size = batch_size * int(self.columns[-1])
         if self._work is None or self._work.size < size:
             self._work = np.empty(size, self.dtype)
         return self._work
 
     def scores(self, size: int) -> np.ndarray:
         """The last batch's network outputs, in the workspace (valid until the next call)."""
-        at = self._batch_size * self._scores_at
+        at = self._batch_size * int(self.columns[len(self.layers)])  # the last layer's output
         return self._work[at:at + size * self.width].reshape(size, self.width)
 
     def chunk(self, batch_size: int) -> int:
@@ -156,8 +156,8 @@ class StepKernel:
 
     def run(self, trainer: Any, data: tuple, order: np.ndarray, batch_size: int, first: int, stop: int,
             update: bool = True) -> Run:
-        """Batches ``first`` .. ``stop - 1`` of ``order`` in one compiled call (``update=False``:
-        the first one's gradient only, left in the network's gradient vector)."""
+        """Batches ``first`` .. ``stop - 1`` of ``order`` (intp) in one compiled call
+        (``update=False``: the first one's gradient only, left in the network's gradient vector)."""
         from . import blas, compiled, loading  # loadable: for_trainer checked
 
         X, code, labels, rows, weights, margin = data
@@ -169,18 +169,16 @@ class StepKernel:
         out_correct, out_updated = np.zeros(count, np.int64), np.zeros(count, np.int8)
         self._batch_size = batch_size
         work = self._workspace(batch_size)
-        if order.dtype != np.intp:
-            order = order.astype(np.intp)
         arguments = [self.gemm, X, order, batch_size, first, stop, labels, rows, weights, params, grads,
-                     int(net.decayed_slice.stop), self.layers, self.alphas, code, margin, float(trainer.l2),
-                     trainer.l2_per_sample, _optimizers.NAMES.index(optimizer.name), s1, s2, constants, hyper,
-                     int(optimizer.iterations), ON_NONFINITE[trainer.on_nonfinite], bool(trainer.count_correct),
-                     bool(update), work, out_loss, out_penalty, out_correct, out_updated]
-        kinds = (X.dtype.char, X.flags.c_contiguous)
-        if kinds not in self._prepared:  # a call with no batch compiles the kernel or loads it from the cache
-            loading.prepare(compiled.train_batches, tuple(arguments),
-                            lambda: compiled.train_batches(*arguments[:5], first, *arguments[6:]))
-            self._prepared.add(kinds)
+                     int(net.decayed_slice.stop), self.layers, self.alphas, self.columns, code, margin,
+                     float(trainer.l2), trainer.l2_per_sample, _optimizers.NAMES.index(optimizer.name), s1, s2,
+                     constants, hyper, int(optimizer.iterations), ON_NONFINITE[trainer.on_nonfinite],
+                     bool(trainer.count_correct), bool(update), work, out_loss, out_penalty, out_correct, out_updated]
+        # what decides the signature: the dtypes, X's layout, whether NumPy's gemm was found (the
+        # rest is int64, intp or the buffer's dtype); a call with no batch compiles or loads it
+        kind = (self.dtype.char, X.dtype.char, X.flags.c_contiguous, self.gemm is None)
+        loading.prepare(compiled.train_batches, kind,
+                        lambda: compiled.train_batches(*arguments[:5], first, *arguments[6:]))
         with blas.threads(1 if batch_size * self._largest < ONE_THREAD_BELOW else None):
             done, iterations, status = compiled.train_batches(*arguments)
         if iterations != optimizer.iterations:
