@@ -13,7 +13,7 @@ file that is missing or cannot be written) is one line on stderr and exit status
 traceback. Anything else is a bug, and surfaces as one.
 
 One module per command group: ``train`` (train, evaluate, predict), ``info`` (datasets,
-gradcheck), ``plot``, ``ship`` (export, playground, tour, bench).
+gradcheck), ``plot``, ``export``, ``playground``, ``tour``, ``bench``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import sys
 from typing import Sequence
 
 from ..errors import NeuronetError
-from . import info, plot, ship, train
+from . import bench, export, info, playground, plot, tour, train
 from ._common import EXIT_USER_ERROR, UserError
 
 __all__ = ["main", "build_parser", "UserError", "EXIT_USER_ERROR", "USER_ERRORS"]
@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"neuronet {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
-    for group in (train, info, plot, ship):
+    for group in (train, info, plot, export, playground, tour, bench):
         group.add_parsers(commands)
     return parser
 
