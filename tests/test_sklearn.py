@@ -321,3 +321,52 @@ def test_labels_keep_their_type_in_messages(labels, shown):
     X = np.random.default_rng(0).normal(size=(20, 3))
     with pytest.raises(ValueError, match=re.escape(shown)):
         MLPClassifier(early_stopping=True, max_iter=2).fit(X, np.array(labels))
+
+
+@pytest.mark.parametrize("weights, message", [
+    ([1.0, 2.0], "shape"), (np.full(150, np.nan), "finite"), (-np.ones(150), ">= 0"), (np.zeros(150), "zero"),
+    ("heavy", "number"),
+])
+def test_bad_sample_weights_are_named(iris, weights, message):
+    X_train, _, y_train, _ = iris
+    X, y = np.tile(X_train, (2, 1))[:150], np.tile(y_train, 2)[:150]
+    with pytest.raises(ValueError, match=rf"sample_weight: .*{re.escape(message)}"):
+        MLPClassifier(max_iter=2).fit(X, y, sample_weight=weights)
+
+
+@pytest.mark.parametrize("kernels", ["numpy", "numba"])
+def test_the_kernels_parameter_chooses_the_networks_kernels(iris, kernels):
+    X_train, _, y_train, _ = iris
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = MLPClassifier(hidden_layer_sizes=(8,), max_iter=5, random_state=0, kernels=kernels).fit(X_train, y_train)
+        reference = MLPClassifier(hidden_layer_sizes=(8,), max_iter=5, random_state=0, kernels="numpy").fit(
+            X_train, y_train)
+    assert model._network().kernels == kernels
+    np.testing.assert_allclose(model.loss_curve_, reference.loss_curve_, rtol=1e-12)
+    with pytest.raises(ValueError, match="kernels must be one of 'auto', 'numpy', 'numba', got 'numbaa'"):
+        MLPClassifier(kernels="numbaa").fit(X_train, y_train)
+
+
+def test_the_solvers_never_write_into_the_estimator():
+    """The solver modules take explicit inputs and return what the estimator publishes: no
+    assignment to an estimator's attribute, and no scikit-learn private import, in them."""
+    import ast
+    import inspect
+
+    from neuronet.sklearn import _base, _lbfgs, _stochastic
+
+    for module in (_stochastic, _lbfgs):
+        tree = ast.parse(inspect.getsource(module))
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Assign, ast.AugAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    for part in ast.walk(target):
+                        assert not (isinstance(part, ast.Attribute) and isinstance(part.value, ast.Name)
+                                    and part.value.id in ("est", "estimator")), ast.unparse(node)
+    for module in (_base, _stochastic, _lbfgs):
+        for node in ast.walk(ast.parse(inspect.getsource(module))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sklearn"):
+                assert not any(part.startswith("_") for part in node.module.split(".")), node.module
+                assert not any(alias.name.startswith("_") for alias in node.names), ast.unparse(node)

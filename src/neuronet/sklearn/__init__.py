@@ -15,13 +15,17 @@ float32 input is trained in float32 and anything else in float64, unless ``dtype
 otherwise: pass float32 data (or ``dtype=np.float32``) for speed.
 
 Beyond scikit-learn: ``activation`` also takes ``"leaky_relu"`` (or any elementwise
-activation of neuronet's registry) or a list with one activation per hidden layer; ``dropout``; ``dtype``; ``validation_loss_curve_``; and
-``to_network()``, which hands back the trained ``neuronet`` network for
-``neuronet.save``, ``neuronet.plot`` and ``neuronet.onnx.export``.
+activation of neuronet's registry) or a list with one activation per hidden layer; ``dropout``;
+``dtype``; ``kernels`` (``"auto"``, ``"numpy"`` or ``"numba"``: the network's kernels, see
+``neuronet.kernels``; ``NEURONET_KERNELS`` still overrides it for the whole process);
+``validation_loss_curve_``; and ``to_network()``, which hands back the trained ``neuronet``
+network for ``neuronet.save``, ``neuronet.plot`` and ``neuronet.onnx.export``.
 
 The package is laid out as scikit-learn lays out its own: ``_parameters`` (the declared
-constraints), ``_base`` (what both estimators share), ``_stochastic`` (sgd and adam),
-``_lbfgs``, ``_classes`` (the two estimators).
+constraints), ``_base`` (what both estimators share), ``_stochastic`` (the sgd and adam solver,
+an object: settings in, ``Progress`` out), ``_lbfgs`` (the L-BFGS solver, likewise),
+``_classes`` (the two estimators). The solvers read the estimator's public parameters and
+return what the estimator publishes as its fitted attributes; they never write into it.
 """
 
 from __future__ import annotations

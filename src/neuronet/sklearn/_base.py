@@ -16,24 +16,44 @@ from typing import Any
 import numpy as np
 import scipy.sparse
 from sklearn.base import BaseEstimator, is_classifier
-from sklearn.utils import check_random_state
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils import check_array, check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import activations as _activations
 from .. import losses as _losses
-from ..errors import ConfigurationError
+from .. import kernels as _kernels
+from ..errors import ConfigurationError, DataError
 from ..layers import Dense, Dropout, activation_layer
 from ..memory import check_fits, network_bytes
 from ..network import Sequential, predict_in_chunks
 from . import _parameters
-from ._lbfgs import fit_lbfgs
-from ._stochastic import fit_stochastic
+from ._lbfgs import LbfgsSolver
+from ._stochastic import Progress, StochasticSettings, StochasticSolver
 
 __all__ = ["BaseMLP", "OUTPUT_LOSSES"]
+
+
+def _sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
+    """``sample_weight`` as float64 ``(n_samples,)``: a number is every sample's weight; an array
+    must have one finite, non-negative weight per sample, not all zero."""
+    if isinstance(sample_weight, numbers.Real) and not isinstance(sample_weight, bool):
+        weights = np.full(n_samples, sample_weight, dtype=np.float64)
+    elif isinstance(sample_weight, (str, bytes, bool)) or sample_weight is None:
+        raise DataError(f"sample_weight: expected a number or an array of {n_samples} numbers, "
+                        f"got {type(sample_weight).__name__}")
+    else:
+        weights = check_array(sample_weight, ensure_2d=False, dtype=np.float64, ensure_all_finite=False,
+                              input_name="sample_weight")
+    if weights.ndim != 1 or weights.shape[0] != n_samples:
+        raise DataError(f"sample_weight: expected shape ({n_samples},), one weight per sample, got "
+                        f"shape {weights.shape}")
+    if not np.isfinite(weights).all():
+        raise DataError("sample_weight: expected finite numbers, got NaN or infinity")
+    if (weights < 0).any():
+        raise DataError(f"sample_weight: expected weights >= 0, got {weights.min():g}")
+    if not weights.any():
+        raise DataError("sample_weight: every weight is zero: nothing to learn from")
+    return weights
 
 # scikit-learn's output activations and the neuronet loss whose link each one is
 OUTPUT_LOSSES = {"softmax": _losses.SoftmaxCrossEntropy, "logistic": _losses.BinaryCrossEntropy,
@@ -48,7 +68,7 @@ class BaseMLP(BaseEstimator):
                  max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False,
                  momentum=0.9, nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
-                 dropout=0.0, dtype=None):
+                 dropout=0.0, dtype=None, kernels="auto"):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -74,6 +94,7 @@ class BaseMLP(BaseEstimator):
         self.max_fun = max_fun
         self.dropout = dropout
         self.dtype = dtype
+        self.kernels = kernels
 
     # --- parameters (declared in _parameters.CONSTRAINTS) ---------------------------------------
     def _check_params(self) -> tuple[list[int], list[str]]:
@@ -106,7 +127,7 @@ class BaseMLP(BaseEstimator):
                 layers.append(activation_layer(activations[index]))
                 if dropout:
                     layers.append(Dropout(dropout, rng=rng))
-        return Sequential(layers)  # copies the values into its flat buffer
+        return Sequential(layers, kernels=self.kernels)  # copies the values into its flat buffer
 
     @staticmethod
     def _dense_layers(net: Sequential) -> list[Dense]:
@@ -123,7 +144,7 @@ class BaseMLP(BaseEstimator):
         """The network for ``coefs_``/``intercepts_``; rebuilt when they were replaced or unpickled."""
         net = self.__dict__.get("_net")
         dtype = np.dtype(dtype or self.coefs_[0].dtype)
-        if net is not None and net.dtype == dtype:
+        if net is not None and net.dtype == dtype and net.kernels == _kernels.resolve(self.kernels):
             dense = self._dense_layers(net)
             if len(dense) == len(self.coefs_) and all(
                     d.params["W"] is W and d.params["b"] is b for d, W, b in zip(dense, self.coefs_, self.intercepts_)):
@@ -158,23 +179,18 @@ class BaseMLP(BaseEstimator):
         self._activations = activations
         coefs, intercepts = self._init_parameters(layer_units, activations, dtype)
         self._adopt(self._build_network(layer_units, activations, dtype, coefs, intercepts))
-        self._best_parameters = None
         if self.solver in ("sgd", "adam"):
-            self.loss_curve_ = []
-            self._no_improvement_count = 0
-            self.validation_loss_curve_ = [] if self.early_stopping else None
-            if self.early_stopping:
-                self.validation_scores_ = []
-                self.best_validation_score_ = -np.inf
-                self.best_loss_ = None
-            else:
-                self.best_loss_ = np.inf
-                self.validation_scores_ = None
-                self.best_validation_score_ = None
+            self._progress = Progress(early_stopping=self.early_stopping)
+            self._publish(self._progress.fitted_attributes())
 
     # --- the engine's loss for this output layer --------------------------------------------------
     def _loss(self) -> _losses.Loss:
         return OUTPUT_LOSSES[self.out_activation_]()
+
+    def _publish(self, attributes: dict[str, Any]) -> None:
+        """Set the fitted attributes a solver reports (scikit-learn's names)."""
+        for name, value in attributes.items():
+            setattr(self, name, value)
 
     def _reported(self, data_loss: float) -> float:
         """scikit-learn reports the squared error averaged over the outputs too (its gradient is not)."""
@@ -190,7 +206,7 @@ class BaseMLP(BaseEstimator):
         if scipy.sparse.issparse(X):
             X = X.tocsr()
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+            sample_weight = _sample_weight(sample_weight, X.shape[0])
         if y.ndim == 1:
             y = y.reshape((-1, 1))
         layer_units = [X.shape[1]] + sizes + [y.shape[1]]
@@ -211,13 +227,41 @@ class BaseMLP(BaseEstimator):
         self.n_outputs_ = y.shape[1]
         y = y.astype(dtype, copy=False)
         if self.solver == "lbfgs":
-            fit_lbfgs(self, X, y, sample_weight)
+            self._fit_lbfgs(X, y, sample_weight)
         else:
-            fit_stochastic(self, X, y, sample_weight, incremental)
+            self._fit_stochastic(X, y, sample_weight, incremental)
         if not all(np.isfinite(p).all() for p in (*self.coefs_, *self.intercepts_)):
             raise ConfigurationError("Solver produced non-finite parameter weights. The input data may contain large "
                              "values and need to be preprocessed.")
         return self
+
+    def _fit_stochastic(self, X: Any, y: np.ndarray, sample_weight: np.ndarray | None, incremental: bool) -> None:
+        dtype = self.coefs_[0].dtype
+        if self.dropout:  # the dropout masks follow random_state too
+            seed = int(self._random_state.randint(np.iinfo(np.int32).max))
+            net = self._build_network(self._layer_units(), self._activations, dtype, self.coefs_, self.intercepts_,
+                                      dropout=self.dropout, rng=np.random.default_rng(seed))
+        else:
+            net = self._network(dtype)
+        self._adopt(net)
+        solver = StochasticSolver(StochasticSettings.from_params(self.get_params(deep=False)), self._random_state,
+                                  report_scale=self._reported(1.0), score=self._score_outputs,
+                                  labels=self._labels_of if is_classifier(self) else None)
+        self._progress = solver.run(net, self._loss(), X, y, sample_weight, self._progress, incremental)
+        self._publish(self._progress.fitted_attributes())
+
+    def _fit_lbfgs(self, X: Any, y: np.ndarray, sample_weight: np.ndarray | None) -> None:
+        target_dtype = self.coefs_[0].dtype
+        net = self._network(np.float64)  # the line search needs float64: L-BFGS always runs in it
+        solver = LbfgsSolver(max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol, alpha=self.alpha,
+                             report_scale=self._reported(1.0))
+        result = solver.run(net, self._loss(), X, y, sample_weight)
+        self.n_iter_, self.loss_ = result.n_iter, result.loss
+        if target_dtype != np.float64:
+            dense = self._dense_layers(net)
+            net = self._build_network(self._layer_units(), self._activations, target_dtype,
+                                      [d.params["W"] for d in dense], [d.params["b"] for d in dense])
+        self._adopt(net)
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None):
         """Fit the network to ``X`` (n_samples, n_features), dense or sparse, and targets ``y``.

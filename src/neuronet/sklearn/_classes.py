@@ -86,6 +86,10 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         with np.errstate(divide="ignore"):
             return np.log(probabilities, out=probabilities)
 
+    def _labels_of(self, y: np.ndarray) -> Any:
+        """The user's labels of 0/1 target rows."""
+        return self._label_binarizer.inverse_transform(y)
+
     def _score_outputs(self, out: np.ndarray, labels: Any, weights: Any) -> float:
         if not np.isfinite(out).all():
             return np.nan
@@ -108,14 +112,14 @@ class MLPRegressor(RegressorMixin, BaseMLP):
                  max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False,
                  momentum=0.9, nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
-                 dropout=0.0, dtype=None):
+                 dropout=0.0, dtype=None, kernels="auto"):
         super().__init__(hidden_layer_sizes, activation, solver=solver, alpha=alpha, batch_size=batch_size,
                          learning_rate=learning_rate, learning_rate_init=learning_rate_init, power_t=power_t,
                          max_iter=max_iter, shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,
                          warm_start=warm_start, momentum=momentum, nesterovs_momentum=nesterovs_momentum,
                          early_stopping=early_stopping, validation_fraction=validation_fraction, beta_1=beta_1,
                          beta_2=beta_2, epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
-                         dropout=dropout, dtype=dtype)
+                         dropout=dropout, dtype=dtype, kernels=kernels)
         self.loss = loss
 
     def _out_activation(self) -> str:

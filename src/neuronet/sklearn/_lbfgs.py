@@ -1,10 +1,15 @@
 """The ``lbfgs`` solver: SciPy's L-BFGS-B minimizing the engine's objective (the trainer's
-loss + penalty and gradient over the flat parameter vector), in float64."""
+loss + penalty and gradient over the flat parameter vector), in float64.
+
+``LbfgsSolver(max_iter, max_fun, tol, alpha)`` is built from the estimator's parameters;
+``run(net, loss, X, y, sample_weight)`` trains the float64 network in place and returns what
+the estimator publishes (``LbfgsResult``: ``n_iter_`` and ``loss_``).
+"""
 
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.optimize
@@ -12,40 +17,45 @@ import scipy.sparse
 from sklearn.exceptions import ConvergenceWarning
 
 from .. import optim as _optim
+from ..losses import Loss
+from ..network import Sequential
 from ..trainer import Trainer
 
-__all__ = ["fit_lbfgs"]
+__all__ = ["LbfgsSolver", "LbfgsResult"]
 
 
-def fit_lbfgs(est: Any, X: Any, y: np.ndarray, sample_weight: np.ndarray | None) -> None:
-    # The line search needs float64 precision: L-BFGS always runs in float64.
-    target_dtype = est.coefs_[0].dtype
-    net = est._network(np.float64)
-    X64 = X.astype(np.float64)
-    if scipy.sparse.issparse(X64):
-        X64 = X64.toarray()
-    loss = est._loss()
-    targets = loss.check_targets(np.empty(y.shape, np.float64), y.astype(np.float64))
-    trainer = Trainer(net, loss, _optim.SGD(), l2=est.alpha, l2_per_sample=True)  # the optimizer is never used
-    # scikit-learn reports (and line-searches) the squared error averaged over the outputs, with the
-    # gradient of the plain sum: kept as it is, so that L-BFGS takes scikit-learn's very steps
-    scale = est._reported(1.0)
+class LbfgsResult(NamedTuple):
+    n_iter: int   # iterations L-BFGS took (at most max_iter)
+    loss: float   # the objective at the solution
 
-    def loss_and_gradient(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        return trainer.objective(theta, X64, targets, sample_weight, data_scale=scale)
 
-    result = scipy.optimize.minimize(
-        loss_and_gradient, net.parameter_vector().copy(), method="L-BFGS-B", jac=True,
-        options={"maxfun": est.max_fun, "maxiter": est.max_iter, "gtol": est.tol})
-    if not result.success:
-        warnings.warn(f"lbfgs failed to converge after {result.nit} iteration(s) (status={result.status}): "
-                      f"{result.message}.\n\nIncrease the number of iterations to improve the convergence "
-                      f"(max_iter={est.max_iter}).", ConvergenceWarning, stacklevel=4)
-    est.n_iter_ = min(result.nit, est.max_iter)
-    net.set_parameter_vector(result.x)
-    est.loss_ = float(result.fun)
-    if target_dtype != np.float64:
-        dense = est._dense_layers(net)
-        net = est._build_network(est._layer_units(), est._activations, target_dtype,
-                                 [d.params["W"] for d in dense], [d.params["b"] for d in dense])
-    est._adopt(net)
+class LbfgsSolver:
+    """scikit-learn's ``lbfgs`` solver: ``report_scale`` multiplies the data loss in the objective
+    (scikit-learn reports and line-searches a multi-output squared error averaged over the
+    outputs, with the gradient of the plain sum: kept as it is, so that L-BFGS takes scikit-learn's
+    very steps)."""
+
+    def __init__(self, *, max_iter: int, max_fun: int, tol: float, alpha: float, report_scale: float = 1.0):
+        self.max_iter, self.max_fun, self.tol, self.alpha = max_iter, max_fun, tol, alpha
+        self.report_scale = report_scale
+
+    def run(self, net: Sequential, loss: Loss, X: Any, y: np.ndarray, sample_weight: np.ndarray | None) -> LbfgsResult:
+        """Minimize over ``net``'s parameters (a float64 network: the line search needs float64)."""
+        X64 = X.astype(np.float64)
+        if scipy.sparse.issparse(X64):
+            X64 = X64.toarray()
+        targets = loss.check_targets(np.empty(y.shape, np.float64), y.astype(np.float64))
+        trainer = Trainer(net, loss, _optim.SGD(), l2=self.alpha, l2_per_sample=True)  # the optimizer is never used
+
+        def loss_and_gradient(theta: np.ndarray) -> tuple[float, np.ndarray]:
+            return trainer.objective(theta, X64, targets, sample_weight, data_scale=self.report_scale)
+
+        result = scipy.optimize.minimize(
+            loss_and_gradient, net.parameter_vector().copy(), method="L-BFGS-B", jac=True,
+            options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol})
+        if not result.success:
+            warnings.warn(f"lbfgs failed to converge after {result.nit} iteration(s) (status={result.status}): "
+                          f"{result.message}.\n\nIncrease the number of iterations to improve the convergence "
+                          f"(max_iter={self.max_iter}).", ConvergenceWarning, stacklevel=5)
+        net.set_parameter_vector(result.x)
+        return LbfgsResult(min(result.nit, self.max_iter), float(result.fun))

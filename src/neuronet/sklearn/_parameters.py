@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .. import activations as _activations
+from .. import kernels as _kernels
 from ..errors import ConfigurationError
 
 __all__ = ["InvalidParameterError", "Interval", "Options", "CONSTRAINTS", "validate", "hidden_activations"]
@@ -145,6 +146,7 @@ CONSTRAINTS: dict[str, list[Any]] = {
     "dropout": [Interval(Real, 0, 1, "left")],
     "dtype": [_Dtype()],
     "loss": [Options("squared_error", "poisson")],
+    "kernels": [Options("auto", *_kernels.NAMES)],
 }
 
 
