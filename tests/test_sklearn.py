@@ -370,3 +370,45 @@ def test_the_solvers_never_write_into_the_estimator():
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sklearn"):
                 assert not any(part.startswith("_") for part in node.module.split(".")), node.module
                 assert not any(alias.name.startswith("_") for alias in node.names), ast.unparse(node)
+
+
+def _imbalanced():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 4))
+    y = np.array(["rare"] * 12 + ["common"] * 108)
+    X[:12] += 1.0
+    return X, y
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_class_weight_equals_the_explicit_sample_weights(solver):
+    X, y = _imbalanced()
+    options = {"solver": solver, "hidden_layer_sizes": (6,), "max_iter": 15, "random_state": 0}
+    balanced = np.where(y == "rare", 120 / (2 * 12), 120 / (2 * 108))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        by_class = MLPClassifier(class_weight="balanced", **options).fit(X, y)
+        by_sample = MLPClassifier(**options).fit(X, y, sample_weight=balanced)
+        mapped = MLPClassifier(class_weight={"rare": 3.0}, **options).fit(X, y, sample_weight=np.full(120, 2.0))
+        explicit = MLPClassifier(**options).fit(X, y, sample_weight=np.where(y == "rare", 6.0, 2.0))
+        plain = MLPClassifier(**options).fit(X, y)
+    for a, b in [(by_class, by_sample), (mapped, explicit)]:
+        for mine, reference in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_):
+            np.testing.assert_array_equal(mine, reference)
+    assert not np.array_equal(by_class.coefs_[0], plain.coefs_[0])  # the weights did change the training
+
+
+@pytest.mark.parametrize("class_weight, message", [
+    ("even", "class_weight must be None or one of 'balanced' or a dict, got 'even'"), ({"unknown": 2.0}, "'unknown' is not a class"),
+    ({"rare": -1.0}, "finite number >= 0"), ({"rare": 0.0, "common": 0.0}, "weighs zero"),
+])
+def test_bad_class_weights_are_named(class_weight, message):
+    X, y = _imbalanced()
+    with pytest.raises(ValueError, match=re.escape(message)):
+        MLPClassifier(max_iter=2, class_weight=class_weight).fit(X, y)
+
+
+def test_balanced_class_weight_is_refused_by_partial_fit():
+    X, y = _imbalanced()
+    with pytest.raises(ValueError, match="not supported by partial_fit"):
+        MLPClassifier(class_weight="balanced").partial_fit(X, y, classes=["common", "rare"])

@@ -1,4 +1,5 @@
 import io
+import re
 
 import numpy as np
 import pytest
@@ -217,3 +218,41 @@ def test_resuming_continues_the_optimizer(tmp_path, spiral):
     assert again.optimizer.iterations == steps + 6
     net.fit(X, y, epochs=1, batch_size=50, seed=0, verbose=0)
     np.testing.assert_allclose(again._flat_params, net._flat_params, rtol=1e-6)
+
+
+def test_sample_weight_and_class_weight_in_fit_equal_the_explicit_weights():
+    """fit's class_weight is the per-sample weight its classes give: 'balanced' equals
+    n / (K * count) per sample, a mapping equals those weights times sample_weight."""
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(90, 3)).astype(np.float32)
+    y = np.array(["b"] * 10 + ["a"] * 80)
+    balanced = np.where(y == "b", 90 / (2 * 10), 90 / (2 * 80))
+
+    def trained(**weights):
+        net = nn.MLP([3, 5, 2], "tanh", rng=0, kernels="numpy")
+        history = net.fit(X, y, epochs=3, batch_size=16, seed=0, verbose=0, **weights)
+        return net.parameter_vector().copy(), history.history["loss"]
+
+    by_class, by_class_loss = trained(class_weight="balanced")
+    by_sample, by_sample_loss = trained(sample_weight=balanced)
+    np.testing.assert_array_equal(by_class, by_sample)
+    assert by_class_loss == by_sample_loss
+    mapped, _ = trained(class_weight={"b": 4.0}, sample_weight=np.full(90, 0.5))
+    explicit, _ = trained(sample_weight=np.where(y == "b", 2.0, 0.5))
+    np.testing.assert_array_equal(mapped, explicit)
+    plain, _ = trained()
+    assert not np.array_equal(plain, by_class)
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"sample_weight": np.ones(5)}, "sample_weight: expected shape (90,)"),
+    ({"sample_weight": np.zeros(90)}, "every weight is zero"),
+    ({"class_weight": {"c": 1.0}}, "'c' is not a class of y"),
+    ({"class_weight": "even"}, "class_weight: expected 'balanced'"),
+])
+def test_bad_weights_in_fit_are_named(options, message):
+    X = np.zeros((90, 3), np.float32)
+    y = np.array(["b"] * 10 + ["a"] * 80)
+    net = nn.MLP([3, 5, 2], "tanh", rng=0)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        net.fit(X, y, epochs=1, verbose=0, **options)

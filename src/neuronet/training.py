@@ -20,8 +20,9 @@ import numpy as np
 from . import losses as _losses
 from . import optim as _optim
 from . import schedules as _schedules
+from . import weights as _weighting
 from .callbacks import Callback
-from .errors import ConfigurationError, TrainingDiverged, WrongType
+from .errors import ConfigurationError, DataError, TrainingDiverged, WrongType
 from .init import make_rng
 from .memory import check_fits
 from .progress import Progress
@@ -72,17 +73,43 @@ def _resolve_optimizer(net: Any, optimizer: Any, lr: float | None) -> _optim.Opt
     return _optim.get(optimizer, lr)
 
 
-def _split_validation(X: Any, targets: Any, fraction: float, rng: np.random.Generator):
+def _split_validation(X: Any, targets: Any, weights: np.ndarray | None, fraction: float, rng: np.random.Generator):
+    """(X, targets, weights) for training and (X, targets) held out: a ``fraction`` of the rows."""
     if not 0.0 <= fraction < 1.0:
         raise ConfigurationError(f"validation_split: expected a fraction in [0, 1), got {fraction}")
     n_validation = int(round(X.shape[0] * fraction))
     if n_validation == 0:
-        return X, targets, None
+        return X, targets, weights, None
     if n_validation >= X.shape[0]:
         raise ConfigurationError("validation_split: leaves no training samples")
     order = rng.permutation(X.shape[0])
     train, validation = order[n_validation:], order[:n_validation]
-    return X[train], targets[train], (X[validation], targets[validation])
+    if weights is not None:
+        weights = weights[train]
+        if not weights.any():
+            raise DataError("sample_weight: every training sample left after validation_split weighs zero")
+    return X[train], targets[train], weights, (X[validation], targets[validation])
+
+
+def _weights(net: Any, loss: _losses.Loss, targets: np.ndarray, sample_weight: Any, class_weight: Any,
+             n: int) -> np.ndarray | None:
+    """Each sample's weight in the loss: its sample weight times its class's weight."""
+    samples = _weighting.sample_weights(sample_weight, n)
+    if class_weight is None:
+        return samples
+    if not loss.is_classification:
+        raise ConfigurationError(f"class_weight: needs a classification loss, got {loss.name}")
+    if targets.ndim == 1:
+        index = targets
+    elif targets.shape[1] == 1:
+        index = targets[:, 0]
+    elif np.all(targets.sum(axis=1) == 1):
+        index = targets.argmax(axis=1)
+    else:
+        raise ConfigurationError("class_weight: needs one class per sample, not multi-label targets")
+    n_classes = loss.n_classes(net.out_features)
+    classes = net.classes if net.classes is not None else np.arange(n_classes)
+    return _weighting.combined(samples, _weighting.class_weights(class_weight, index.astype(np.intp), classes))
 
 
 def _check_numerical_cost(net: Any, n: int, batch_size: int, epochs: int) -> None:
@@ -119,7 +146,8 @@ def fit(net: Any, X: Any, y: Any, *, loss: str | _losses.Loss = "softmax_cross_e
         optimizer: str | _optim.Optimizer = "adam", lr: Any = None, epochs: int = 10,
         batch_size: int = 32, validation_split: float = 0.0, validation_data: tuple | None = None,
         l2: float = 0.0, shuffle: bool = True, seed: Any = None, callbacks: Iterable[Callback] = (),
-        verbose: int = 1, gradient: str = "backprop") -> History:
+        verbose: int = 1, gradient: str = "backprop", sample_weight: Any = None,
+        class_weight: Any = None) -> History:
     """Train ``net`` on (X, y) and return a ``History``.
 
     - ``loss``: a name from ``neuronet.losses.names()`` or a Loss; ``optimizer``: a name from
@@ -134,6 +162,9 @@ def fit(net: Any, X: Any, y: Any, *, loss: str | _losses.Loss = "softmax_cross_e
     - ``gradient``: ``"backprop"``, or ``"numerical"`` for central differences over every
       parameter (seed 001's method before backpropagation; only for small networks).
     - ``verbose``: 0 silent, 1 progress bar, 2 one line per epoch (on stderr).
+    - ``sample_weight``: one weight per sample of (X, y) in the mean loss; ``class_weight``:
+      ``"balanced"`` or ``{label: weight}``, multiplying each sample's weight by its class's
+      (see ``neuronet.weights``). The validation loss is unweighted.
 
     Raises ``TrainingDiverged`` when the loss turns NaN or infinite, leaving the weights at
     their last finite values.
@@ -153,13 +184,14 @@ def fit(net: Any, X: Any, y: Any, *, loss: str | _losses.Loss = "softmax_cross_e
     if X.shape[0] == 0:
         raise ConfigurationError("X: has no rows")
     targets = prepare_targets(net, loss, y, X.shape[0], fit=True)
+    weights = _weights(net, loss, targets, sample_weight, class_weight, X.shape[0])
     if validation_data is not None:
         if len(validation_data) != 2:
             raise ConfigurationError("validation_data: expected a pair (X_val, y_val)")
         X_val = net.as_rows(validation_data[0])
         validation = (X_val, prepare_targets(net, loss, validation_data[1], X_val.shape[0], fit=False))
     else:
-        X, targets, validation = _split_validation(X, targets, float(validation_split), rng)
+        X, targets, weights, validation = _split_validation(X, targets, weights, float(validation_split), rng)
     X = np.ascontiguousarray(X) if isinstance(X, np.ndarray) else X
     n = X.shape[0]
     batch_size = min(batch_size, n)
@@ -197,7 +229,7 @@ def fit(net: Any, X: Any, y: Any, *, loss: str | _losses.Loss = "softmax_cross_e
             progress.start(epoch)
             order = rng.permutation(n) if shuffle else np.arange(n)
             try:
-                _, correct = trainer.run_epoch(X, targets, order, batch_size,
+                _, correct = trainer.run_epoch(X, targets, order, batch_size, weights,
                                                on_batch=lambda size, step: progress.update(size, step.loss + step.penalty))
             except TrainingDiverged as error:
                 raise TrainingDiverged(str(error), history) from None

@@ -16,13 +16,14 @@ from typing import Any
 import numpy as np
 import scipy.sparse
 from sklearn.base import BaseEstimator, is_classifier
-from sklearn.utils import check_array, check_random_state
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import activations as _activations
 from .. import losses as _losses
 from .. import kernels as _kernels
-from ..errors import ConfigurationError, DataError
+from .. import weights as _weights
+from ..errors import ConfigurationError
 from ..layers import Dense, Dropout, activation_layer
 from ..memory import check_fits, network_bytes
 from ..network import Sequential, predict_in_chunks
@@ -31,29 +32,6 @@ from ._lbfgs import LbfgsSolver
 from ._stochastic import Progress, StochasticSettings, StochasticSolver
 
 __all__ = ["BaseMLP", "OUTPUT_LOSSES"]
-
-
-def _sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
-    """``sample_weight`` as float64 ``(n_samples,)``: a number is every sample's weight; an array
-    must have one finite, non-negative weight per sample, not all zero."""
-    if isinstance(sample_weight, numbers.Real) and not isinstance(sample_weight, bool):
-        weights = np.full(n_samples, sample_weight, dtype=np.float64)
-    elif isinstance(sample_weight, (str, bytes, bool)) or sample_weight is None:
-        raise DataError(f"sample_weight: expected a number or an array of {n_samples} numbers, "
-                        f"got {type(sample_weight).__name__}")
-    else:
-        weights = check_array(sample_weight, ensure_2d=False, dtype=np.float64, ensure_all_finite=False,
-                              input_name="sample_weight")
-    if weights.ndim != 1 or weights.shape[0] != n_samples:
-        raise DataError(f"sample_weight: expected shape ({n_samples},), one weight per sample, got "
-                        f"shape {weights.shape}")
-    if not np.isfinite(weights).all():
-        raise DataError("sample_weight: expected finite numbers, got NaN or infinity")
-    if (weights < 0).any():
-        raise DataError(f"sample_weight: expected weights >= 0, got {weights.min():g}")
-    if not weights.any():
-        raise DataError("sample_weight: every weight is zero: nothing to learn from")
-    return weights
 
 # scikit-learn's output activations and the neuronet loss whose link each one is
 OUTPUT_LOSSES = {"softmax": _losses.SoftmaxCrossEntropy, "logistic": _losses.BinaryCrossEntropy,
@@ -187,6 +165,10 @@ class BaseMLP(BaseEstimator):
     def _loss(self) -> _losses.Loss:
         return OUTPUT_LOSSES[self.out_activation_]()
 
+    def _class_weights(self, y: np.ndarray, incremental: bool) -> np.ndarray | None:
+        """Each sample's class weight (classifiers with ``class_weight``), else None."""
+        return None
+
     def _publish(self, attributes: dict[str, Any]) -> None:
         """Set the fitted attributes a solver reports (scikit-learn's names)."""
         for name, value in attributes.items():
@@ -205,8 +187,8 @@ class BaseMLP(BaseEstimator):
         X = X.astype(dtype, copy=False)
         if scipy.sparse.issparse(X):
             X = X.tocsr()
-        if sample_weight is not None:
-            sample_weight = _sample_weight(sample_weight, X.shape[0])
+        sample_weight = _weights.combined(_weights.sample_weights(sample_weight, X.shape[0]),
+                                          self._class_weights(y, incremental))
         if y.ndim == 1:
             y = y.reshape((-1, 1))
         layer_units = [X.shape[1]] + sizes + [y.shape[1]]

@@ -12,6 +12,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import column_or_1d, validate_data
 
+from .. import weights as _weights
 from ..errors import ConfigurationError
 from ._base import BaseMLP
 
@@ -23,7 +24,38 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     attributes; see the module docstring for what neuronet adds).
 
     Multiclass targets get a softmax output, binary and multi-label targets logistic outputs.
+
+    ``class_weight`` (beyond scikit-learn's MLP): ``"balanced"`` or a mapping from class label to
+    weight; each sample's loss is weighted by its class's weight (times its ``sample_weight``),
+    see ``neuronet.weights``.
     """
+
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam", alpha=0.0001,
+                 batch_size="auto", learning_rate="constant", learning_rate_init=0.001, power_t=0.5,
+                 max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False,
+                 momentum=0.9, nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
+                 dropout=0.0, dtype=None, kernels="auto", class_weight=None):
+        super().__init__(hidden_layer_sizes, activation, solver=solver, alpha=alpha, batch_size=batch_size,
+                         learning_rate=learning_rate, learning_rate_init=learning_rate_init, power_t=power_t,
+                         max_iter=max_iter, shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,
+                         warm_start=warm_start, momentum=momentum, nesterovs_momentum=nesterovs_momentum,
+                         early_stopping=early_stopping, validation_fraction=validation_fraction, beta_1=beta_1,
+                         beta_2=beta_2, epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
+                         dropout=dropout, dtype=dtype, kernels=kernels)
+        self.class_weight = class_weight
+
+    def _class_weights(self, y: np.ndarray, incremental: bool) -> np.ndarray | None:
+        if self.class_weight is None:
+            return None
+        if self._label_binarizer.y_type_.startswith("multilabel"):
+            raise ConfigurationError("MLPClassifier: class_weight needs one label per sample, not multi-label targets")
+        if incremental and self.class_weight == "balanced":
+            raise ConfigurationError("MLPClassifier: class_weight='balanced' is not supported by partial_fit (one "
+                                     "batch does not show the class frequencies): pass a mapping, e.g. from "
+                                     "sklearn.utils.class_weight.compute_class_weight on all of y")
+        index = y.argmax(axis=1) if y.shape[1] > 1 else y[:, 0].astype(np.intp)
+        return _weights.class_weights(self.class_weight, index, self.classes_)
 
     def _out_activation(self) -> str:
         return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"

@@ -147,6 +147,7 @@ CONSTRAINTS: dict[str, list[Any]] = {
     "dtype": [_Dtype()],
     "loss": [Options("squared_error", "poisson")],
     "kernels": [Options("auto", *_kernels.NAMES)],
+    "class_weight": [None.__class__, Options("balanced"), dict],
 }
 
 
