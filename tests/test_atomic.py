@@ -76,3 +76,118 @@ def test_check_writable_names_the_flag(tmp_path):
     with pytest.raises(IsADirectoryError, match="--history: .* is a folder"):
         check_writable(tmp_path, "--history")
     assert check_writable(tmp_path / "ok.npz") == tmp_path / "ok.npz"
+
+
+# --- names, targets that are not regular files, and what an interrupted save leaves ----------------
+def test_any_legal_name_can_be_saved(tmp_path):
+    for name in ("m" * 241 + ".npz", "m" * 251 + ".npz", "é" * 125 + ".npz"):  # 245, 255 and 254 bytes
+        path = tmp_path / name
+        nn.save(nn.MLP([2, 2], rng=0), path)
+        assert nn.load(path).n_parameters == 6
+        path.unlink()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_temporary_names_fit_and_keep_long_names_apart(tmp_path):
+    from neuronet.atomic import temporary_name
+
+    first, second = tmp_path / ("a" * 250 + "1"), tmp_path / ("a" * 250 + "2")
+    assert len(os.fsencode(temporary_name(first).name)) <= 255
+    assert temporary_name(first, 1, "00000000").name != temporary_name(second, 1, "00000000").name
+
+
+def test_an_over_long_name_is_refused_before_anything_is_written(tmp_path):
+    from neuronet.errors import PathError
+
+    with pytest.raises(PathError, match="over the file system's limit"):
+        check_writable(tmp_path / ("x" * 300), "--out")
+    assert list(tmp_path.iterdir()) == []
+
+
+def _character_device(tmp_path):
+    """A character device the test owns (like /dev/full), or /dev/full itself where mknod is not allowed."""
+    device = tmp_path / "full"
+    try:
+        os.mknod(device, stat.S_IFCHR | 0o666, os.makedev(1, 7))
+    except (PermissionError, AttributeError, OSError):
+        return "/dev/full"
+    return str(device)
+
+
+def test_targets_that_are_not_regular_files_are_refused(tmp_path):
+    from neuronet.errors import PathError
+
+    device = _character_device(tmp_path)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    loop = tmp_path / "loop"
+    loop.symlink_to(tmp_path / "loop2")
+    (tmp_path / "loop2").symlink_to(loop)
+    for path, message in ((device, "character device"), (fifo, "FIFO"), (loop, "loop of symbolic links"),
+                          ("/proc/self/status", "/proc")):
+        with pytest.raises(PathError, match=message):
+            check_writable(path, "--out")
+        with pytest.raises(PathError, match=message):
+            nn.save(nn.MLP([2, 2], rng=0), path)
+    with pytest.raises(IsADirectoryError):
+        nn.save(nn.MLP([2, 2], rng=0), tmp_path)
+    assert stat.S_ISCHR(os.stat(device).st_mode) and stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert loop.is_symlink() and not any(p.name.endswith(".tmp") for p in tmp_path.iterdir())
+
+
+def test_the_standard_streams_are_refused(tmp_path):
+    from neuronet.errors import PathError
+
+    script = ("import sys\nfrom neuronet.atomic import check_writable\n"
+              "try:\n    check_writable('/dev/stdout', '--history')\nexcept Exception as e:\n"
+              "    print(type(e).__name__, e, file=sys.stderr)\n")
+    import subprocess
+    import sys
+
+    with open(tmp_path / "stdout.txt", "w") as out:  # standard output a regular file: still refused
+        result = subprocess.run([sys.executable, "-c", script], stdout=out, stderr=subprocess.PIPE, text=True)
+    assert "PathError" in result.stderr, result.stderr
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)  # a pipe
+    assert "PathError" in result.stderr, result.stderr
+    assert PathError
+
+
+KILLED_MID_SAVE = """
+import os, signal, sys
+from neuronet.atomic import atomic_write
+with atomic_write(sys.argv[1]) as handle:
+    handle.write(b"x" * 100_000)
+    handle.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_the_next_save_removes_what_a_killed_save_left(tmp_path):
+    import subprocess
+    import sys
+
+    from neuronet.atomic import temporary_name
+
+    target = tmp_path / "model.npz"
+    result = subprocess.run([sys.executable, "-c", KILLED_MID_SAVE, str(target)])
+    assert result.returncode == -9
+    left = [p for p in tmp_path.iterdir()]
+    assert len(left) == 1 and left[0].name.endswith(".tmp") and left[0].stat().st_size == 100_000
+    old_style = tmp_path / ".model.npz.999999999.0123abcd.tmp"  # the earlier naming
+    old_style.write_bytes(b"x")
+    alive = temporary_name(target, os.getpid(), "feedbeef")  # a save in progress (this process) is left alone
+    alive.write_bytes(b"x")
+    other = tmp_path / ".other.npz.4242.0123abcd.tmp"  # another target's temporaries are not touched
+    other.write_bytes(b"x")
+    nn.save(nn.MLP([2, 2], rng=0), target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([alive.name, other.name, "model.npz"])
+
+
+def test_a_stale_temporary_of_a_live_process_id_goes_when_old(tmp_path):
+    from neuronet.atomic import STALE_AFTER, remove_stale_temporaries, temporary_name
+
+    target = tmp_path / "model.npz"
+    stale = temporary_name(target, os.getpid(), "0badc0de")  # a reused process id: only its age tells
+    stale.write_bytes(b"x")
+    os.utime(stale, (0, os.stat(stale).st_mtime - STALE_AFTER - 60))
+    assert remove_stale_temporaries(target) == [stale] and not stale.exists()

@@ -229,3 +229,38 @@ def test_the_dask_example_runs_from_the_tour(tmp_path, capsys):
     pytest.importorskip("distributed")
     assert main(["tour", "dask_grid_search", "--fast", "--out", str(tmp_path)]) == 0
     assert "best parameters" in capsys.readouterr().out
+
+
+def test_outputs_that_cannot_hold_a_file_are_refused_before_training(tmp_path, capsys, monkeypatch):
+    import os
+    import stat
+
+    import neuronet.training
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(neuronet.training, "fit", no_training)
+    device = tmp_path / "full"
+    try:
+        os.mknod(device, stat.S_IFCHR | 0o666, os.makedev(1, 7))
+    except OSError:
+        device = "/dev/full"
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    for flag, path, says in (("--out", device, "character device"), ("--out", fifo, "FIFO"),
+                             ("--out", tmp_path, "is a folder"), ("--report", loop, "loop"),
+                             ("--history", "/dev/stdout", "open file"), ("--out", tmp_path / ("m" * 300), "limit"),
+                             ("--out", tmp_path / "no" / "m.npz", "does not exist")):
+        code, _, err = run(capsys, "train", "--data", "xor", "--epochs", "1", flag, str(path))
+        assert code == 2 and says in err and str(path) in err and len(err.strip().splitlines()) == 1, err
+    assert stat.S_ISCHR(os.stat(device).st_mode) and stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+def test_a_245_character_name_is_saved(tmp_path, capsys):
+    out = tmp_path / ("m" * 241 + ".npz")
+    code, _, err = run(capsys, "train", "--data", "xor", "--hidden", "3", "--epochs", "1", "--verbose", "0",
+                       "--out", str(out))
+    assert code == 0 and out.is_file() and nn.load(out).n_parameters == 3 * 3 + 3 * 2 + 2

@@ -64,3 +64,32 @@ def test_check_fits_passes_when_it_fits(monkeypatch):
     check_fits(1000, "exactly the limit")
     with pytest.raises(TooLargeError, match="one byte over"):
         check_fits(1001, "one byte over")
+
+
+@pytest.mark.parametrize("value", ["inf", "1e400", "INF", "-5", "abc", "nan", "0", "1e400K", "", "  "])
+def test_the_memory_limit_variable_is_validated_like_a_flag(monkeypatch, value):
+    from neuronet.errors import ConfigurationError
+
+    monkeypatch.setenv("NEURONET_MEMORY_LIMIT", value)
+    if value == "":  # empty: not set
+        assert check_fits(1, "one byte") is None
+        return
+    with pytest.raises(ConfigurationError, match="NEURONET_MEMORY_LIMIT: expected"):
+        check_fits(1, "one byte")
+
+
+@pytest.mark.parametrize("value", ["inf", "1e400", "-5"])
+def test_a_bad_memory_limit_is_one_line_from_train(monkeypatch, capsys, value):
+    monkeypatch.setenv("NEURONET_MEMORY_LIMIT", value)
+    assert main(["train", "--data", "xor", "--epochs", "1", "--verbose", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.strip().splitlines()[-1].startswith(
+        f"neuronet train: error: NEURONET_MEMORY_LIMIT: expected a finite positive size")
+
+
+def test_memory_limit_units(monkeypatch):
+    from neuronet.memory import available_bytes
+
+    for value, expected in (("2G", 2 << 30), ("1.5GiB", 3 << 29), ("500m", 500 << 20), ("4096", 4096)):
+        monkeypatch.setenv("NEURONET_MEMORY_LIMIT", value)
+        assert available_bytes() == expected

@@ -11,6 +11,7 @@ against earlier versions caught (``ValueError``, ``OSError``, ``FloatingPointErr
 | ``ConfigurationError`` | an argument or setting is out of range (``WrongType``: of the wrong type) |
 | ``MissingExtra`` | a feature's optional dependency is not installed |
 | ``TooLargeError`` | a network (or a file's declared network) would not fit in memory |
+| ``PathError`` | a path given for output cannot hold a file: a device, a FIFO, a link loop, a name too long |
 | ``DataError`` | a data file or array cannot be used as it is |
 | ``ModelFileError`` | a model file is truncated, corrupted, tampered with, or from another version |
 | ``DownloadError`` / ``ChecksumError`` | a dataset file cannot be fetched, or fails its SHA-256 |
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["NeuronetError", "ConfigurationError", "WrongType", "MissingExtra", "TooLargeError", "DataError", "ModelFileError",
+__all__ = ["NeuronetError", "ConfigurationError", "WrongType", "MissingExtra", "TooLargeError", "DataError", "ModelFileError", "PathError",
            "DownloadError", "ChecksumError", "TrainingDiverged"]
 
 
@@ -46,6 +47,12 @@ class MissingExtra(NeuronetError, ImportError):
 class TooLargeError(ConfigurationError):
     """What was asked for needs more memory than is available (or than ``NEURONET_MEMORY_LIMIT`` allows);
     the message gives the estimate."""
+
+
+class PathError(NeuronetError, OSError):
+    """A path that cannot be used as asked: a device, a FIFO or a folder where a regular file is
+    to be saved, a loop of symbolic links, a name over the file system's limit. The message
+    names the path and why."""
 
 
 class DataError(NeuronetError, ValueError):

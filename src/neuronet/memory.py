@@ -11,6 +11,7 @@ or ``NEURONET_MEMORY_LIMIT`` (bytes, or a number with K/M/G) where it is set.
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Iterable
 
@@ -22,16 +23,20 @@ _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 
 def _parse_limit(text: str) -> int:
+    """``NEURONET_MEMORY_LIMIT``'s value in bytes: a finite positive number, optionally with K, M, G or T
+    (``2G``, ``500M``, ``1.5GiB``); anything else is a ``ConfigurationError`` naming the variable."""
+    given = text
     text = text.strip().upper().removesuffix("B").removesuffix("I")
     unit = text[-1:] if text[-1:] in _UNITS and text[-1:] else ""
     try:
         value = float(text[:-1] if unit else text) * _UNITS[unit]
     except ValueError:
         raise ConfigurationError(f"NEURONET_MEMORY_LIMIT: expected a number of bytes such as 2G or 500M, "
-                                 f"got {text!r}") from None
-    if not value > 0:
-        raise ConfigurationError(f"NEURONET_MEMORY_LIMIT: expected a positive size, got {text!r}")
-    return int(value)
+                                 f"got {given!r}") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise ConfigurationError(f"NEURONET_MEMORY_LIMIT: expected a finite positive size such as 2G or 500M, "
+                                 f"got {given!r}")
+    return max(1, int(value))
 
 
 def available_bytes() -> int | None:

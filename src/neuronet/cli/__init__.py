@@ -8,9 +8,11 @@
     neuronet gradcheck
 
 Results go to stdout; progress, notes and errors to stderr. A mistake of the user's (any
-``neuronet.errors.NeuronetError``: a bad value, a missing column, a damaged model file; or a
-file that is missing or cannot be written) is one line on stderr and exit status 2, never a
-traceback. Anything else is a bug, and surfaces as one.
+``neuronet.errors.NeuronetError``: a bad value, a missing column, a damaged model file) and
+every error of the operating system (any ``OSError``: a missing folder, a full disk, a
+read-only file system, a name too long, an existing file where a folder is wanted) is one
+line on stderr, naming the path and the reason, and exit status 2, never a traceback.
+Anything else is a bug, and surfaces as one.
 
 One module per command group: ``train`` (train, evaluate, predict), ``info`` (datasets,
 gradcheck), ``plot``, ``export``, ``playground``, ``tour``, ``bench``.
@@ -19,6 +21,7 @@ gradcheck), ``plot``, ``export``, ``playground``, ``tour``, ``bench``.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Sequence
 
@@ -26,11 +29,26 @@ from ..errors import NeuronetError
 from . import bench, export, info, playground, plot, tour, train
 from ._common import EXIT_USER_ERROR, UserError
 
-__all__ = ["main", "build_parser", "UserError", "EXIT_USER_ERROR", "USER_ERRORS"]
+__all__ = ["main", "build_parser", "describe", "UserError", "EXIT_USER_ERROR", "USER_ERRORS"]
 
 # What a user's own mistake can raise: neuronet's errors, and the operating system's word on a
-# path the user named.
-USER_ERRORS = (NeuronetError, FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError)
+# path the user named or on the machine (disk full, read-only, name too long): every OSError.
+USER_ERRORS = (NeuronetError, OSError)
+
+
+def describe(error: BaseException) -> str:
+    """One line for a user error: an OS error as ``PATH: reason`` (``PATH -> OTHER: reason``
+    for a rename), anything else as its message."""
+    if isinstance(error, OSError) and not isinstance(error, NeuronetError) and error.errno is not None:
+        reason = error.strerror or os.strerror(error.errno)
+        if error.filename is not None:
+            where = os.fsdecode(error.filename) if isinstance(error.filename, bytes) else str(error.filename)
+            if error.filename2 is not None:
+                where += f" -> {error.filename2}"
+            return f"{where}: {reason}"
+        return reason
+    message = str(error) or type(error).__name__
+    return " ".join(message.split("\n")) if "\n" in message else message
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,15 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("neuronet: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # the reader went away (neuronet tour | head): not an error worth a traceback
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except USER_ERRORS as error:
-        message = str(error) or type(error).__name__
-        if isinstance(error, FileNotFoundError) and error.filename and not str(error).startswith(str(error.filename)):
-            message = f"{error.filename}: no such file"
-        print(f"neuronet {args.command}: error: {message}", file=sys.stderr)
+        print(f"neuronet {args.command}: error: {describe(error)}", file=sys.stderr)
         return EXIT_USER_ERROR
 
 
