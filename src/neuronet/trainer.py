@@ -37,7 +37,7 @@ from .errors import ConfigurationError, TrainingDiverged
 from .gradients import numerical_gradient
 from .kernels.steps import StepKernel
 from .schedules import Schedule
-from .validation import non_negative, positive
+from .validation import check_order, check_rows, check_sample_weight, non_negative, positive, positive_int
 
 __all__ = ["Trainer", "StepResult"]
 
@@ -111,8 +111,23 @@ class Trainer:
         weights = self.net.parameter_vector()[self.net.decayed_slice]
         return 0.5 * coefficient * float(np.dot(weights, weights))
 
+    # --- the boundary: what every path is handed is checked here, once per call -----------------
+    def check_data(self, X: Any, targets: Any, sample_weight: Any = None) -> tuple[Any, Any, Any]:
+        """(X, targets, sample_weight) checked as the loss and the network need them, whichever path
+        then computes the step: X an array of rows of the network's width; targets the loss's own
+        (``loss.check_targets``: class labels whole and in range, one target per row); the
+        weights finite, >= 0, one per row. A ``DataError`` naming the argument otherwise."""
+        X = check_rows(X, getattr(self.net, "in_features", None))
+        n = X.shape[0]
+        if backend.array_module(targets) is np:  # (CuPy targets are CuPy's to check: they never reach a kernel)
+            targets = self.loss.check_targets(np.empty((n, self.net.out_features), self.net.dtype), targets)
+        return X, targets, check_sample_weight(sample_weight, n)
+
     def compute_gradient(self, x: Any, targets: Any, sample_weight: Any = None) -> tuple[float, float]:
         """Fill the network's gradient vector for the batch; returns (data loss, L2 penalty)."""
+        return self._compute_gradient(*self.check_data(x, targets, sample_weight))
+
+    def _compute_gradient(self, x: Any, targets: Any, sample_weight: Any) -> tuple[float, float]:
         compiled = self._compiled(x, targets, sample_weight)
         if compiled is not None:
             kernel, data = compiled
@@ -159,12 +174,15 @@ class Trainer:
 
     def step(self, x: Any, targets: Any, sample_weight: Any = None) -> StepResult:
         """One minibatch: gradient, finiteness check, optimizer update."""
+        return self._step(*self.check_data(x, targets, sample_weight))
+
+    def _step(self, x: Any, targets: Any, sample_weight: Any) -> StepResult:
         compiled = self._compiled(x, targets, sample_weight)
         if compiled is not None:  # one batch of the compiled epoch: the batch in its own order
             results: list[StepResult] = []
             self._run_compiled(*compiled, self._rows(x.shape[0]), x.shape[0], lambda _, result: results.append(result))
             return results[0]
-        value, penalty = self.compute_gradient(x, targets, sample_weight)
+        value, penalty = self._compute_gradient(x, targets, sample_weight)
         correct = self._correct(targets) if self.count_correct else 0
         grads = self.net.gradient_vector()
         if not (math.isfinite(value + penalty) and math.isfinite(float(np.dot(grads, grads)))):
@@ -209,14 +227,16 @@ class Trainer:
         """One pass over (X, targets) in minibatches of ``order``; returns the mean of the batch
         losses (penalty included, weighted by batch size) and the correct count. ``on_batch(size,
         result)`` is called after each step (a progress bar, a front end's own bookkeeping)."""
+        X, targets, sample_weight = self.check_data(X, targets, sample_weight)
+        order, batch_size = check_order(order, X.shape[0]), positive_int("batch_size", batch_size)
         total, correct, n = 0.0, 0, len(order)
         compiled = self._compiled(X, targets, sample_weight)
         if compiled is not None:
-            return self._run_compiled(*compiled, np.asarray(order, dtype=np.intp), batch_size, on_batch)
+            return self._run_compiled(*compiled, order, batch_size, on_batch)
         for start in range(0, n, batch_size):
             index = order[start:start + batch_size]
             weights = sample_weight[index] if sample_weight is not None else None
-            result = self.step(self.gather(X, index), targets[index], weights)
+            result = self._step(self.gather(X, index), targets[index], weights)
             value = result.loss + result.penalty
             total += value * len(index)
             correct += result.correct

@@ -16,7 +16,7 @@ import numpy as np
 from .errors import ConfigurationError, DataError
 
 __all__ = ["positive", "non_negative", "fraction", "positive_int", "check_features", "all_finite",
-           "prepare_targets", "infer_classes", "encode_labels"]
+           "prepare_targets", "infer_classes", "encode_labels", "check_rows", "check_sample_weight", "check_order"]
 
 
 def _real(name: str, value: Any) -> float:
@@ -136,3 +136,55 @@ def encode_labels(y: np.ndarray, classes: np.ndarray | None) -> np.ndarray:
         raise DataError(f"y: label {unknown!r} is not one of the classes the network was trained on "
                         f"({', '.join(map(str, classes[:10]))})")
     return index
+
+
+# --- what a training step is handed: checked once per call, by every path alike -------------------
+def check_rows(X: Any, in_features: int | None) -> Any:
+    """A batch of inputs as the training step takes it: an array (NumPy, CuPy or scipy.sparse) of
+    real numbers with one row per sample and ``in_features`` values per row (a leading
+    ``Flatten`` takes image-shaped rows), else a ``DataError`` naming X."""
+    shape = getattr(X, "shape", None)
+    dtype = getattr(X, "dtype", None)
+    if shape is None or dtype is None:
+        raise DataError(f"X: expected an array of shape (n_samples, {in_features}), got {type(X).__name__}")
+    if len(shape) < 2 or np.dtype(dtype).kind not in "biuf":
+        raise DataError(f"X: expected real numbers of shape (n_samples, {in_features}), got shape {tuple(shape)} "
+                        f"of {np.dtype(dtype)}")
+    if in_features is not None and math.prod(shape[1:]) != in_features:
+        raise DataError(f"X: expected {in_features} features per row, got shape {tuple(shape)}")
+    return X
+
+
+def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray | None:
+    """``sample_weight`` as a float64 array of ``n_samples`` finite weights >= 0 (None stays None),
+    else a ``DataError`` naming it."""
+    if sample_weight is None:
+        return None
+    try:
+        weights = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise DataError(f"sample_weight: expected {n_samples} numbers, got {type(sample_weight).__name__}") from None
+    if weights.shape != (n_samples,):
+        raise DataError(f"sample_weight: expected shape ({n_samples},), one weight per sample, got "
+                        f"shape {weights.shape}")
+    if not np.isfinite(weights).all():
+        raise DataError("sample_weight: expected finite numbers, got NaN or infinity")
+    if n_samples and weights.min() < 0:
+        raise DataError(f"sample_weight: expected weights >= 0, got {weights.min():g}")
+    return weights
+
+
+def check_order(order: Any, n_samples: int) -> np.ndarray:
+    """An epoch's order of rows: whole numbers in [0, n_samples), as ``intp``; else a ``DataError``."""
+    array = np.asarray(order)
+    if array.ndim != 1:
+        raise DataError(f"order: expected a 1-D array of row indices, got shape {array.shape}")
+    if array.dtype.kind == "f":
+        if not (np.isfinite(array).all() and (array == np.round(array)).all()):
+            raise DataError("order: expected whole row indices, got fractions or NaN")
+    elif array.dtype.kind not in "iub" and array.size:
+        raise DataError(f"order: expected integer row indices, got {array.dtype}")
+    if array.size and (array.min() < 0 or array.max() >= n_samples):
+        raise DataError(f"order: row indices must be in [0, {n_samples}), got values from {array.min()} to "
+                        f"{array.max()}")
+    return array.astype(np.intp, copy=False)

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..errors import DataError
 from . import codes
 from . import optimizers as _optimizers
 from .codes import ACTIVATIONS
@@ -132,6 +133,15 @@ class StepKernel:
         if described is None:
             return None
         code, labels, rows = described
+        # the kernel indexes with these: what it is promised (checked where the trainer checks its
+        # data) is checked again here, where they are made
+        n = X.shape[0]
+        if labels.shape[0] not in (0, n) or rows.shape[0] not in (0, n) or (n and (labels.shape[0] == 0) == (rows.shape[0] == 0)):
+            raise DataError(f"targets: expected one target per row of X ({n}), got {targets.shape}")
+        if labels.size and (labels.min() < 0 or labels.max() >= self.width):
+            raise DataError(f"targets: class labels must be in [0, {self.width}), got {labels.min()} to {labels.max()}")
+        if sample_weight is not None and np.shape(sample_weight) != (n,):
+            raise DataError(f"sample_weight: expected shape ({n},), got {np.shape(sample_weight)}")
         by_sign = code in (codes.BINARY_CROSS_ENTROPY, codes.BINARY_HINGE) and self.width == 1
         if trainer.count_correct and code not in (codes.SOFTMAX_CROSS_ENTROPY, codes.HINGE) and not by_sign:
             return None  # accuracy is counted by argmax or by the sign of one score
@@ -161,6 +171,8 @@ class StepKernel:
         from . import blas, compiled, loading  # loadable: for_trainer checked
 
         X, code, labels, rows, weights, margin = data
+        if not (0 <= first <= stop and (stop - 1) * batch_size < max(order.shape[0], 1) and order.dtype == np.intp):
+            raise DataError(f"order: batches {first} to {stop} of {batch_size} do not lie in an order of {order.shape[0]}")
         net, optimizer = trainer.net, trainer.optimizer
         params, grads = net.parameter_vector(), net.gradient_vector()
         s1, s2, constants, hyper = _optimizers.arguments(optimizer, params)
