@@ -18,6 +18,11 @@ def arguments(description: str, argv: Sequence[str] | None = None) -> argparse.N
 
 def save(figure, out: str, name: str) -> Path:
     path = Path(out) / name
-    figure.savefig(path, dpi=100, bbox_inches="tight")
+    try:
+        figure.savefig(path, dpi=100, bbox_inches="tight")
+    except OSError as error:  # a failed write (a full disk) names no file: say which one
+        if error.filename is None:
+            raise OSError(error.errno, error.strerror or str(error), str(path)) from None
+        raise
     print(f"wrote {path}")
     return path
