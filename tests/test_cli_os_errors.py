@@ -82,13 +82,9 @@ def fill(folder: Path) -> None:
 
 
 CASES = ["train --out", "predict --out", "export --onnx", "plot -o", "tour --notebooks", "tour NAME --out"]
-# The tour's examples save their figures with matplotlib's savefig(path): a full disk there is one
-# line with the reason, but the error the OS gives for a failed write carries no file name.
-FULL_DISK_CASES = [*CASES[:-1], pytest.param(CASES[-1], marks=pytest.mark.xfail(
-    strict=True, reason="examples/_common.save writes with savefig(path), whose ENOSPC names no file"))]
 
 
-@pytest.mark.parametrize("case", FULL_DISK_CASES)
+@pytest.mark.parametrize("case", CASES)
 def test_a_full_disk_is_one_line(case, model_and_csv, capsys, tmp_path):
     model, csv = model_and_csv
     with mounted("size=256k") as disk:

@@ -1,4 +1,5 @@
 import json
+import re
 import os
 import subprocess
 import sys
@@ -111,7 +112,7 @@ def test_not_a_model_file(tmp_path):
     ({"header": lambda h: h["architecture"]["layers"].__setitem__(1, {"type": "Lambda", "code": "os.system"})},
      "unknown 'Lambda'"),
     ({"header": lambda h: h.update(version=99)}, "version 99 is not supported"),
-    ({"header": lambda h: h["architecture"]["layers"][0].update(out_features=7)}, "does not match|previous layer"),
+    ({"header": lambda h: h["architecture"]["layers"][0].update(out_features=7)}, r"does not match|previous layer|expected \(2, 7\)"),
     ({"header": lambda h: h["optimizer"]["config"].update(name="__import__")}, "unknown name '__import__'"),
 ])
 def test_tampered_files_are_refused(tmp_path, trained, tamper, message):
@@ -166,3 +167,78 @@ def test_save_validates_its_arguments(tmp_path):
         nn.save(nn.MLP([2, 2], rng=0), tmp_path / "no" / "such" / "m.npz")
     with pytest.raises(TypeError, match="JSON"):
         nn.save(nn.MLP([2, 2], rng=0), tmp_path / "m.npz", metadata={"f": object()})
+
+
+# --- the file format: version 1 files still load; the optimizer state is saved per parameter -------
+FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "models")
+
+
+def _flat_state(optimizer):
+    """Each slot of an optimizer's state laid out like the parameter vector, whatever its groups."""
+    groups = optimizer.state_dict()["state"]
+    parts = [groups["Wb"]] if "Wb" in groups else [groups["W"], groups["b"]]
+    return {slot: np.concatenate([part[slot].ravel() for part in parts]) for slot in optimizer.slots}
+
+
+@pytest.mark.parametrize("name", ["v1_adam", "v1_adam_decay", "v1_momentum"])
+def test_format_1_files_still_load_to_the_same_weights_and_state(tmp_path, name):
+    expected = np.load(os.path.join(FIXTURES, f"{name}.expected.npz"))
+    net = nn.load(os.path.join(FIXTURES, f"{name}.npz"))
+    np.testing.assert_array_equal(np.asarray(net.parameter_vector()), expected["parameters"])
+    assert net.optimizer.iterations == int(expected["iterations"])
+    state = _flat_state(net.optimizer)
+    assert sorted(state) == sorted(key[5:] for key in expected.files if key.startswith("slot_"))
+    for slot, array in state.items():
+        np.testing.assert_array_equal(array, expected[f"slot_{slot}"])
+    assert list(net.classes) == ["setosa", "versicolor", "virginica"]
+    assert net.metadata["note"] == "written by format 1" and net.metadata["n"] == 3
+    # saved again (in the current format) and loaded: the same again, and training resumes alike
+    again = nn.load(nn.save(net, tmp_path / "again.npz"))
+    np.testing.assert_array_equal(np.asarray(again.parameter_vector()), expected["parameters"])
+    for slot, array in _flat_state(again.optimizer).items():
+        np.testing.assert_array_equal(array, expected[f"slot_{slot}"])
+    X = np.random.default_rng(1).normal(size=(16, 4)).astype(np.float32)
+    y = np.array(["setosa", "versicolor", "virginica"])[np.arange(16) % 3]
+    for model in (net, again):
+        model.kernels = "numpy"
+        model.fit(X, y, optimizer=model.optimizer, epochs=1, batch_size=8, seed=0, verbose=0)
+    np.testing.assert_array_equal(np.asarray(net.parameter_vector()), np.asarray(again.parameter_vector()))
+
+
+@pytest.mark.parametrize("optimizer", [nn.optim.get("adam", lr=0.01), nn.optim.get("adam", lr=0.01, weight_decay=0.1)])
+def test_the_optimizer_state_is_saved_per_parameter_whatever_its_grouping(tmp_path, optimizer):
+    X, y = make_gaussians(60, seed=0)
+    net = nn.MLP([2, 4, 3], rng=0, kernels="numpy")
+    net.fit(X, y, optimizer=optimizer, epochs=1, seed=0, verbose=0)
+    path = nn.save(net, tmp_path / "m.npz")
+    with zipfile.ZipFile(path) as archive:
+        names = sorted(name for name in archive.namelist() if name.startswith("optim/"))
+    assert names == sorted(f"optim/{p}/{slot}.npy" for p in ("0.W", "0.b", "2.W", "2.b") for slot in ("m", "v"))
+    with np.load(path) as arrays:
+        assert arrays["optim/0.W/m"].shape == (2, 4) and arrays["optim/2.b/v"].shape == (3,)
+    loaded = nn.load(path)
+    for slot, array in _flat_state(net.optimizer).items():
+        np.testing.assert_array_equal(_flat_state(loaded.optimizer)[slot], array)
+
+
+def test_integer_metadata_keys_are_refused_at_save(tmp_path, trained):
+    from neuronet.errors import WrongType
+
+    net, _ = trained
+    for metadata, where in (({1: "a"}, "metadata"), ({"counts": {0: 5, 1: 7}}, "metadata['counts']")):
+        with pytest.raises(WrongType, match=rf"{re.escape(where)}: key \d is a int; .* keys are strings"):
+            nn.save(net, tmp_path / "m.npz", metadata=metadata)
+    assert not (tmp_path / "m.npz").exists()
+    nn.save(net, tmp_path / "m.npz", metadata={"counts": {"0": 5}})
+    assert nn.load(tmp_path / "m.npz").metadata["counts"] == {"0": 5}
+
+
+def test_loading_a_folder_or_a_fifo_says_what_it_is(tmp_path):
+    with pytest.raises(IsADirectoryError, match="is a folder, not a model file"):
+        nn.load(tmp_path)
+    fifo = tmp_path / "pipe.npz"
+    os.mkfifo(fifo)
+    with pytest.raises(ModelFileError, match="is a FIFO"):  # and never opened: that would block
+        nn.load(fifo)
+    with pytest.raises(FileNotFoundError, match="no such model file"):
+        nn.load(tmp_path / "missing.npz")

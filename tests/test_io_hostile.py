@@ -218,7 +218,7 @@ def test_nan_constants_and_deep_nesting_in_the_json_are_refused(tmp_path, model)
 # --- bug 11: corrupt optimizer state ----------------------------------------------------------------------
 def test_negative_running_squares_in_the_optimizer_state_are_refused(tmp_path, model):
     arrays = _arrays(model)
-    arrays["optim/Wb/v"] = -np.abs(arrays["optim/Wb/v"]) - 1
+    arrays["optim/0.W/v"] = -np.abs(arrays["optim/0.W/v"]) - 1
     arrays["neuronet.json"] = np.frombuffer(json.dumps(_header(model)).encode(), np.uint8)
     np.savez(tmp_path / "o.npz", **arrays)
     with pytest.raises(ModelFileError, match="cannot be negative"):
@@ -227,7 +227,7 @@ def test_negative_running_squares_in_the_optimizer_state_are_refused(tmp_path, m
 
 def test_optimizer_state_with_unknown_slots_is_refused(tmp_path, model):
     arrays = _arrays(model)
-    arrays["optim/Wb/velocity"] = arrays.pop("optim/Wb/v")
+    arrays["optim/0.W/velocity"] = arrays.pop("optim/0.W/v")
     arrays["neuronet.json"] = np.frombuffer(json.dumps(_header(model)).encode(), np.uint8)
     np.savez(tmp_path / "o.npz", **arrays)
     with pytest.raises(ModelFileError, match="does not match the optimizer"):
@@ -347,3 +347,81 @@ def test_the_device_is_saved_and_a_missing_gpu_falls_back_to_the_cpu(tmp_path, m
     assert net.device == "cpu"
     with pytest.raises(ValueError, match="CuPy and a CUDA GPU"):
         nn.load(tmp_path / "gpu.npz", device="cuda")
+
+
+# --- round two: everything a description makes the loader allocate is in one budget -------------------
+def test_class_labels_that_would_take_gigabytes_are_refused_before_allocating(tmp_path, model):
+    header = _header(model)
+    header["architecture"]["layers"][-2]["out_features"] = 3000  # a 3,000-class output layer
+    labels = [f"c{i}" for i in range(3000)]
+    labels[7] = "x" * 1_000_000  # one long label: NumPy would give all 3,000 its width (12 GB)
+    header["classes"] = {"dtype": "str", "values": labels}
+    header["optimizer"] = None
+    arrays = {"param/0.W": np.zeros((2, 5), np.float32), "param/0.b": np.zeros(5, np.float32),
+              "param/2.W": np.zeros((5, 3000), np.float32), "param/2.b": np.zeros(3000, np.float32)}
+    path = _write(tmp_path / "labels.npz", header, arrays)
+    assert path.stat().st_size < 1_200_000
+    out = _load_limited(path)
+    assert out.startswith("ModelFileError") and "class labels" in out and "GB" in out, out
+
+
+def test_a_large_description_counts_against_the_budget(tmp_path, model, monkeypatch):
+    header = _header(model)
+    header["metadata"]["filler"] = [[] for _ in range(1_000_000)]  # 4 MB of JSON, 60 MB of Python lists
+    path = _write(tmp_path / "big.npz", header, _arrays(model))
+    monkeypatch.setenv("NEURONET_MEMORY_LIMIT", "50M")
+    with pytest.raises(ModelFileError, match="its description"):
+        nn.load(path)
+    monkeypatch.setenv("NEURONET_MEMORY_LIMIT", "1G")
+    assert len(nn.load(path).metadata["filler"]) == 1_000_000
+
+
+def _patched(path, source, change):
+    """``source`` copied to ``path`` with ``change(raw, local_header_offset, central_offset)`` applied to
+    every member's local and central directory headers."""
+    raw = bytearray(source.read_bytes())
+    start = 0
+    while (local := raw.find(b"PK\x03\x04", start)) >= 0:
+        change(raw, local, "local")
+        start = local + 4
+    start = 0
+    while (central := raw.find(b"PK\x01\x02", start)) >= 0:
+        change(raw, central, "central")
+        start = central + 4
+    path.write_bytes(bytes(raw))
+    return path
+
+
+def _set_flag(raw, offset, kind):  # general-purpose bit 0: "encrypted"
+    at = offset + (6 if kind == "local" else 8)
+    raw[at] |= 0x01
+
+
+def _set_method(method):
+    def change(raw, offset, kind):
+        at = offset + (8 if kind == "local" else 10)
+        raw[at:at + 2] = method.to_bytes(2, "little")
+    return change
+
+
+@pytest.mark.parametrize("change, message", [
+    (_set_flag, "encrypted"),
+    (_set_method(99), "compression method 99"),   # AES: what zipfile cannot read (NotImplementedError)
+    (_set_method(12), "compression method 12"),   # bzip2 declared over stored bytes (OSError inside bz2)
+    (_set_method(14), "compression method 14"),   # lzma
+])
+def test_every_failure_of_the_zip_layer_is_a_model_file_error(tmp_path, model, change, message):
+    path = _patched(tmp_path / "z.npz", model, change)
+    with pytest.raises(ModelFileError, match=message):
+        nn.load(path)
+
+
+def test_a_bad_checksum_is_a_model_file_error(tmp_path, model):
+    raw = bytearray(model.read_bytes())
+    with zipfile.ZipFile(model) as archive:
+        info = archive.getinfo("param/0.W.npy")
+    data_start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    raw[data_start + info.file_size - 1] ^= 0xFF  # the last byte of the weights: same length, wrong CRC
+    (tmp_path / "crc.npz").write_bytes(bytes(raw))
+    with pytest.raises(ModelFileError, match="CRC"):
+        nn.load(tmp_path / "crc.npz")

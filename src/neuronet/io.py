@@ -3,27 +3,41 @@
     >>> neuronet.save(net, "model.npz")         # doctest: +SKIP
     >>> net = neuronet.load("model.npz")         # doctest: +SKIP
 
-What the file holds:
+What the file holds (format version 2):
 
 - ``neuronet.json``: a JSON document (stored as UTF-8 bytes) with the format name
   and version, the architecture (``Sequential.config()``), the loss, the
   optimizer's settings and step count, the class labels, and free metadata;
 - ``param/<name>``: each parameter (``param/0.W``, ``param/0.b``, ...);
-- ``optim/<name>/<slot>``: the optimizer's state, so training can resume.
+- ``optim/<name>/<slot>``: the optimizer's state for that parameter, with its shape
+  (``optim/0.W/m``), so training can resume. How an optimizer groups its state inside is
+  its own business; the file always holds it per parameter.
 
-Loading reads with ``allow_pickle=False``, builds only the known layer types
-named in the JSON (``layers.LAYER_TYPES``), and checks every array's shape,
-dtype and finiteness against it; anything else is a ``ModelFileError`` with a
-message saying what is wrong. Saving writes a temporary file in the same folder
-and renames it over the target only once it is complete, so a crash mid-save
-leaves the previous file intact.
+Version 1 files (the optimizer state as ``optim/W``, ``optim/b`` or ``optim/Wb``: the
+decayed parameters, the rest, or all of them, flat) still load.
+
+Metadata is JSON: its keys must be strings. A dict with other keys (``{1: "a"}``) is refused by
+``save`` rather than written with its keys turned into strings.
+
+Loading reads with ``allow_pickle=False``, builds only the registered layer types named
+in the JSON (``layers.LAYER_TYPES``, each from its own config), and checks every array's
+shape, dtype and finiteness against it. Everything the description can make the loader
+allocate (the parsed description, the arrays, the network and its optimizer state, the
+class labels) counts against one memory budget (``memory.check_fits``), checked before
+it is allocated. Anything wrong, including any failure of the zip layer (an encrypted or
+unsupported member, a bad checksum), is a ``ModelFileError`` with a message saying what.
+Saving writes a temporary file in the same folder and renames it over the target only
+once it is complete, so a crash mid-save leaves the previous file intact.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import math
+import os
 import re
+import stat
 import warnings
 import zipfile
 import zlib
@@ -33,22 +47,20 @@ from typing import IO, Any
 import numpy as np
 
 from . import backend
+from . import layers as _layers
 from . import losses as _losses
 from . import optim as _optim
 from .atomic import atomic_write
-from .errors import ConfigurationError, ModelFileError, TooLargeError
-from .layers import LAYER_TYPES, parameter_shapes
-from .layers import check_config as check_layer_config
-from .layers import from_config as layer_from_config
+from .errors import ConfigurationError, ModelFileError, TooLargeError, WrongType
 from .memory import check_fits
 from .network import Sequential, as_network
 
 __all__ = ["save", "load", "ModelFileError", "FORMAT", "VERSION"]
 
 FORMAT = "neuronet"
-VERSION = 1
+VERSION = 2
+_READABLE_VERSIONS = (1, 2)
 _HEADER = "neuronet.json"
-
 
 
 def _classes_to_json(classes: np.ndarray | None) -> Any:
@@ -60,12 +72,66 @@ def _classes_to_json(classes: np.ndarray | None) -> Any:
     return {"dtype": classes.dtype.str if kind != "U" else "str", "values": classes.tolist()}
 
 
+def _check_keys(metadata: dict) -> None:
+    """JSON keys are strings: refuse any other key rather than let it come back as a string."""
+    stack: list[tuple[Any, str]] = [(metadata, "metadata")]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    raise WrongType(f"{where}: key {key!r} is a {type(key).__name__}; model files keep metadata as "
+                                    "JSON, whose keys are strings (use str keys)")
+                stack.append((item, f"{where}[{key!r}]"))
+        elif isinstance(value, (list, tuple)):
+            stack.extend((item, f"{where}[{index}]") for index, item in enumerate(value))
+
+
+def _optimizer_arrays(net: Sequential) -> dict[str, np.ndarray]:
+    """The optimizer's state as ``optim/<parameter>/<slot>`` arrays of each parameter's shape."""
+    flat = _flat_optimizer_state(net.optimizer, net.n_parameters, _decayed_size(net))
+    arrays = {}
+    for name, where, shape in net.parameter_layout():
+        for slot, array in flat.items():
+            arrays[f"optim/{name}/{slot}"] = array[where].reshape(shape)
+    return arrays
+
+
+def _decayed_size(net: Sequential) -> int:
+    return net.decayed_slice.stop
+
+
+def _flat_optimizer_state(optimizer: _optim.Optimizer, n_total: int, n_weights: int) -> dict[str, np.ndarray]:
+    """Each slot of an optimizer that steps a network's flat buffer, as one array laid out like
+    the buffer, whatever groups the optimizer keeps inside ("Wb", or "W" and "b")."""
+    groups = optimizer.state_dict()["state"]
+    if not groups:
+        return {}
+    if set(groups) == {"Wb"}:
+        parts = [groups["Wb"]]
+    elif set(groups) == {"W", "b"}:
+        parts = [groups["W"], groups["b"]]
+    else:
+        raise ConfigurationError(f"optimizer state: kept for {sorted(groups)}, not for the network's parameters; "
+                                 "save it after training the network with it")
+    flat = {slot: np.concatenate([part[slot].ravel() for part in parts]) for slot in optimizer.slots}
+    if any(array.size != n_total for array in flat.values()) or (len(parts) == 2 and parts[0][
+            optimizer.slots[0]].size != n_weights):
+        raise ConfigurationError("optimizer state: its size does not match the network's parameters")
+    return flat
+
+
+def _set_flat_optimizer_state(optimizer: _optim.Optimizer, iterations: int, flat: dict[str, np.ndarray]) -> None:
+    """Give ``optimizer`` the state of a whole flat buffer (``_flat_optimizer_state``'s layout)."""
+    optimizer.load_state_dict({"iterations": iterations, "state": {"Wb": flat} if flat else {}})
+
+
 def save(model: Any, path: str | Path, metadata: dict | None = None) -> Path:
     """Write ``model`` to ``path`` atomically; returns the path.
 
     The file keeps the network's own ``metadata`` (e.g. the input scaling a model trained
     on CSV data needs), updated with ``metadata`` where given: saving a loaded model again
-    loses nothing. ``metadata`` is any JSON-able dict."""
+    loses nothing. ``metadata`` is any JSON-able dict with string keys (others are refused)."""
     net = as_network(model)
     if metadata is not None and not isinstance(metadata, dict):
         raise TypeError(f"metadata: expected a dict, got {type(metadata).__name__}")
@@ -82,15 +148,13 @@ def save(model: Any, path: str | Path, metadata: dict | None = None) -> Path:
     }
     arrays = {f"param/{name}": backend.to_numpy(value) for name, value in net.parameters().items()}
     if net.optimizer is not None:
-        state = net.optimizer.state_dict()
-        header["optimizer"] = {"config": net.optimizer.config(), "iterations": state["iterations"]}
-        for name, slots in state["state"].items():
-            for slot, array in slots.items():
-                arrays[f"optim/{name}/{slot}"] = array
+        header["optimizer"] = {"config": net.optimizer.config(), "iterations": net.optimizer.iterations}
+        arrays.update(_optimizer_arrays(net))
     try:
         encoded = json.dumps(header, allow_nan=False).encode("utf-8")
     except (TypeError, ValueError) as error:
         raise TypeError(f"metadata: must be JSON-serialisable ({error})") from None
+    _check_keys(header["metadata"])
     arrays[_HEADER] = np.frombuffer(encoded, dtype=np.uint8)
 
     with atomic_write(path) as handle:
@@ -100,36 +164,148 @@ def save(model: Any, path: str | Path, metadata: dict | None = None) -> Path:
 
 # --- loading: check everything the file declares before allocating or decompressing ------------
 _MAX_HEADER_BYTES = 16 << 20   # the JSON description; a real one is a few KB
+_PARSED_BYTES_PER_BYTE = 40    # what parsing JSON can cost per byte of it (e.g. "[]," is a 56-byte list)
 _MAX_LAYERS = 10_000
-_MEMBER = re.compile(r"(?:param/\d{1,6}\.[A-Za-z]\w{0,31}|optim/[A-Za-z]\w{0,31}/[A-Za-z]\w{0,31})")
+_PARAMETER = r"\d{1,6}\.[A-Za-z]\w{0,31}"
+_SLOT = r"[A-Za-z]\w{0,31}"
+_MEMBER = re.compile(rf"(?:param/{_PARAMETER}|optim/(?:{_PARAMETER}|W|b|Wb)/{_SLOT})")
+_VERSION_1_GROUPS = ("W", "b", "Wb")
+_READABLE_COMPRESSION = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)  # np.savez and np.savez_compressed
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, zlib.error, NotImplementedError,
+               RuntimeError, ValueError)
 
 
 def load(path: str | Path, device: str | None = None) -> Sequential:
     """Read a model file written by ``save``; raises ``ModelFileError`` for anything amiss.
 
     Safe on hostile files: the archive's directory, the JSON description and every array's
-    header are checked against each other before any array is allocated or decompressed,
-    unknown members are refused without being read, and nothing is ever unpickled.
+    header are checked against each other and against one memory budget before any array is
+    allocated or decompressed, unknown members are refused without being read, and nothing is
+    ever unpickled.
 
     The arrays in the file are the same wherever the network was trained. ``device`` says where
     the loaded network lives (``"cpu"`` or ``"cuda"``); by default, the device it was saved
     from when that device is usable here, else the CPU (with a warning)."""
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such model file")
+    _check_is_a_file(path)
     with path.open("rb") as handle:
         if handle.read(4) != b"PK\x03\x04":  # np.load would take any other file for a pickle
             raise ModelFileError(f"{path}: not a neuronet model file (not an .npz archive)")
     try:
         with zipfile.ZipFile(path) as archive:
             return _load_archive(archive, path, device)
-    except ModelFileError:
+    except (ModelFileError, TooLargeError):
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, zlib.error, NotImplementedError) as error:
+    except _ZIP_ERRORS as error:
+        if isinstance(error, ConfigurationError):
+            raise
         raise ModelFileError(f"{path}: truncated or corrupted model file ({type(error).__name__}: {error})") from None
 
 
+def _check_is_a_file(path: Path) -> None:
+    """A model file is a regular file: say what else the path is (never open a FIFO, which would block)."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise FileNotFoundError(errno.ENOENT, "no such model file", str(path)) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError(errno.EISDIR, "is a folder, not a model file", str(path))
+    if not stat.S_ISREG(info.st_mode):
+        kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(info.st_mode) else "a character device"
+                if stat.S_ISCHR(info.st_mode) else "a block device" if stat.S_ISBLK(info.st_mode) else "a socket"
+                if stat.S_ISSOCK(info.st_mode) else "not a regular file")
+        raise ModelFileError(f"{path}: is {kind}, not a model file")
+
+
+class _Budget:
+    """What loading a file allocates, added up as the description reveals it and checked against
+    the memory available (``memory.check_fits``) before each allocation."""
+
+    def __init__(self, path: Path):
+        self.path, self.total, self.parts = path, 0, []
+
+    def add(self, nbytes: int, what: str) -> None:
+        self.total += int(nbytes)
+        self.parts.append(what)
+        try:
+            check_fits(self.total, f"{self.path}: loading it ({', '.join(self.parts)})")
+        except TooLargeError as error:
+            raise ModelFileError(str(error)) from None
+
+
 def _load_archive(archive: zipfile.ZipFile, path: Path, device: str | None) -> Sequential:
+    members = _members(archive, path)
+    budget = _Budget(path)
+    header_info = members.pop(_HEADER)
+    if header_info.file_size > _MAX_HEADER_BYTES:
+        raise ModelFileError(f"{path}: its description is {header_info.file_size:,} bytes, over the limit of "
+                             f"{_MAX_HEADER_BYTES:,}")
+    budget.add(header_info.file_size * _PARSED_BYTES_PER_BYTE, "its description")
+    _check_member_header(archive, header_info, path, np.dtype(np.uint8), None)
+    header = _parse_header(_read_member(archive, header_info, path), path)
+    try:
+        spec = _check_header(header)
+    except (ValueError, TypeError, KeyError) as error:
+        raise ModelFileError(f"{path}: invalid model description ({error})") from None
+
+    # Every member the description implies, with its shape, before anything is read.
+    dtype, optimizer = spec["dtype"], spec["optimizer"]
+    shapes = {f"{index}.{key}": shape for index, config in enumerate(spec["layers"])
+              for key, shape in _parameter_shapes(config).items()}
+    n_total = sum(math.prod(shape) for shape in shapes.values())
+    expected = {f"param/{name}": shape for name, shape in shapes.items()}
+    if optimizer is not None:
+        expected.update(_expected_optimizer_members(members, spec, shapes, path))
+    stored = {key for key in members if key.startswith("param/")}
+    wanted = {key for key in expected if key.startswith("param/")}
+    if stored != wanted:
+        raise ModelFileError(f"{path}: parameters {sorted(k[6:] for k in stored)[:20]} do not match the "
+                             f"architecture's {sorted(k[6:] for k in wanted)[:20]}")
+    extra = sorted(set(members) - set(expected))
+    if extra:
+        raise ModelFileError(f"{path}: unexpected member {extra[0]!r}; it was not read")
+    # the network (parameters, gradients), what is read before it is copied in, the optimizer's state
+    slots = len(optimizer.slots) if optimizer is not None else 0
+    budget.add(n_total * dtype.itemsize * (4 + 2 * slots), f"the network it describes ({n_total:,} parameters)")
+    budget.add(_classes_bytes(spec["classes"]), "its class labels")
+    for key, shape in expected.items():
+        _check_member_header(archive, members[key], path, dtype, shape)
+
+    # Only now: build and fill.
+    try:
+        net = Sequential([_layer_from_config(config, dtype) for config in spec["layers"]])
+        in_features = net.in_features
+        _check_metadata(spec["metadata"], in_features)
+        classes = _classes_from_json(spec["classes"])
+    except (ValueError, TypeError, StopIteration) as error:
+        reason = error if not isinstance(error, StopIteration) else "no Dense layer"
+        raise ModelFileError(f"{path}: invalid model description ({reason})") from None
+    parameters = net.parameters()
+    for name in shapes:
+        array = _read_member(archive, members[f"param/{name}"], path)
+        if not np.all(np.isfinite(array)):
+            raise ModelFileError(f"{path}: parameter {name} contains NaN or infinity")
+        parameters[name][...] = array
+    net.loss = spec["loss"]
+    if classes is not None:
+        if net.loss is not None and len(classes) != net.loss.n_classes(net.out_features):
+            raise ModelFileError(f"{path}: class labels do not match the output layer")
+        net.classes = classes
+    if optimizer is not None:
+        flat = _read_optimizer_state(archive, members, net, optimizer, path)
+        try:
+            _set_flat_optimizer_state(optimizer, spec["iterations"], flat)
+        except ValueError as error:
+            raise ModelFileError(f"{path}: {error}") from None
+        net.optimizer = optimizer
+    net.metadata = spec["metadata"]
+    net.trained = True  # its weights are the file's, not random ones
+    _place(net, path, device, spec["device"])
+    return net
+
+
+def _members(archive: zipfile.ZipFile, path: Path) -> dict[str, zipfile.ZipInfo]:
+    """The archive's members by name, each one neuronet writes, stored as np.savez stores it."""
     members: dict[str, zipfile.ZipInfo] = {}
     infos = archive.infolist()
     if not any(info.filename == _HEADER + ".npy" for info in infos):
@@ -141,89 +317,103 @@ def _load_archive(archive: zipfile.ZipFile, path: Path, device: str | None) -> S
                                  "it was not read")
         if key in members:
             raise ModelFileError(f"{path}: member {info.filename!r} appears twice")
+        if info.flag_bits & 0x1:
+            raise ModelFileError(f"{path}: member {info.filename!r} is encrypted; model files never are")
+        if info.compress_type not in _READABLE_COMPRESSION:
+            raise ModelFileError(f"{path}: member {info.filename!r} uses compression method {info.compress_type}; "
+                                 "model files are stored or deflated")
         members[key] = info
-    header_info = members.pop(_HEADER)
-    if header_info.file_size > _MAX_HEADER_BYTES:
-        raise ModelFileError(f"{path}: its description is {header_info.file_size:,} bytes, over the limit of "
-                             f"{_MAX_HEADER_BYTES:,}")
-    _check_member_header(archive, header_info, path, np.dtype(np.uint8), None)
-    raw = _read_member(archive, header_info, path)
-    header = _parse_header(raw, path)
-    try:
-        spec = _check_header(header)
-    except (ValueError, TypeError, KeyError) as error:
-        raise ModelFileError(f"{path}: invalid model description ({error})") from None
+    return members
 
-    # Every member the description implies, with its shape, before anything is read.
-    dtype = spec["dtype"]
-    expected: dict[str, tuple[int, ...]] = {}
-    n_weights = 0  # the decayed parameters, which the flat buffer (and the optimizer state) keeps first
-    for index, config in enumerate(spec["layers"]):
-        for key, shape in parameter_shapes(config).items():
-            expected[f"param/{index}.{key}"] = shape
-            if key in LAYER_TYPES[config["type"]].decayed:
-                n_weights += math.prod(shape)
-    n_total = sum(int(np.prod(shape)) for shape in expected.values())
+
+def _parameter_shapes(config: dict) -> dict[str, tuple[int, ...]]:
+    """The shapes of a layer's parameters from its config, without building it: the layer
+    class's own ``parameter_shapes`` (none for a layer without parameters)."""
+    shapes = getattr(_layers.LAYER_TYPES[config["type"]], "parameter_shapes", None)
+    return dict(shapes(config)) if shapes is not None else {}
+
+
+def _layer_from_config(config: dict, dtype: np.dtype) -> _layers.Layer:
+    """A layer built by its own class from its (checked) config, parameters at zero."""
+    cls = _layers.LAYER_TYPES[config["type"]]
+    build = getattr(cls, "from_config", None)
+    if callable(build) and getattr(build, "__self__", None) is cls:  # a classmethod of the layer's own
+        return build(config, dtype)
+    return _layers.from_config(config, dtype)  # the module's builder, for classes without one
+
+
+def _check_layer_config(config: Any) -> dict:
+    """A layer's config from the file, checked by its class's own ``check_config`` where it has one."""
+    cls = _layers.LAYER_TYPES.get(config.get("type")) if isinstance(config, dict) else None
+    check = getattr(cls, "check_config", None)
+    if callable(check) and getattr(check, "__self__", None) is cls:
+        return check(config)
+    return _layers.check_config(config)
+
+
+def _expected_optimizer_members(members: dict, spec: dict, shapes: dict[str, tuple[int, ...]],
+                                path: Path) -> dict[str, tuple[int, ...]]:
+    """The optimizer state's members and shapes: per parameter (version 2), or in version 1's
+    groups "W" (the decayed parameters, flat), "b" (the rest) and "Wb" (all)."""
     optimizer = spec["optimizer"]
-    if optimizer is not None:
-        groups = {"W": (n_weights,), "b": (n_total - n_weights,), "Wb": (n_total,)}
-        for key in members:
-            if key.startswith("optim/"):
-                _, group, slot = key.split("/")
-                if group not in groups or slot not in optimizer.slots:
-                    raise ModelFileError(f"{path}: optimizer state {key} does not match the optimizer "
-                                         f"({optimizer.name}: slots {list(optimizer.slots)})")
-                expected[key] = groups[group]
-    stored = {key for key in members if key.startswith("param/")}
-    wanted = {key for key in expected if key.startswith("param/")}
-    if stored != wanted:
-        raise ModelFileError(f"{path}: parameters {sorted(k[6:] for k in stored)[:20]} do not match the "
-                             f"architecture's {sorted(k[6:] for k in wanted)[:20]}")
-    extra = sorted(set(members) - set(expected))
-    if extra:
-        raise ModelFileError(f"{path}: unexpected member {extra[0]!r}; it was not read")
-    try:
-        check_fits(n_total * dtype.itemsize * (4 + len(optimizer.slots) if optimizer else 4),
-                   f"{path}: the network it describes ({n_total:,} parameters)")
-    except TooLargeError as error:
-        raise ModelFileError(str(error)) from None
-    for key, shape in expected.items():
-        _check_member_header(archive, members[key], path, dtype, shape)
+    n_total = sum(math.prod(shape) for shape in shapes.values())
+    n_weights = sum(math.prod(shapes[f"{index}.{key}"]) for index, config in enumerate(spec["layers"])
+                    for key in _parameter_shapes(config) if key in _layers.LAYER_TYPES[config["type"]].decayed)
+    if spec["version"] == 1:
+        layout = {"W": (n_weights,), "b": (n_total - n_weights,), "Wb": (n_total,)}
+    else:
+        layout = shapes
+    expected = {}
+    for key in members:
+        if key.startswith("optim/"):
+            _, name, slot = key.split("/")
+            if name not in layout or slot not in optimizer.slots:
+                raise ModelFileError(f"{path}: optimizer state {key} does not match the optimizer "
+                                     f"({optimizer.name}: slots {list(optimizer.slots)}) or the parameters")
+            expected[key] = layout[name]
+    return expected
 
-    # Only now: build and fill.
-    net = Sequential([layer_from_config(config, dtype) for config in spec["layers"]])
-    parameters = net.parameters()
-    for key in wanted:
-        array = _read_member(archive, members[key], path)
-        if not np.all(np.isfinite(array)):
-            raise ModelFileError(f"{path}: parameter {key[6:]} contains NaN or infinity")
-        parameters[key[6:]][...] = array
-    net.loss = spec["loss"]
-    if spec["classes"] is not None:
-        if net.loss is not None and len(spec["classes"]) != net.loss.n_classes(net.out_features):
-            raise ModelFileError(f"{path}: class labels do not match the output layer")
-        net.classes = spec["classes"]
-    if optimizer is not None:
-        state: dict[str, dict[str, np.ndarray]] = {}
-        for key in expected:
-            if key.startswith("optim/"):
-                _, group, slot = key.split("/")
-                state.setdefault(group, {})[slot] = _read_member(archive, members[key], path)
-        try:
-            optimizer.load_state_dict({"iterations": spec["iterations"], "state": state})
-        except ValueError as error:
-            raise ModelFileError(f"{path}: {error}") from None
-        net.optimizer = optimizer
-    net.metadata = spec["metadata"]
-    net.trained = True  # its weights are the file's, not random ones
+
+def _read_optimizer_state(archive: zipfile.ZipFile, members: dict, net: Sequential, optimizer: _optim.Optimizer,
+                          path: Path) -> dict[str, np.ndarray]:
+    """Each slot of the saved state, laid out like the network's flat parameter buffer."""
+    state: dict[str, dict[str, np.ndarray]] = {}
+    for key, info in members.items():
+        if key.startswith("optim/"):
+            _, name, slot = key.split("/")
+            state.setdefault(slot, {})[name] = _read_member(archive, info, path)
+    if not state:
+        return {}
+    layout = net.parameter_layout()
+    flat = {}
+    for slot in optimizer.slots:
+        parts = state.get(slot, {})
+        if set(parts) <= set(_VERSION_1_GROUPS) and parts:  # version 1: flat groups
+            joined = parts.get("Wb")
+            if joined is None:
+                if set(parts) != {"W", "b"}:
+                    raise ModelFileError(f"{path}: optimizer state {slot}: expected the groups W and b, or Wb")
+                joined = np.concatenate([parts["W"], parts["b"]])
+        else:
+            if set(parts) != {name for name, _, _ in layout}:
+                raise ModelFileError(f"{path}: optimizer state {slot}: not saved for every parameter")
+            joined = np.empty(net.n_parameters, dtype=net.dtype)
+            for name, where, _ in layout:
+                joined[where] = parts[name].ravel()
+        flat[slot] = joined
+    if set(state) != set(optimizer.slots):
+        raise ModelFileError(f"{path}: optimizer state has slots {sorted(state)}, expected {list(optimizer.slots)}")
+    return flat
+
+
+def _place(net: Sequential, path: Path, device: str | None, saved_on: str) -> None:
     if device is not None:
         net.to(device)
-    elif spec["device"] != "cpu":
+    elif saved_on != "cpu":
         try:
-            net.to(spec["device"])
+            net.to(saved_on)
         except ConfigurationError as error:
-            warnings.warn(f"{path}: saved from device {spec['device']!r}, loaded on the CPU ({error})", stacklevel=3)
-    return net
+            warnings.warn(f"{path}: saved from device {saved_on!r}, loaded on the CPU ({error})", stacklevel=4)
 
 
 def _parse_header(raw: np.ndarray, path: Path) -> dict:
@@ -238,35 +428,28 @@ def _parse_header(raw: np.ndarray, path: Path) -> dict:
         raise ModelFileError(f"{path}: header is nested too deeply to be a model description") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise ModelFileError(f"{path}: not a neuronet model file")
-    if header.get("version") != VERSION or isinstance(header.get("version"), bool):
-        raise ModelFileError(f"{path}: model file version {header.get('version')!r} is not supported "
-                             f"(this neuronet reads version {VERSION})")
+    if header.get("version") not in _READABLE_VERSIONS or isinstance(header.get("version"), bool):
+        raise ModelFileError(f"{path}: model file version {str(header.get('version'))[:20]} is not supported "
+                             f"(this neuronet reads versions {', '.join(map(str, _READABLE_VERSIONS))})")
     return header
 
 
 def _check_header(header: dict) -> dict[str, Any]:
-    """The description's every field, type-checked and range-checked (raises ValueError/TypeError)."""
+    """The description's every field, type-checked and range-checked (raises ValueError/TypeError);
+    each layer's and the optimizer's and loss's by its own ``from_config`` / config check. Class
+    labels stay as JSON values here: they are converted only once the budget allows it."""
     architecture = header["architecture"]
     if not isinstance(architecture, dict) or not isinstance(architecture.get("layers"), list):
         raise ValueError("architecture: expected an object with a list of layers")
     if not 1 <= len(architecture["layers"]) <= _MAX_LAYERS:
         raise ValueError(f"architecture: expected 1 to {_MAX_LAYERS:,} layers, got {len(architecture['layers']):,}")
     if architecture.get("dtype", "float32") not in ("float32", "float64"):
-        raise ValueError(f"unsupported dtype {architecture.get('dtype')!r}")
+        raise ValueError(f"unsupported dtype {str(architecture.get('dtype'))[:20]!r}")
     dtype = np.dtype(architecture.get("dtype", "float32"))
-    layers = [check_layer_config(config) for config in architecture["layers"]]
-    width = None
+    layers = [_check_layer_config(config) for config in architecture["layers"]]
     for index, config in enumerate(layers):
         if config.get("dtype", dtype.name) != dtype.name:
             raise ValueError(f"layer {index}: dtype {config['dtype']} differs from the network's {dtype.name}")
-        if config["type"] == "Dense":
-            if width is not None and width != config["in_features"]:
-                raise ValueError(f"layer {index}: expects {config['in_features']} inputs but the previous "
-                                 f"layer gives {width}")
-            width = config["out_features"]
-    if width is None:
-        raise ValueError("architecture: no Dense layer")
-    in_features = next(c["in_features"] for c in layers if c["type"] == "Dense")
     loss = _losses.from_config(header["loss"]) if header.get("loss") is not None else None
     optimizer, iterations = None, 0
     if header.get("optimizer") is not None:
@@ -276,17 +459,30 @@ def _check_header(header: dict) -> dict[str, Any]:
         optimizer = _optim.from_config(settings.get("config"))
         iterations = settings.get("iterations")
         if not isinstance(iterations, int) or isinstance(iterations, bool) or not 0 <= iterations < 2**53:
-            raise ValueError(f"optimizer: iterations must be a whole number >= 0, got {iterations!r}")
+            raise ValueError(f"optimizer: iterations must be a whole number >= 0, got {str(iterations)[:40]!r}")
     metadata = header.get("metadata") or {}
     if not isinstance(metadata, dict):
         raise ValueError("metadata: expected an object")
-    _check_metadata(metadata, in_features)
     device = header.get("device", "cpu")
     if device not in ("cpu", "cuda"):
         raise ValueError(f"device: expected 'cpu' or 'cuda', got {str(device)[:20]!r}")
-    return {"dtype": dtype, "layers": layers, "loss": loss, "optimizer": optimizer, "iterations": iterations,
-            "device": device,
-            "classes": _classes_from_json(header.get("classes")), "metadata": dict(metadata)}
+    classes = header.get("classes")
+    if classes is not None and (not isinstance(classes, dict) or not isinstance(classes.get("values"), list)):
+        raise ValueError("classes: expected an object with a list of values")
+    return {"version": header["version"], "dtype": dtype, "layers": layers, "loss": loss, "optimizer": optimizer,
+            "iterations": iterations, "device": device, "classes": classes, "metadata": dict(metadata)}
+
+
+def _classes_bytes(classes: dict | None) -> int:
+    """What converting the class labels to an array allocates: NumPy gives every string label the
+    width of the longest (4 bytes a character), and a number 8 bytes."""
+    if classes is None:
+        return 0
+    values = classes["values"]
+    if classes.get("dtype") == "str":
+        longest = max((len(v) for v in values if isinstance(v, str)), default=0)
+        return len(values) * max(longest, 1) * 4
+    return len(values) * 8
 
 
 def _classes_from_json(classes: Any) -> np.ndarray | None:

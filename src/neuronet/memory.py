@@ -5,8 +5,10 @@ gradients and two more copies of optimizer state; allocating first and failing l
 ends in a ``MemoryError`` traceback, or in the kernel killing the process. Every
 place that builds a network (``Dense``, ``MLP``, ``fit``, ``load``, the scikit-learn
 estimators) asks ``check_fits`` first, which compares the estimate with the memory
-available: ``MemAvailable`` of ``/proc/meminfo`` (Linux), else the physical memory,
-or ``NEURONET_MEMORY_LIMIT`` (bytes, or a number with K/M/G) where it is set.
+available: ``MemAvailable`` of ``/proc/meminfo`` (Linux), else the physical memory, and no
+more than the process's address-space limit (``ulimit -v``, ``RLIMIT_AS``) leaves or its
+control group's memory limit (``memory.max``) leaves; or ``NEURONET_MEMORY_LIMIT`` (bytes,
+or a number with K/M/G/T) where it is set.
 """
 
 from __future__ import annotations
@@ -44,6 +46,12 @@ def available_bytes() -> int | None:
     limit = os.environ.get("NEURONET_MEMORY_LIMIT")
     if limit:
         return _parse_limit(limit)
+    bounds = [bound for bound in (_system_available(), _address_space_left(), _control_group_left())
+              if bound is not None]
+    return min(bounds) if bounds else None
+
+
+def _system_available() -> int | None:
     try:
         with open("/proc/meminfo", encoding="ascii") as handle:
             for line in handle:
@@ -54,6 +62,38 @@ def available_bytes() -> int | None:
     try:
         return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
     except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _address_space_left() -> int | None:
+    """What ``RLIMIT_AS`` leaves beyond the process's current virtual size (None: no limit)."""
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+        if soft == resource.RLIM_INFINITY:
+            return None
+        with open("/proc/self/status", encoding="ascii") as handle:
+            size = next(int(line.split()[1]) * 1024 for line in handle if line.startswith("VmSize:"))
+        return max(soft - size, 0)
+    except (ImportError, OSError, ValueError, StopIteration):
+        return None
+
+
+def _control_group_left() -> int | None:
+    """What the control group's ``memory.max`` leaves beyond its ``memory.current`` (cgroup v2)."""
+    try:
+        with open("/proc/self/cgroup", encoding="ascii") as handle:
+            group = next(line.split(":", 2)[2].strip() for line in handle if line.startswith("0::"))
+        folder = os.path.join("/sys/fs/cgroup", group.lstrip("/"))
+        with open(os.path.join(folder, "memory.max"), encoding="ascii") as handle:
+            maximum = handle.read().strip()
+        if maximum == "max":
+            return None
+        with open(os.path.join(folder, "memory.current"), encoding="ascii") as handle:
+            current = int(handle.read().strip())
+        return max(int(maximum) - current, 0)
+    except (OSError, ValueError, StopIteration, IndexError):
         return None
 
 
