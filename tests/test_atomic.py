@@ -191,3 +191,18 @@ def test_a_stale_temporary_of_a_live_process_id_goes_when_old(tmp_path):
     stale.write_bytes(b"x")
     os.utime(stale, (0, os.stat(stale).st_mtime - STALE_AFTER - 60))
     assert remove_stale_temporaries(target) == [stale] and not stale.exists()
+
+
+def test_a_read_only_file_is_not_replaced(tmp_path, monkeypatch):
+    path = tmp_path / "keep.npz"
+    nn.save(nn.MLP([2, 2], rng=0), path)
+    path.chmod(0o444)
+    if os.geteuid() == 0:  # root may write any file; answer as the file's permission bits do for others
+        real = os.access
+        monkeypatch.setattr(os, "access", lambda p, mode, **kw: (False if os.fspath(p) == str(path)
+                                                                 and mode & os.W_OK else real(p, mode, **kw)))
+    with pytest.raises(PermissionError, match="read-only"):
+        check_writable(path, "--out")
+    with pytest.raises(PermissionError, match="read-only"):
+        nn.save(nn.MLP([2, 3, 2], rng=0), path)
+    assert nn.load(path).n_parameters == 6 and sorted(p.name for p in tmp_path.iterdir()) == ["keep.npz"]

@@ -18,8 +18,9 @@ def test_parse_network():
 
 
 def test_tiny_run_prints_every_framework_and_memory(capsys):
+    torch = ["--torch-python", sys.executable] if bench.torch_version(sys.executable) else ["--no-torch"]
     code = cli.main(["bench", "--only", "--network", "8-6-3:4", "--samples", "32", "--memory-samples", "500",
-                     "--torch-python", sys.executable, "--no-compile-time"])
+                     *torch, "--no-compile-time"])
     out = capsys.readouterr().out
     assert code == 0
     assert "float32 matmul peak" in out and "8-6-3, batch 4 (32 samples" in out
@@ -40,7 +41,8 @@ def test_peak_and_memory_are_measured():
 def test_bad_arguments_are_user_errors(capsys):
     assert cli.main(["bench", "--only"]) == 2
     assert "--network" in capsys.readouterr().err
-    assert cli.main(["bench", "--only", "--network", "4-2:2", "--samples", "0"]) == 2
+    with pytest.raises(SystemExit, match="2"):  # refused by the flag's type, as argparse refuses
+        cli.main(["bench", "--only", "--network", "4-2:2", "--samples", "0"])
     assert "--samples" in capsys.readouterr().err
 
 
@@ -63,3 +65,43 @@ def test_kernel_costs_are_measured_in_fresh_interpreters(monkeypatch):
     assert costs["run_compiled"] > 0 and costs["run_numpy"] > 0
     monkeypatch.setattr(kernels, "available", lambda: ["numpy"])
     assert bench.kernel_costs() is None
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--network", "1000000000-10:1"], "--network 1000000000-10:1 with 4 samples needs about"),
+    (["--network", "8-8:8", "--samples", "1e12"], "with 1,000,000,000,000 samples needs about"),
+    (["--network", "8-8:8", "--samples", "1000000000000"], "with 1,000,000,000,000 samples needs about"),
+    (["--network", "8-8:8", "--memory-samples", "-5"], "argument --memory-samples: expected a whole number >= 0"),
+    (["--network", "8-8:8", "--memory-samples", "1e12"], "--memory-samples 1,000,000,000,000 .* needs about"),
+    (["--network", "8-8:8", "--torch-python", "/bin/echo"], "--torch-python: /bin/echo is not a Python interpreter"),
+    (["--network", "8-8:8", "--torch-python", "/no/such/python"], "--torch-python: /no/such/python is not an exec"),
+    (["--network", "8-8:8", "--torch-python", sys.executable, "--no-torch"], "given with --no-torch"),
+    (["--network", "3000000000-1"], "at most 2,147,483,647"),
+    (["--network", "8-8:8", "--samples", "2.5"], "argument --samples: expected a whole number >= 1"),
+])
+def test_every_flag_is_checked_before_anything_runs(monkeypatch, capsys, argv, message):
+    import re
+
+    def no_run(*args, **kwargs):
+        raise AssertionError("the benchmark started")
+
+    monkeypatch.setattr(bench, "run", no_run)
+    monkeypatch.setattr(bench, "matmul_peak", no_run)
+    try:
+        code = cli.main(["bench", "--only", *argv])
+    except SystemExit as exit:  # argparse's own refusals
+        code = exit.code
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and re.search(message, err), err
+
+
+def test_the_torch_variable_is_validated_like_the_flag(monkeypatch, capsys):
+    monkeypatch.setattr(bench, "run", lambda *a, **k: (_ for _ in ()).throw(AssertionError("ran")))
+    monkeypatch.setenv("NEURONET_TORCH_PYTHON", "/bin/echo")
+    assert cli.main(["bench", "--only", "--network", "8-8:8"]) == 2
+    assert "NEURONET_TORCH_PYTHON: /bin/echo is not a Python interpreter" in capsys.readouterr().err
+
+
+def test_a_torch_run_that_answers_nonsense_is_left_out(tmp_path):
+    with pytest.warns(UserWarning, match="left out of the table"):
+        assert bench.train_torch(bench.Network((4, 2), 2, 8), "/bin/echo") is None

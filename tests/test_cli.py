@@ -264,3 +264,58 @@ def test_a_245_character_name_is_saved(tmp_path, capsys):
     code, _, err = run(capsys, "train", "--data", "xor", "--hidden", "3", "--epochs", "1", "--verbose", "0",
                        "--out", str(out))
     assert code == 0 and out.is_file() and nn.load(out).n_parameters == 3 * 3 + 3 * 2 + 2
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "--validation-split", "nan"], "argument --validation-split: expected a number from 0 up to"),
+    (["train", "--validation-split", "1"], "argument --validation-split: expected a number from 0 up to"),
+    (["train", "--l2", "nan"], "argument --l2: expected a finite number >= 0"),
+    (["train", "--l2", "-1"], "argument --l2: expected a finite number >= 0"),
+    (["train", "--dropout", "inf"], "argument --dropout: expected a number from 0 up to"),
+    (["train", "--noise", "nan"], "argument --noise: expected a finite number >= 0"),
+    (["plot", "neuron", "--bias", "nan", "-o", "x.png"], "argument --bias: expected a finite number"),
+    (["gradcheck", "--eps", "1e300"], "argument --eps: expected a small positive step"),
+])
+def test_number_flags_are_refused_by_their_type(capsys, argv, message):
+    with pytest.raises(SystemExit, match="2"):
+        main(argv)
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and message in err, err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "--data", "digits", "--target", "label"], "--target: names a label column of a CSV file, but the data, "
+                                                         "digits, is not one"),
+    (["train", "--data", "moons", "--target", "label"], "the data, moons, is not one"),
+    (["train", "--data", "digits", "--noise", "0.3"], "--noise: sets the noise of a generated data set"),
+    (["plot", "neuron", "--shape", "3,3", "-o", "x.png"], "--shape: only for plot weights, not plot neuron"),
+    (["plot", "activations", "--bias", "1", "-o", "x.png"], "--bias: only for plot neuron, not plot activations"),
+    (["plot", "activations", "--names", "", "-o", "x.png"], "--names: expected comma-separated activation names"),
+    (["plot", "activations", "model.npz", "-o", "x.png"], "plot activations: takes no model or history file"),
+])
+def test_flags_that_would_be_ignored_are_refused(capsys, monkeypatch, argv, message):
+    import neuronet.training
+
+    monkeypatch.setattr(neuronet.training, "fit", lambda *a, **k: (_ for _ in ()).throw(AssertionError("trained")))
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and message in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_target_with_a_saved_model_on_its_built_in_data_is_refused(tmp_path, capsys):
+    model = tmp_path / "m.npz"
+    assert main(["train", "--data", "moons", "--hidden", "3", "--epochs", "1", "--verbose", "0",
+                 "--out", str(model)]) == 0
+    capsys.readouterr()
+    for argv in (["evaluate", str(model), "--target", "y"],
+                 ["plot", "boundary", str(model), "--target", "y", "-o", str(tmp_path / "b.png")]):
+        assert main(argv) == 2
+        assert "the data, moons, is not one" in capsys.readouterr().err
+    assert not (tmp_path / "b.png").exists()
+
+
+def test_values_beyond_float32_are_reported_as_overflow(tmp_path, capsys):
+    path = tmp_path / "big.csv"
+    path.write_text("a,b,label\n1e300,1,0\n" + "".join(f"{i},{2 * i},{i % 2}\n" for i in range(20)))
+    code, _, err = run(capsys, "train", "--data", str(path), "--no-standardize", "--epochs", "1", "--verbose", "0")
+    assert code == 2 and "values up to 1e+300 overflow float32" in err and "NaN" not in err, err

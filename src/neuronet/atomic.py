@@ -12,7 +12,8 @@ process is gone (or that are more than a day old, for a process id reused since)
   temporary file is created with mode 0o666 and the kernel applies the process umask
   (nothing here reads or changes the umask, which is process-wide and shared by threads).
 - A file being replaced keeps its permissions (a 0600 model stays 0600) and, where
-  the process may set them, its owner and group.
+  the process may set them, its owner and group. A file the process may not write
+  (``chmod a-w``) is not replaced, although renaming over it would be allowed.
 - A path that is a symbolic link is written through: the link's target is replaced and
   the link stays a link. A loop of links is refused.
 - Only regular files are replaced: a folder, a device (``/dev/full``, ``/dev/null``), a FIFO,
@@ -29,7 +30,6 @@ import hashlib
 import os
 import re
 import stat
-import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -199,6 +199,9 @@ def check_writable(path: str | Path, what: str = "output") -> Path:
         raise FileNotFoundError(f"{what}: the folder {folder} does not exist (for {path})")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise PermissionError(f"{what}: the folder {folder} is not writable (for {path})")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise PermissionError(f"{what}: {path} is read-only; it is not replaced (make it writable, or give "
+                              "another name)")
     return path
 
 
@@ -225,6 +228,8 @@ def atomic_write(path: str | Path, mode: str = "wb", encoding: str | None = None
         existing = os.stat(path)
     except FileNotFoundError:
         existing = None
+    if existing is not None and not os.access(path, os.W_OK):  # what its owner protected stays
+        raise PermissionError(errno.EACCES, "read-only; it is not replaced", str(given))
     for attempt in range(100):
         temporary = temporary_name(path)
         try:

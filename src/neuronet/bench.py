@@ -75,9 +75,65 @@ def parse_network(text: str, samples: int | None = None) -> Network:
         raise ConfigurationError(f"--network: expected sizes and batch like 784-512-10:64, got {text!r}") from None
     if len(sizes) < 2 or min(sizes) < 1 or batch < 1:
         raise ConfigurationError(f"--network: expected at least two positive sizes and a positive batch, got {text!r}")
+    if max(sizes) > _MAX_WIDTH or batch > _MAX_WIDTH:
+        raise ConfigurationError(f"--network: sizes and batch must be at most {_MAX_WIDTH:,}, got {text!r}")
     if samples is None:  # about 2 GFLOP of training: a second or so
         samples = int(np.clip(2e9 / Network(sizes, batch, 0).flops_per_sample, 4 * batch, 65_536))
     return Network(sizes, batch, samples)
+
+
+_MAX_WIDTH = 2**31 - 1
+MEMORY_NETWORK = (784, 256, 10)  # the memory run's network, on MNIST-sized rows
+
+
+def training_bytes(network: Network) -> int:
+    """What one contestant's epoch holds at once, estimated as ``train`` does (``memory.network_bytes``:
+    parameters, gradients, Adam's two slots, a batch's workspaces), plus the data: float32 rows and
+    int64 labels, and one float32 one-hot target row per sample (scikit-learn's)."""
+    from .memory import network_bytes
+
+    data = network.samples * (network.sizes[0] * 4 + 8 + network.sizes[-1] * 4)
+    return data + network_bytes(network.sizes, 4, optimizer_slots=2, batch=network.batch)
+
+
+def check_request(networks: Sequence[Network], memory_samples: int) -> None:
+    """Refuse, before anything runs, what would not fit in memory (``memory.check_fits``)."""
+    from .memory import check_fits
+
+    for network in networks:
+        check_fits(training_bytes(network), f"--network {'-'.join(map(str, network.sizes))}:{network.batch} "
+                                            f"with {network.samples:,} samples")
+    if memory_samples:
+        check_fits(training_bytes(Network(MEMORY_NETWORK, 128, memory_samples)),
+                   f"--memory-samples {memory_samples:,} (rows of {MEMORY_NETWORK[0]} float32 features)")
+
+
+TORCH_PROBE = "import json, torch; print(json.dumps({'torch': torch.__version__}))"
+
+
+def torch_version(python: str) -> str | None:
+    """The torch version ``python`` reports, or None when it is not a Python with torch."""
+    try:
+        result = subprocess.run([python, "-c", TORCH_PROBE], capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    try:
+        version = json.loads(result.stdout.strip().splitlines()[-1])["torch"]
+    except (ValueError, IndexError, KeyError, TypeError):
+        return None
+    return version if result.returncode == 0 and isinstance(version, str) else None
+
+
+def check_torch_python(python: str, what: str) -> str:
+    """``python`` when it is an executable interpreter with torch; a ``ConfigurationError`` naming
+    ``what`` (the flag or variable) otherwise."""
+    if not os.path.isfile(python) or not os.access(python, os.X_OK):
+        raise ConfigurationError(f"{what}: {python} is not an executable file; expected a Python interpreter "
+                                 "with PyTorch")
+    if torch_version(python) is None:
+        raise ConfigurationError(f"{what}: {python} is not a Python interpreter that can import torch "
+                                 "(it did not answer `import torch`); give one that can, or --no-torch")
+    return python
 
 
 def make_data(network: Network, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -263,21 +319,22 @@ def train_torch(network: Network, python: str) -> tuple[float, str] | None:
     try:
         result = subprocess.run([python, "-c", TORCH_SCRIPT, arguments], capture_output=True, text=True,
                                 timeout=600, check=True)
-    except (OSError, subprocess.SubprocessError):
+        report = json.loads(result.stdout.strip().splitlines()[-1])
+        return float(report["seconds"]), str(report["version"])
+    except (OSError, subprocess.SubprocessError, ValueError, IndexError, KeyError, TypeError):
+        warnings.warn(f"PyTorch run with {python} failed; left out of the table", stacklevel=2)
         return None
-    report = json.loads(result.stdout.strip().splitlines()[-1])
-    return report["seconds"], report["version"]
 
 
 def find_torch_python() -> str | None:
-    """An interpreter that has torch: this one, $NEURONET_TORCH_PYTHON, or ./.torchenv."""
-    candidates = [os.environ.get("NEURONET_TORCH_PYTHON"), sys.executable,
-                  os.path.join(os.getcwd(), ".torchenv", "bin", "python")]
-    for candidate in candidates:
-        if candidate and os.path.exists(candidate):
-            probe = subprocess.run([candidate, "-c", "import torch"], capture_output=True)
-            if probe.returncode == 0:
-                return candidate
+    """An interpreter that has torch: $NEURONET_TORCH_PYTHON (which must be one), else this one or
+    ./.torchenv/bin/python when they have it."""
+    chosen = os.environ.get("NEURONET_TORCH_PYTHON")
+    if chosen:
+        return check_torch_python(chosen, "NEURONET_TORCH_PYTHON")
+    for candidate in (sys.executable, os.path.join(os.getcwd(), ".torchenv", "bin", "python")):
+        if candidate and os.path.isfile(candidate) and torch_version(candidate) is not None:
+            return candidate
     return None
 
 
@@ -440,32 +497,50 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_from_args(parser.parse_args(argv))
 
 
+def _count(low: int) -> Callable[[str], int]:
+    """An argparse type: a whole number >= ``low``, also written like 1e6."""
+    def parse(text: str) -> int:
+        try:
+            value = float(text) if any(c in text for c in ".eE") else int(text)
+        except ValueError:
+            value = None
+        if value is None or not np.isfinite(value) or value != int(value) or not low <= value < 2**63:
+            raise argparse.ArgumentTypeError(f"expected a whole number >= {low}, got {text!r}")
+        return int(value)
+    return parse
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--network", action="append", default=[], metavar="SIZES:BATCH",
                         help="another network, e.g. 784-512-10:64 (repeatable)")
     parser.add_argument("--only", action="store_true", help="run only the --network ones, not the standard three")
-    parser.add_argument("--samples", type=int, help="samples per epoch for every network (default: per network)")
+    parser.add_argument("--samples", type=_count(1), help="samples per epoch for every network (default: per network)")
     parser.add_argument("--torch-python", help="an interpreter with PyTorch (default: this one, "
                         "$NEURONET_TORCH_PYTHON or ./.torchenv/bin/python when they have it)")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
     parser.add_argument("--no-sklearn", action="store_true", help="leave scikit-learn out")
-    parser.add_argument("--memory-samples", type=int, default=60_000, help="rows of the memory run (0: skip it)")
+    parser.add_argument("--memory-samples", type=_count(0), default=60_000, help="rows of the memory run (0: skip it)")
     parser.add_argument("--no-compile-time", action="store_true",
                         help="skip measuring the kernels' compile and load time (two fresh interpreters)")
 
 
 def run_from_args(args: argparse.Namespace) -> int:
-    if args.samples is not None and args.samples < 1:
-        raise ConfigurationError(f"--samples: expected a positive number, got {args.samples}")
+    """Check every flag (and what the run would need in memory) first, then run."""
     networks = [] if args.only else list(STANDARD_NETWORKS)
     networks += [parse_network(text) for text in args.network]
     if args.samples is not None:
         networks = [Network(n.sizes, n.batch, args.samples) for n in networks]
     if not networks:
         raise ConfigurationError("--only: give at least one --network")
-    torch_python = None if args.no_torch else (args.torch_python or find_torch_python())
-    if args.torch_python and not args.no_torch and not os.path.exists(args.torch_python):
-        raise FileNotFoundError(args.torch_python)
+    if args.torch_python and args.no_torch:
+        raise ConfigurationError("--torch-python: given with --no-torch; leave one out")
+    check_request(networks, args.memory_samples)
+    if args.no_torch:
+        torch_python = None
+    elif args.torch_python:
+        torch_python = check_torch_python(args.torch_python, "--torch-python")
+    else:
+        torch_python = find_torch_python()
     run(networks, torch_python=torch_python, sklearn=not args.no_sklearn, memory_samples=args.memory_samples,
         compile_time=not args.no_compile_time)
     return 0

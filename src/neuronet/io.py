@@ -89,16 +89,12 @@ def _check_keys(metadata: dict) -> None:
 
 def _optimizer_arrays(net: Sequential) -> dict[str, np.ndarray]:
     """The optimizer's state as ``optim/<parameter>/<slot>`` arrays of each parameter's shape."""
-    flat = _flat_optimizer_state(net.optimizer, net.n_parameters, _decayed_size(net))
+    flat = _flat_optimizer_state(net.optimizer, net.n_parameters, net.decayed_slice.stop)
     arrays = {}
     for name, where, shape in net.parameter_layout():
         for slot, array in flat.items():
             arrays[f"optim/{name}/{slot}"] = array[where].reshape(shape)
     return arrays
-
-
-def _decayed_size(net: Sequential) -> int:
-    return net.decayed_slice.stop
 
 
 def _flat_optimizer_state(optimizer: _optim.Optimizer, n_total: int, n_weights: int) -> dict[str, np.ndarray]:
@@ -171,8 +167,10 @@ _SLOT = r"[A-Za-z]\w{0,31}"
 _MEMBER = re.compile(rf"(?:param/{_PARAMETER}|optim/(?:{_PARAMETER}|W|b|Wb)/{_SLOT})")
 _VERSION_1_GROUPS = ("W", "b", "Wb")
 _READABLE_COMPRESSION = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)  # np.savez and np.savez_compressed
+# What the zip layer raises for a damaged archive (RuntimeError: a member flagged encrypted, which
+# _members refuses first; NotImplementedError: an unknown compression method, likewise).
 _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, zlib.error, NotImplementedError,
-               RuntimeError, ValueError)
+               RuntimeError)
 
 
 def load(path: str | Path, device: str | None = None) -> Sequential:
@@ -197,8 +195,6 @@ def load(path: str | Path, device: str | None = None) -> Sequential:
     except (ModelFileError, TooLargeError):
         raise
     except _ZIP_ERRORS as error:
-        if isinstance(error, ConfigurationError):
-            raise
         raise ModelFileError(f"{path}: truncated or corrupted model file ({type(error).__name__}: {error})") from None
 
 
@@ -234,25 +230,38 @@ class _Budget:
 
 
 def _load_archive(archive: zipfile.ZipFile, path: Path, device: str | None) -> Sequential:
+    """Four steps: the description; every member it implies, checked and budgeted before anything
+    is read; the network, built by its layers' classes; the arrays, read into it."""
     members = _members(archive, path)
     budget = _Budget(path)
-    header_info = members.pop(_HEADER)
-    if header_info.file_size > _MAX_HEADER_BYTES:
-        raise ModelFileError(f"{path}: its description is {header_info.file_size:,} bytes, over the limit of "
+    spec = _read_description(archive, members.pop(_HEADER), path, budget)
+    shapes = _check_members(archive, members, spec, path, budget)
+    net = _build(spec, path)
+    _fill(net, archive, members, shapes, spec, path)
+    _place(net, path, device, spec["device"])
+    return net
+
+
+def _read_description(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, budget: _Budget) -> dict:
+    if info.file_size > _MAX_HEADER_BYTES:
+        raise ModelFileError(f"{path}: its description is {info.file_size:,} bytes, over the limit of "
                              f"{_MAX_HEADER_BYTES:,}")
-    budget.add(header_info.file_size * _PARSED_BYTES_PER_BYTE, "its description")
-    _check_member_header(archive, header_info, path, np.dtype(np.uint8), None)
-    header = _parse_header(_read_member(archive, header_info, path), path)
+    budget.add(info.file_size * _PARSED_BYTES_PER_BYTE, "its description")
+    _check_member_header(archive, info, path, np.dtype(np.uint8), None)
+    header = _parse_header(_read_member(archive, info, path), path)
     try:
-        spec = _check_header(header)
+        return _check_header(header)
     except (ValueError, TypeError, KeyError) as error:
         raise ModelFileError(f"{path}: invalid model description ({error})") from None
 
-    # Every member the description implies, with its shape, before anything is read.
+
+def _check_members(archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], spec: dict, path: Path,
+                   budget: _Budget) -> dict[str, tuple[int, ...]]:
+    """Every member the description implies, with its shape and dtype, and nothing else; what
+    loading them allocates added to the budget. Returns the parameters' shapes by name."""
     dtype, optimizer = spec["dtype"], spec["optimizer"]
     shapes = {f"{index}.{key}": shape for index, config in enumerate(spec["layers"])
               for key, shape in _parameter_shapes(config).items()}
-    n_total = sum(math.prod(shape) for shape in shapes.values())
     expected = {f"param/{name}": shape for name, shape in shapes.items()}
     if optimizer is not None:
         expected.update(_expected_optimizer_members(members, spec, shapes, path))
@@ -264,33 +273,44 @@ def _load_archive(archive: zipfile.ZipFile, path: Path, device: str | None) -> S
     extra = sorted(set(members) - set(expected))
     if extra:
         raise ModelFileError(f"{path}: unexpected member {extra[0]!r}; it was not read")
-    # the network (parameters, gradients), what is read before it is copied in, the optimizer's state
+    # the network (parameters, gradients), each array read before it is copied in, the optimizer's state
+    n_total = sum(math.prod(shape) for shape in shapes.values())
     slots = len(optimizer.slots) if optimizer is not None else 0
     budget.add(n_total * dtype.itemsize * (4 + 2 * slots), f"the network it describes ({n_total:,} parameters)")
     budget.add(_classes_bytes(spec["classes"]), "its class labels")
     for key, shape in expected.items():
         _check_member_header(archive, members[key], path, dtype, shape)
+    return shapes
 
-    # Only now: build and fill.
+
+def _build(spec: dict, path: Path) -> Sequential:
+    """The network, each layer built by its own class; its loss, class labels and metadata."""
     try:
-        net = Sequential([_layer_from_config(config, dtype) for config in spec["layers"]])
-        in_features = net.in_features
-        _check_metadata(spec["metadata"], in_features)
+        net = Sequential([_layer_from_config(config, spec["dtype"]) for config in spec["layers"]])
+        _check_metadata(spec["metadata"], net.in_features)
         classes = _classes_from_json(spec["classes"])
     except (ValueError, TypeError, StopIteration) as error:
         reason = error if not isinstance(error, StopIteration) else "no Dense layer"
         raise ModelFileError(f"{path}: invalid model description ({reason})") from None
+    net.loss = spec["loss"]
+    if classes is not None:
+        if net.loss is not None and len(classes) != net.loss.n_classes(net.out_features):
+            raise ModelFileError(f"{path}: class labels do not match the output layer")
+        net.classes = classes
+    net.metadata = spec["metadata"]
+    return net
+
+
+def _fill(net: Sequential, archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo],
+          shapes: dict[str, tuple[int, ...]], spec: dict, path: Path) -> None:
+    """The parameters and the optimizer's state, read from the (checked) members."""
     parameters = net.parameters()
     for name in shapes:
         array = _read_member(archive, members[f"param/{name}"], path)
         if not np.all(np.isfinite(array)):
             raise ModelFileError(f"{path}: parameter {name} contains NaN or infinity")
         parameters[name][...] = array
-    net.loss = spec["loss"]
-    if classes is not None:
-        if net.loss is not None and len(classes) != net.loss.n_classes(net.out_features):
-            raise ModelFileError(f"{path}: class labels do not match the output layer")
-        net.classes = classes
+    optimizer = spec["optimizer"]
     if optimizer is not None:
         flat = _read_optimizer_state(archive, members, net, optimizer, path)
         try:
@@ -298,10 +318,7 @@ def _load_archive(archive: zipfile.ZipFile, path: Path, device: str | None) -> S
         except ValueError as error:
             raise ModelFileError(f"{path}: {error}") from None
         net.optimizer = optimizer
-    net.metadata = spec["metadata"]
     net.trained = True  # its weights are the file's, not random ones
-    _place(net, path, device, spec["device"])
-    return net
 
 
 def _members(archive: zipfile.ZipFile, path: Path) -> dict[str, zipfile.ZipInfo]:

@@ -11,8 +11,8 @@ import numpy as np
 
 from ..errors import NeuronetError
 
-__all__ = ["UserError", "EXIT_USER_ERROR", "sizes", "seed", "positive_int", "positive_float", "numbers",
-           "write_text", "load_model", "save_figure"]
+__all__ = ["UserError", "EXIT_USER_ERROR", "sizes", "seed", "positive_int", "positive_float", "non_negative_float",
+           "fraction", "finite_float", "numbers", "target_for", "data_of", "write_text", "load_model", "save_figure"]
 
 EXIT_USER_ERROR = 2
 
@@ -57,6 +57,50 @@ def positive_float(text: str) -> float:
     if not (value > 0 and value < float("inf")):
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
     return value
+
+
+def _number(text: str, expected: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+    if not np.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+    return value
+
+
+def finite_float(text: str) -> float:
+    return _number(text, "a finite number")
+
+
+def non_negative_float(text: str) -> float:
+    value = _number(text, "a finite number >= 0")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
+    return value
+
+
+def fraction(text: str) -> float:
+    """A number in [0, 1): a share of the data, a dropout probability."""
+    value = _number(text, "a number from 0 up to (not including) 1")
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 up to (not including) 1, got {text!r}")
+    return value
+
+
+def target_for(spec: str | None, target: str | None) -> None:
+    """``--target`` names a column of a CSV file; with anything else it would mean nothing, so say so."""
+    if target is not None and spec is not None and not spec.lower().endswith(".csv"):
+        raise UserError(f"--target: names a label column of a CSV file, but the data, {spec}, is not one (a data "
+                        "set, a generator or an .npz file has its own labels); leave --target out")
+
+
+def data_of(net: Any, spec: str | None) -> str | None:
+    """The data a saved model is evaluated or drawn on: ``spec``, else what its metadata records."""
+    if spec is not None:
+        return spec
+    recorded = (getattr(net, "metadata", None) or {}).get("dataset") or {}
+    return recorded.get("spec") if isinstance(recorded.get("spec"), str) else None
 
 
 def numbers(text: str) -> list[float]:

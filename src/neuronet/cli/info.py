@@ -28,11 +28,19 @@ def add_parsers(commands: Any) -> None:
     gradcheck.add_argument("--loss", default="softmax_cross_entropy",
                            choices=[name for name in losses.names() if losses.get(name).trains_classifiers])
     gradcheck.add_argument("--batch", type=_common.positive_int, default=8)
-    gradcheck.add_argument("--eps", type=_common.positive_float, default=1e-6)
+    gradcheck.add_argument("--eps", type=_epsilon, default=1e-6,
+                           help="the step of the central differences, above 0 and at most 0.1 (default: 1e-6)")
     gradcheck.add_argument("--seed", type=_common.seed, default=0)
     gradcheck.add_argument("--force", action="store_true",
                            help=f"check even when it takes over {GRADCHECK_LIMIT:,} forward passes")
     gradcheck.set_defaults(handler=run_gradcheck)
+
+
+def _epsilon(text: str) -> float:
+    value = _common.positive_float(text)
+    if value > 0.1:  # a difference quotient over a step this wide no longer approximates a derivative
+        raise argparse.ArgumentTypeError(f"expected a small positive step (at most 0.1), got {text!r}")
+    return value
 
 
 def run_datasets(args: argparse.Namespace) -> int:

@@ -16,6 +16,11 @@ __all__ = ["add_parsers", "run_plot", "PLOT_KINDS"]
 
 PLOT_KINDS = ("activations", "neuron", "boundary", "history", "confusion", "weights", "network")
 
+# The options each kind of figure reads: any other given is refused rather than silently ignored.
+OPTIONS = {"--data": ("boundary", "confusion"), "--target": ("boundary", "confusion"),
+           "--names": ("activations",), "--no-derivatives": ("activations",), "--weights": ("neuron",),
+           "--bias": ("neuron",), "--activation": ("neuron",), "--surface": ("neuron",), "--shape": ("weights",)}
+
 
 def add_parsers(commands: Any) -> None:
     drawing = commands.add_parser("plot", help="draw a figure to a .png, .svg or .pdf file",
@@ -30,14 +35,15 @@ def add_parsers(commands: Any) -> None:
     drawing.add_argument("--no-derivatives", action="store_true", help="activations: leave out f'(x)")
     drawing.add_argument("--weights", type=_common.numbers, default=[-2.0, 1.0],
                          help="neuron: w0,w1 (default: seed 001's -2,1)")
-    drawing.add_argument("--bias", type=float, default=2.0,
+    drawing.add_argument("--bias", type=_common.finite_float, default=2.0,
                          help="neuron: bias, the weight of the seed's dummy input x2 = 1 (default: seed 001's w2 = 2)")
     drawing.add_argument("--activation", default="sigmoid", choices=activations.hidden_names(),
                          help="neuron: activation (default: sigmoid)")
     drawing.add_argument("--surface", action="store_true", help="neuron: a 3-D surface instead of a heatmap")
     drawing.add_argument("--shape", type=_common.sizes, default=[8, 8],
                          help="weights: image shape, e.g. 8,8 or 28,28 or 32,32,3")
-    drawing.set_defaults(handler=run_plot)
+    drawing.set_defaults(handler=run_plot, defaults={flag: drawing.get_default(flag[2:].replace("-", "_"))
+                                                     for flag in OPTIONS})
 
 
 def _history(source: str | None) -> Any:
@@ -51,13 +57,23 @@ def _history(source: str | None) -> Any:
         raise UserError(f"plot history: {source}: not a JSON history file{hint} ({type(error).__name__})") from None
 
 
+def needs_model(kind: str) -> bool:
+    return kind in ("boundary", "confusion", "weights", "network")
+
+
 def run_plot(args: argparse.Namespace) -> int:
     from .. import Neuron, plot
     from ..datasets import data_for_model
 
     kind = args.kind
-    needs_model = kind in ("boundary", "confusion", "weights", "network")
-    if needs_model and not args.source:
+    for flag, kinds in OPTIONS.items():
+        if kind not in kinds and getattr(args, flag[2:].replace("-", "_")) != args.defaults[flag]:
+            raise UserError(f"{flag}: only for plot {' and '.join(kinds)}, not plot {kind}")
+    if kind == "activations" and args.names is not None and not any(n.strip() for n in args.names.split(",")):
+        raise UserError("--names: expected comma-separated activation names such as relu,tanh, got an empty list")
+    if kind != "history" and not needs_model(kind) and args.source:
+        raise UserError(f"plot {kind}: takes no model or history file, got {args.source!r}")
+    if needs_model(kind) and not args.source:
         raise UserError(f"plot {kind}: give the model file, e.g. neuronet plot {kind} model.npz -o {kind}.png")
     if kind == "activations":
         names = [n for n in args.names.split(",") if n] if args.names else None
@@ -69,6 +85,7 @@ def run_plot(args: argparse.Namespace) -> int:
     else:
         net = _common.load_model(args.source)
         if kind in ("boundary", "confusion"):
+            _common.target_for(_common.data_of(net, args.data), args.target)
             X, y = data_for_model(net, args.data, args.target)
             figure = plot.decision_boundary(net, X, y) if kind == "boundary" else plot.confusion_matrix(net, X, y)
         elif kind == "weights":

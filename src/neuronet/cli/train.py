@@ -26,7 +26,7 @@ def add_parsers(commands: Any) -> None:
     train = commands.add_parser("train", help="train a network and report test metrics")
     train.add_argument("--data", default="digits",
                        help="dataset name (see 'neuronet datasets'), toy generator, or a .csv/.npz file (default: digits)")
-    train.add_argument("--target", help="label column of a CSV file (default: the last column)")
+    train.add_argument("--target", help="label column of a CSV file (default: the last column); only with a CSV file")
     train.add_argument("--hidden", type=_common.sizes, default=[256, 128], metavar="SIZES",
                        help="hidden layer sizes, comma-separated (default: 256,128; '' for none)")
     train.add_argument("--activation", default="relu", choices=activations.hidden_names())
@@ -37,12 +37,13 @@ def add_parsers(commands: Any) -> None:
                        help="how the learning rate changes from epoch to epoch (default: constant)")
     train.add_argument("--epochs", type=_common.positive_int, default=30)
     train.add_argument("--batch-size", type=_common.positive_int, default=32)
-    train.add_argument("--l2", type=float, default=0.0, help="L2 penalty on the weights")
-    train.add_argument("--dropout", type=float, default=0.0, help="dropout after each hidden layer")
-    train.add_argument("--validation-split", type=float, default=0.1)
+    train.add_argument("--l2", type=_common.non_negative_float, default=0.0, help="L2 penalty on the weights")
+    train.add_argument("--dropout", type=_common.fraction, default=0.0, help="dropout after each hidden layer")
+    train.add_argument("--validation-split", type=_common.fraction, default=0.1,
+                       help="share of the training data held out to validate each epoch (default: 0.1)")
     train.add_argument("--gradient", choices=["backprop", "numerical"], default="backprop")
     train.add_argument("--seed", type=_common.seed, default=0)
-    train.add_argument("--noise", type=float, help="noise of a toy generator")
+    train.add_argument("--noise", type=_common.non_negative_float, help="noise of a toy generator")
     train.add_argument("--no-standardize", action="store_true", help="do not standardise CSV/NPZ features")
     train.add_argument("--float64", action="store_true", help="train in float64 instead of float32")
     train.add_argument("--kernels", choices=["auto", "numpy", "numba"], default="auto",
@@ -78,11 +79,30 @@ def _output_width(loss: losses.Loss, y_train: Any) -> int:
     return loss.outputs_for(len(classes))
 
 
+def _check_float32_range(data: dict) -> None:
+    """Finite values too large for float32 would become infinity when cast: say so, rather than
+    let the cast report them as 'NaN or infinity'."""
+    limit = np.finfo(np.float32).max
+    for part in ("X_train", "X_test"):
+        X = data[part]
+        if np.asarray(X).dtype.kind != "f" or np.asarray(X).dtype.itemsize <= 4:
+            continue
+        with np.errstate(invalid="ignore"):
+            largest = np.nanmax(np.abs(np.where(np.isfinite(X), X, 0)), initial=0.0)
+        if largest > limit:
+            raise UserError(f"--data: values up to {largest:.3g} overflow float32 (largest {limit:.3g}); scale "
+                            "them (leave standardising on: no --no-standardize), or train with --float64")
+
+
 def run_train(args: argparse.Namespace) -> int:
     from .. import MLP, datasets, io, kernels
     from ..atomic import check_writable
     from ..training import fit
 
+    _common.target_for(args.data, args.target)
+    if args.noise is not None and args.data not in datasets.GENERATORS:
+        raise UserError(f"--noise: sets the noise of a generated data set ({', '.join(datasets.GENERATORS)}), "
+                        f"but --data {args.data} is not one; leave --noise out")
     outputs = {"--out": args.out, "--history": args.history, "--report": args.report}
     for flag, path in outputs.items():
         if path:  # before training, not after: a run's result must have somewhere to go
@@ -90,6 +110,8 @@ def run_train(args: argparse.Namespace) -> int:
     data = datasets.resolve(args.data, args.target, args.seed, standardize_files=not args.no_standardize,
                             noise=args.noise)
     X_train, y_train = data["X_train"], data["y_train"]
+    if not args.float64:
+        _check_float32_range(data)
     loss = losses.get(args.loss)
     sizes = [int(np.shape(X_train)[1]), *args.hidden, _output_width(loss, y_train)]
     net = MLP(sizes, activation=args.activation, output=loss.output_layer, dropout=args.dropout, rng=args.seed,
@@ -144,6 +166,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from ..datasets import data_for_model
 
     net = _common.load_model(args.model)
+    _common.target_for(_common.data_of(net, args.data), args.target)
     X, y = data_for_model(net, args.data, args.target)
     metrics = net.evaluate(X, y)
     print("  ".join(f"{name}: {value:.4f}" for name, value in metrics.items()))
