@@ -4,6 +4,7 @@ import http.server
 import io
 import re
 import struct
+import sys
 import tarfile
 import threading
 
@@ -13,6 +14,7 @@ import pytest
 from neuronet import datasets
 from neuronet.datasets import cifar, download, mnist
 from neuronet.datasets.download import ChecksumError, DownloadError, RemoteFile
+from neuronet.errors import ConfigurationError
 
 
 # --- toy generators -----------------------------------------------------------------------
@@ -354,3 +356,125 @@ def test_the_delimiter_is_detected(tmp_path):
         path.write_text(delimiter.join(["a", "b", "label"]) + "\n" + delimiter.join(["1.5", "2", "x"]) + "\n")
         X, y = datasets.from_csv(path)
         assert X.tolist() == [[1.5, 2.0]] and y.tolist() == ["x"]
+
+
+def test_the_cache_variables_are_validated(monkeypatch, tmp_path):
+    from neuronet.errors import ConfigurationError
+
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    monkeypatch.setenv("NEURONET_DATA", str(a_file))
+    with pytest.raises(ConfigurationError, match="NEURONET_DATA: expected a folder"):
+        download.data_home()
+    monkeypatch.delenv("NEURONET_DATA")
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")  # the XDG specification: ignored unless absolute
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert download.data_home() == tmp_path / ".cache" / "neuronet"
+
+
+# --- downloads: the catalogue's size, a deadline, and no .part after a failure ------------------------
+class StreamingServer:
+    """Serves one file on 127.0.0.1 from ``blocks`` (an iterable of bytes), with the given headers;
+    records how many bytes it managed to send before the client went away."""
+
+    def __init__(self, blocks, headers=()):
+        self.sent, self.finished = 0, False
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                self.send_response(200)
+                for key, value in headers:
+                    self.send_header(key, value)
+                self.end_headers()
+                try:
+                    for block in blocks():
+                        self.wfile.write(block)
+                        self.wfile.flush()
+                        outer.sent += len(block)
+                    outer.finished = True
+                except OSError:
+                    pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/files"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_a_mirror_serving_more_than_the_catalogue_says_is_stopped(tmp_path):
+    size = 10_000
+    remote = RemoteFile("big.bin", "http://x/big.bin", "0" * 64, size)
+    endless = StreamingServer(lambda: (bytes(1 << 16) for _ in range(1024)))  # 64 MB, no Content-Length
+    try:
+        with pytest.raises(DownloadError, match="sent more than the file's 10,000 bytes; stopped and removed"):
+            download.fetch(remote.at(endless.url), tmp_path, verbose=False)
+    finally:
+        endless.close()
+    assert not endless.finished and endless.sent < 32 << 20  # it stopped reading long before the end
+    assert list(tmp_path.iterdir()) == []
+    announced = StreamingServer(lambda: [bytes(20_000)], headers=[("Content-Length", "20000")])
+    try:
+        with pytest.raises(DownloadError, match="offers 20,000 bytes, but the file is 10,000"):
+            download.fetch(remote.at(announced.url), tmp_path, verbose=False)
+    finally:
+        announced.close()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_trickling_server_meets_the_overall_deadline(tmp_path):
+    stop = threading.Event()
+
+    def trickle():
+        yield bytes(100)
+        while not stop.wait(0.02):  # a byte now and then: every read succeeds, the whole never ends
+            yield b"x"
+
+    remote = RemoteFile("slow.bin", "http://x/slow.bin", "0" * 64, 1_000_000)
+    server = StreamingServer(trickle, headers=[("Content-Length", "1000000")])
+    try:
+        with pytest.raises(DownloadError, match="did not finish in time .* run again to resume"):
+            download.fetch(remote.at(server.url), tmp_path, verbose=False, timeout=30, deadline=0.5)
+    finally:
+        stop.set()
+        server.close()
+    assert (tmp_path / "slow.bin.part").stat().st_size >= 100  # kept: the next run resumes from it
+    with pytest.raises(ConfigurationError, match="deadline"):
+        download.fetch(remote, tmp_path, deadline=float("nan"))
+
+
+def test_a_full_disk_leaves_no_part_file(tmp_path):
+    import subprocess
+
+    body = np.random.default_rng(0).integers(0, 256, 300_000).astype(np.uint8).tobytes()
+    remote = RemoteFile("f.bin", "http://x/f.bin", hashlib.sha256(body).hexdigest(), len(body))
+    point = tmp_path / "disk"
+    point.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(point)],
+                             capture_output=True).returncode == 0
+    server = Server({"f.bin": body})
+    try:
+        if mounted:
+            with pytest.raises(DownloadError, match="No space left on device .* the partial file was removed"):
+                download.fetch(remote.at(server.url), point, verbose=False)
+            assert list(point.iterdir()) == []
+        else:  # no mounting here: a file-size limit in a child process
+            script = ("import resource, signal, sys\nsignal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+                      "resource.setrlimit(resource.RLIMIT_FSIZE, (65536, 65536))\n"
+                      "from neuronet.datasets import download\n"
+                      f"remote = download.RemoteFile('f.bin', {server.url!r} + '/f.bin', {remote.sha256!r}, {len(body)})\n"
+                      "try:\n    download.fetch(remote, sys.argv[1], verbose=False)\n"
+                      "except download.DownloadError as e:\n    print('DownloadError', e)\n")
+            result = subprocess.run([sys.executable, "-c", script, str(point)], capture_output=True, text=True)
+            assert "DownloadError" in result.stdout and "partial file was removed" in result.stdout, result
+            assert list(point.iterdir()) == []
+    finally:
+        server.close()
+        if mounted:
+            subprocess.run(["umount", "-l", str(point)], capture_output=True)

@@ -5,26 +5,36 @@
 - A file is written as ``NAME.part`` and renamed to ``NAME`` only after its
   SHA-256 matches the known value, so a half or corrupted file never sits
   under the final name.
-- An interrupted download resumes from the ``.part`` file with an HTTP Range
-  request; a server that ignores Range makes it start again cleanly.
+- An interrupted download (the connection broke off, or the overall deadline passed) keeps
+  its ``.part`` file and the next run resumes from it with an HTTP Range request; a server
+  that ignores Range makes it start again cleanly. Any other failure (a full disk, a
+  server that sends more than the catalogue's size for the file, a wrong SHA-256) removes
+  the ``.part`` file: what it holds is of no use.
+- A download stops at the catalogue's known size: a mirror that serves more is refused,
+  after reading at most one block beyond it.
+- A whole download has a deadline (``deadline`` seconds, 30 minutes by default), besides
+  the ``timeout`` of each network read, so a server that trickles bytes cannot hold it forever.
 - Offline, the error names the URL and the folder to put the file in by hand.
 """
 
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import sys
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ChecksumError, DownloadError
+from ..errors import ChecksumError, ConfigurationError, DownloadError
 
 __all__ = ["RemoteFile", "data_home", "fetch", "is_cached", "cache_status", "DownloadError", "ChecksumError"]
 
 _CHUNK = 1 << 16
+DEADLINE = 1800.0  # seconds for one whole file
 
 
 @dataclass(frozen=True)
@@ -44,11 +54,18 @@ class RemoteFile:
 
 
 def data_home() -> Path:
-    """The cache folder (not created here)."""
-    if os.environ.get("NEURONET_DATA"):
-        return Path(os.environ["NEURONET_DATA"]).expanduser()
+    """The cache folder (not created here). ``NEURONET_DATA`` must name a folder (or a path where
+    one can be made); ``XDG_CACHE_HOME`` is used only when it is an absolute path, as the XDG
+    specification says (a relative one is ignored)."""
+    value = os.environ.get("NEURONET_DATA")
+    if value:
+        folder = Path(value).expanduser()
+        if folder.exists() and not folder.is_dir():
+            raise ConfigurationError(f"NEURONET_DATA: expected a folder for the data cache, but {value!r} "
+                                     "is a file")
+        return folder
     xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
     return base / "neuronet"
 
 
@@ -103,8 +120,12 @@ def _by_hand(remote: RemoteFile, folder: Path) -> str:
             f"{folder}/ as {remote.name} (SHA-256 {remote.sha256}).")
 
 
-def fetch(remote: RemoteFile, folder: Path | None = None, *, verbose: bool = True, timeout: float = 60.0) -> Path:
-    """The path of ``remote`` in the cache, downloading and checking it first if needed."""
+def fetch(remote: RemoteFile, folder: Path | None = None, *, verbose: bool = True, timeout: float = 60.0,
+          deadline: float = DEADLINE) -> Path:
+    """The path of ``remote`` in the cache, downloading and checking it first if needed.
+    ``timeout`` bounds each network read, ``deadline`` the whole download (seconds)."""
+    if not (deadline > 0 and timeout > 0):
+        raise ConfigurationError(f"timeout and deadline: expected positive seconds, got {timeout!r} and {deadline!r}")
     folder = Path(folder) if folder is not None else data_home()
     final = folder / remote.name
     damaged = ""
@@ -128,9 +149,15 @@ def fetch(remote: RemoteFile, folder: Path | None = None, *, verbose: bool = Tru
                             "set NEURONET_DATA to a writable folder")
     part = folder / (remote.name + ".part")
     try:
-        _download(remote, part, folder, verbose, timeout)
-    except DownloadError as error:
+        _download(remote, part, folder, verbose, timeout, time.monotonic() + deadline)
+    except _Resumable as error:  # the .part file stays: the next run resumes from it
         raise DownloadError(damaged + str(error)) from None
+    except DownloadError as error:
+        _remove(part)
+        raise DownloadError(damaged + str(error)) from None
+    except BaseException:
+        _remove(part)
+        raise
     actual = sha256_of(part)
     if actual != remote.sha256:
         part.unlink()
@@ -140,17 +167,33 @@ def fetch(remote: RemoteFile, folder: Path | None = None, *, verbose: bool = Tru
     return final
 
 
-def _download(remote: RemoteFile, part: Path, folder: Path, verbose: bool, timeout: float) -> None:
+class _Resumable(DownloadError):
+    """The download stopped part-way (the connection broke off, the deadline passed): its ``.part``
+    file is good as far as it goes."""
+
+
+def _remove(part: Path) -> None:
+    try:
+        if part.is_file() and not part.is_symlink():
+            part.unlink()
+    except OSError:
+        pass
+
+
+def _download(remote: RemoteFile, part: Path, folder: Path, verbose: bool, timeout: float, deadline: float) -> None:
     offset = part.stat().st_size if part.is_file() else 0
+    if remote.size is not None and offset > remote.size:  # longer than the file can be: start again
+        part.unlink()
+        offset = 0
     request = urllib.request.Request(remote.url, headers={"User-Agent": "neuronet"})
     if offset:
         request.add_header("Range", f"bytes={offset}-")
     try:
-        response = urllib.request.urlopen(request, timeout=timeout)
+        response = urllib.request.urlopen(request, timeout=min(timeout, max(deadline - time.monotonic(), 0.001)))
     except urllib.error.HTTPError as error:
         if error.code == 416 and offset:  # the .part is already whole (or longer): start again
             part.unlink()
-            return _download(remote, part, folder, verbose, timeout)
+            return _download(remote, part, folder, verbose, timeout, deadline)
         raise DownloadError(f"could not download {remote.url}: HTTP {error.code} {error.reason}. "
                             f"{_by_hand(remote, folder)}") from None
     except (urllib.error.URLError, OSError) as error:
@@ -161,7 +204,15 @@ def _download(remote: RemoteFile, part: Path, folder: Path, verbose: bool, timeo
         mode = "ab" if resumed else "wb"
         start = offset if resumed else 0
         length = response.headers.get("Content-Length")
-        expected = start + int(length) if length is not None else remote.size
+        try:
+            announced = start + int(length) if length is not None else None
+        except ValueError:
+            announced = None
+        limit = remote.size
+        if limit is not None and announced is not None and announced > limit:
+            raise DownloadError(f"{remote.url}: the server offers {announced:,} bytes, but the file is "
+                                f"{limit:,}; not downloaded (a wrong mirror?). {_by_hand(remote, folder)}")
+        expected = announced if announced is not None else limit
         received = start
         if verbose:
             print(f"downloading {remote.url} -> {part.parent}/" + (f" (resuming at {start:,} bytes)" if start else ""),
@@ -173,18 +224,35 @@ def _download(remote: RemoteFile, part: Path, folder: Path, verbose: bool, timeo
                                 "folder") from None
         try:
             with handle:
-                for block in iter(lambda: response.read(_CHUNK), b""):
+                while True:
+                    if time.monotonic() > deadline:
+                        raise _Resumable(f"download of {remote.url} did not finish in time (received {received:,} "
+                                         "bytes); run again to resume")
+                    block = response.read1(_CHUNK)  # what one read brings: the deadline is checked between them
+                    if not block:
+                        break
+                    if limit is not None and received + len(block) > limit:
+                        raise DownloadError(f"{remote.url}: the server sent more than the file's {limit:,} bytes; "
+                                            f"stopped and removed (a wrong mirror?). {_by_hand(remote, folder)}")
                     try:
                         handle.write(block)
+                        handle.flush()
                     except OSError as error:
-                        raise DownloadError(f"cannot write {part} after {received:,} bytes: {error.strerror} "
-                                            "(disk full?)") from None
+                        raise DownloadError(f"cannot write {part} after {received:,} bytes: "
+                                            f"{error.strerror or error} (disk full?); the partial file was "
+                                            "removed") from None
                     received += len(block)
-        except (OSError, urllib.error.URLError, ConnectionError) as error:
-            if isinstance(error, DownloadError):
-                raise
-            raise DownloadError(f"download of {remote.url} broke off after {received:,} bytes ({error}); "
-                                "run again to resume") from None
+        except DownloadError:
+            raise
+        except OSError as error:  # closing the file on a full disk, or the connection breaking
+            if isinstance(error, (ConnectionError, TimeoutError, urllib.error.URLError)) or error.errno is None:
+                raise _Resumable(f"download of {remote.url} broke off after {received:,} bytes ({error}); "
+                                 "run again to resume") from None
+            raise DownloadError(f"cannot write {part} after {received:,} bytes: {error.strerror or error}; the "
+                                "partial file was removed") from None
+        except http.client.HTTPException as error:
+            raise _Resumable(f"download of {remote.url} broke off after {received:,} bytes ({error!r}); "
+                             "run again to resume") from None
     if expected is not None and received < expected:
-        raise DownloadError(f"download of {remote.url} broke off after {received:,} of {expected:,} bytes; "
-                            "run again to resume")
+        raise _Resumable(f"download of {remote.url} broke off after {received:,} of {expected:,} bytes; "
+                         "run again to resume")
