@@ -1,0 +1,940 @@
+"""The encoding of a table into the matrix a network takes, learned from the training rows only.
+
+    >>> encoder = TableEncoder(target="species").fit(table)      # doctest: +SKIP
+    >>> X, y = encoder.transform_xy(table)                         # float32 (n, width), int64 (n,)
+    >>> encoder.target.decode(net.predict(X))                      # the labels as given: 'Adelie', ...
+
+Per column (the kind is chosen from the column's type, or named by the user):
+
+- **numeric** (floats; integers with many values): ``scaling="standard"``: z = (x - mean) / std;
+  ``scaling="robust"`` (RealMLP's robust scaling with smooth clipping, Holzmüller et al. 2024):
+  z = (x - median) / IQR (half the range where the IQR is 0), then z / sqrt(1 + (z / 3)^2), which
+  leaves small values nearly as they are and bends outliers smoothly towards +-3; ``"none"``: x
+  as it is. A missing value (null or NaN) is filled with the centre (so z = 0) and, where the
+  training rows had missing values in that column (``missing_indicator="auto"``; ``"always"``,
+  ``"never"``), an indicator column is 1. An infinite value is a ``DataError``.
+- **categorical** (text, bool, integers with at most ``integer_categories`` distinct values, and
+  every column named in ``categorical=``): one-hot over the categories seen in training (the
+  ``max_categories`` most frequent; rarer ones count as unseen), then a "missing" slot where the
+  training rows had missing values, then an "unseen" slot. At prediction, a category never seen
+  goes to the unseen slot (``handle_unknown="slot"``) or is a ``DataError`` naming the column and
+  the value (``handle_unknown="error"``); a missing value goes to the missing slot, or to the
+  unseen slot when training had none. An empty string is a missing value.
+- **the target** (``TargetEncoder``): class labels kept as given (text, integers or bools; they
+  come back from ``decode`` as they went in), or numbers for regression.
+
+Columns are matched **by name**, never by position: a column of the training data that is missing
+is a ``DataError`` naming it; an extra column is ignored. A text column where numbers were learned
+is a ``DataError`` naming the column, the row and the value (text that reads as a number, "3.5", is
+taken as the number); numbers where text categories were learned are taken in their text form (a
+CSV reader may read the text column "007" as the number 7: name such columns in ``categorical=``
+when reading). Rows whose target is missing are not learned from, and ``transform_xy`` leaves them
+out.
+
+The encoder is fitted in one pass over record batches (``fit`` takes a table, a path or any
+iterable of batches): means and variances are merged batch by batch (Chan et al.'s pairwise
+update), categories counted; robust scaling takes its quantiles from a uniform sample (reservoir)
+of at most ``sample_size`` values per column, exact when the column has fewer values.
+
+The model-file form is ``to_config()`` -> (JSON-able dict, dict of numpy arrays, no object
+dtype) and ``TableEncoder.from_config(config, arrays)``, which checks everything it reads and
+raises ``ModelFileError`` for a damaged description.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..errors import ConfigurationError, DataError, ModelFileError
+from .read import as_arrow, iter_batches
+
+__all__ = ["TableEncoder", "TargetEncoder", "NumericColumn", "CategoricalColumn", "FORMAT", "VERSION",
+           "column_kind", "as_batches", "smooth_clip"]
+
+FORMAT = "neuronet.tables.TableEncoder"
+VERSION = 1
+SCALINGS = ("standard", "robust", "none")
+INDICATORS = ("auto", "always", "never")
+UNKNOWN = ("slot", "error")
+TASKS = ("auto", "classification", "regression")
+DTYPES = ("float32", "float64")
+CLIP = 3.0  # smooth_clip's bound: z / sqrt(1 + (z / CLIP)^2) stays within (-CLIP, CLIP)
+
+
+def smooth_clip(z: np.ndarray) -> np.ndarray:
+    """RealMLP's smooth clipping, z / sqrt(1 + (z / 3)^2), in the order the ONNX form computes it."""
+    t = z / CLIP
+    return z / np.sqrt(1.0 + t * t)
+
+
+# --- Arrow types to kinds ----------------------------------------------------------------------
+def column_kind(arrow_type: pa.DataType) -> str:
+    """"text", "bool", "integer", "float", "null" (a column with no values) or "other"."""
+    if pa.types.is_dictionary(arrow_type):
+        return column_kind(arrow_type.value_type)
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type) or (
+            hasattr(pa.types, "is_string_view") and pa.types.is_string_view(arrow_type)):
+        return "text"
+    if pa.types.is_boolean(arrow_type):
+        return "bool"
+    if pa.types.is_integer(arrow_type):
+        return "integer"
+    if pa.types.is_floating(arrow_type) or pa.types.is_decimal(arrow_type):
+        return "float"
+    if pa.types.is_null(arrow_type):
+        return "null"
+    return "other"
+
+
+def _plain(column: Any) -> Any:
+    """A dictionary-encoded column decoded; text as ``string``."""
+    if pa.types.is_dictionary(column.type):
+        column = pc.cast(column, column.type.value_type)
+    if column_kind(column.type) == "text" and column.type != pa.string():
+        column = pc.cast(column, pa.string())
+    return column
+
+
+def _text(column: Any) -> Any:
+    """A text column with the empty string as a null (an empty string is a missing value)."""
+    column = _plain(column)
+    if column_kind(column.type) != "text":
+        column = pc.cast(column, pa.string())
+    return pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
+
+
+def _first_row(mask: np.ndarray) -> int:
+    return int(np.flatnonzero(mask)[0]) + 1
+
+
+def _numbers(column: Any, name: str, row_offset: int = 0) -> np.ndarray:
+    """The column as float64 with NaN for missing; text that is not a number is a ``DataError``."""
+    column = _plain(column)
+    kind = column_kind(column.type)
+    if kind == "text":
+        column = _text(column)
+        try:
+            column = pc.cast(column, pa.float64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            values = column.to_numpy(zero_copy_only=False)
+            for row, value in enumerate(values):
+                if value is not None:
+                    try:
+                        float(value)
+                    except ValueError:
+                        raise DataError(f"column {name!r}: expected numbers, got text: {value!r} in data row "
+                                        f"{row_offset + row + 1}") from None
+            raise DataError(f"column {name!r}: expected numbers, got text") from None
+    elif kind == "null":
+        return np.full(len(column), np.nan)
+    elif kind not in ("bool", "integer", "float"):
+        raise DataError(f"column {name!r}: expected numbers or text, got Arrow type {column.type}")
+    values = pc.fill_null(pc.cast(column, pa.float64()), np.nan).to_numpy(zero_copy_only=False)
+    values = np.asarray(values, dtype=np.float64)
+    infinite = np.isinf(values)
+    if infinite.any():
+        raise DataError(f"column {name!r}: an infinite value in data row {row_offset + _first_row(infinite)}")
+    return values
+
+
+def _display(value: Any) -> str:
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+# --- the fitted columns ------------------------------------------------------------------------
+@dataclass
+class NumericColumn:
+    """A numeric column: z = (x - center) / scale (then smooth clipping for ``robust``); a missing
+    value is filled with ``center`` and flagged in an indicator column when ``indicator``."""
+
+    name: str
+    scaling: str
+    center: float
+    scale: float
+    indicator: bool
+    count: int = 0     # training rows with a value
+    missing: int = 0   # training rows without
+
+    @property
+    def width(self) -> int:
+        return 1 + int(self.indicator)
+
+    def feature_names(self) -> list[str]:
+        return [self.name] + ([f"{self.name} (missing)"] if self.indicator else [])
+
+    def encode(self, values: np.ndarray, out: np.ndarray) -> None:
+        """values (n,) float64 with NaN for missing -> out (n, width)."""
+        missing = np.isnan(values)
+        filled = np.where(missing, self.center, values)
+        z = (filled - self.center) / self.scale
+        if self.scaling == "robust":
+            z = smooth_clip(z)
+        out[:, 0] = z
+        if self.indicator:
+            out[:, 1] = missing
+
+    def describe(self) -> str:
+        how = {"standard": f"standardized (mean {self.center:.4g}, std {self.scale:.4g})",
+               "robust": f"robust-scaled (median {self.center:.4g}, IQR {self.scale:.4g}) and smoothly clipped",
+               "none": "as it is"}[self.scaling]
+        fill = "the mean" if self.scaling == "standard" else "the median" if self.scaling == "robust" else "0"
+        missing = (f"; {self.missing} missing in training" if self.missing else "") + (
+            f"; missing -> {fill} + indicator" if self.indicator else f"; missing -> {fill}")
+        return f"{self.name}: numeric, {how}{missing}"
+
+
+@dataclass
+class CategoricalColumn:
+    """A categorical column: one-hot over ``categories`` (text, or numbers for integer and bool
+    columns), then a missing slot (when ``missing_slot``), then the unseen slot."""
+
+    name: str
+    values: str                  # "text" or "number": what the column holds
+    categories: np.ndarray       # str_ (text) or float64 (number), sorted
+    missing_slot: bool
+    count: int = 0               # training rows with a value
+    missing: int = 0             # training rows without
+    other: int = 0               # training rows whose category was beyond max_categories
+    _lookup: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def width(self) -> int:
+        return len(self.categories) + int(self.missing_slot) + 1
+
+    @property
+    def unseen_slot(self) -> int:
+        return self.width - 1
+
+    def feature_names(self) -> list[str]:
+        return ([f"{self.name}={_display(value)}" for value in self.categories]
+                + ([f"{self.name} (missing)"] if self.missing_slot else []) + [f"{self.name} (unseen)"])
+
+    def lookup(self) -> Any:
+        if self._lookup is None:
+            self._lookup = (pa.array(self.categories.tolist(), pa.string()) if self.values == "text"
+                            else pa.array(self.categories, pa.float64()))
+        return self._lookup
+
+    def slots(self, column: Any, handle_unknown: str, row_offset: int = 0) -> np.ndarray:
+        """The slot (0 .. width - 1) of every row of the raw column."""
+        if self.values == "text":
+            column = _text(column)
+            missing = np.asarray(column.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+        else:
+            if column_kind(_plain(column).type) == "text":
+                raise DataError(f"column {self.name!r}: expected numbers (its categories are numbers), got text")
+            numbers = _numbers(column, self.name, row_offset)
+            missing = np.isnan(numbers)
+            column = pa.array(numbers, pa.float64())
+        index = pc.index_in(column, value_set=self.lookup())
+        slots = np.asarray(pc.fill_null(index, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        unseen = (slots < 0) & ~missing
+        if handle_unknown == "error" and unseen.any():
+            row = _first_row(unseen)
+            value = column[row - 1].as_py()
+            raise DataError(f"column {self.name!r}: {_display(value)!r} in data row {row_offset + row} is a category "
+                            f"not seen in training (known: {', '.join(map(_display, self.categories[:10]))})")
+        slots[missing] = len(self.categories) if self.missing_slot else self.unseen_slot
+        slots[unseen] = self.unseen_slot
+        return slots
+
+    def encode(self, column: Any, out: np.ndarray, handle_unknown: str, row_offset: int = 0) -> None:
+        slots = self.slots(column, handle_unknown, row_offset)
+        out[...] = 0
+        out[np.arange(len(slots)), slots] = 1
+
+    def describe(self) -> str:
+        shown = ", ".join(map(_display, self.categories[:8])) + (", ..." if len(self.categories) > 8 else "")
+        extra = (f"; {self.missing} missing in training -> missing slot" if self.missing_slot else "") + (
+            f"; {self.other} rare values -> unseen slot" if self.other else "")
+        return f"{self.name}: categorical ({self.values}), {len(self.categories)} categories ({shown}) + unseen{extra}"
+
+
+# --- streaming statistics ----------------------------------------------------------------------
+class _Moments:
+    """Count, mean and sum of squared deviations, merged batch by batch (Chan et al. 1979)."""
+
+    def __init__(self) -> None:
+        self.n, self.mean, self.m2 = 0, 0.0, 0.0
+
+    def add(self, values: np.ndarray) -> None:
+        n_b = values.size
+        if not n_b:
+            return
+        mean_b = float(values.mean())
+        m2_b = float(np.sum((values - mean_b) ** 2))
+        n = self.n + n_b
+        delta = mean_b - self.mean
+        self.mean += delta * n_b / n
+        self.m2 += m2_b + delta * delta * self.n * n_b / n
+        self.n = n
+
+    @property
+    def std(self) -> float:
+        return math.sqrt(self.m2 / self.n) if self.n else 0.0
+
+
+class _Reservoir:
+    """A uniform sample of at most ``size`` of the values seen (Vitter's algorithm R, by batches)."""
+
+    def __init__(self, size: int, rng: np.random.Generator) -> None:
+        self.size, self.rng, self.seen = size, rng, 0
+        self.values = np.empty(0)
+
+    def add(self, values: np.ndarray) -> None:
+        room = self.size - len(self.values)
+        if room > 0:
+            self.values = np.concatenate([self.values, values[:room]])
+            self.seen += min(room, len(values))
+            values = values[room:]
+        if len(values):
+            positions = self.seen + np.arange(len(values))
+            picks = (self.rng.random(len(values)) * (positions + 1)).astype(np.int64)
+            keep = picks < self.size
+            self.values[picks[keep]] = values[keep]  # later rows overwrite earlier ones, as in the serial order
+            self.seen += len(values)
+
+
+class _ColumnStats:
+    """What one pass learns about one column: its kind, missing count, moments, counts of values."""
+
+    def __init__(self, name: str, forced: str | None, integer_categories: int, robust: bool,
+                 sample_size: int, rng: np.random.Generator) -> None:
+        self.name, self.forced = name, forced
+        self.kind = "null"
+        self.missing = 0
+        self.moments = _Moments()
+        self.min, self.max = math.inf, -math.inf
+        self.reservoir = _Reservoir(sample_size, rng) if robust else None
+        self.counts: dict[Any, int] | None = {}
+        self.integer_categories = integer_categories
+
+    def _merge_kind(self, kind: str) -> None:
+        if kind == "other":
+            raise DataError(f"column {self.name!r}: its type cannot be encoded (expected numbers, text or bools); "
+                            "leave it out with ignore=[...]")
+        if kind == "null" or kind == self.kind:
+            return
+        if self.kind == "null":
+            self.kind = kind
+        elif {self.kind, kind} <= {"integer", "float"}:
+            self.kind = "float"
+        elif {self.kind, kind} <= {"integer", "bool"} or {self.kind, kind} <= {"float", "bool"}:
+            self.kind = "float" if "float" in (self.kind, kind) else "integer"
+        else:
+            raise DataError(f"column {self.name!r}: holds {self.kind} in one part of the data and {kind} in another")
+
+    def add(self, column: Any, row_offset: int) -> None:
+        column = _plain(column)
+        kind = column_kind(column.type)
+        if self.forced == "numeric" and kind == "text":
+            values = _numbers(column, self.name, row_offset)  # text that reads as numbers, or the error
+            kind = "float"
+        self._merge_kind(kind)
+        if kind == "text":
+            column = _text(column)
+            self.missing += column.null_count
+            self._count(pc.value_counts(column.drop_null()))
+            return
+        if kind == "null":
+            self.missing += len(column)
+            return
+        values = _numbers(column, self.name, row_offset)
+        present = values[~np.isnan(values)]
+        self.missing += len(values) - len(present)
+        self.moments.add(present)
+        if present.size:
+            self.min, self.max = min(self.min, float(present.min())), max(self.max, float(present.max()))
+        if self.reservoir is not None:
+            self.reservoir.add(present)
+        if self.counts is not None and self.forced != "numeric" and kind != "float" or self.forced == "categorical":
+            unique, counts = np.unique(present, return_counts=True)
+            self._count(zip(unique.tolist(), counts.tolist()))
+            if self.forced is None and kind == "integer" and len(self.counts) > self.integer_categories:
+                self.counts = None  # too many values: numeric (unless named categorical)
+
+    def _count(self, pairs: Any) -> None:
+        if self.counts is None:
+            return
+        if isinstance(pairs, (pa.StructArray, pa.ChunkedArray)):
+            pairs = zip(pairs.field("values").to_pylist(), pairs.field("counts").to_pylist())
+        for value, count in pairs:
+            self.counts[value] = self.counts.get(value, 0) + int(count)
+
+    def decide(self, count: int) -> str:
+        if self.kind == "null" or count == 0:
+            raise DataError(f"column {self.name!r}: no values in the training data; leave it out with ignore=[...]")
+        if self.forced:
+            if self.forced == "numeric" and self.kind == "text":
+                raise DataError(f"column {self.name!r}: named numeric but holds text")
+            return self.forced
+        if self.kind in ("text", "bool"):
+            return "categorical"
+        if self.kind == "integer" and self.counts is not None and len(self.counts) <= self.integer_categories:
+            return "categorical"
+        return "numeric"
+
+
+# --- the target --------------------------------------------------------------------------------
+class TargetEncoder:
+    """The target column: class labels (``classes``, as given: text, integers or bools) encoded as
+    indices 0 .. K - 1, or numbers for regression. ``task="auto"``: text, bool and integer labels are
+    classes, floats are regression."""
+
+    def __init__(self, name: str, task: str = "auto") -> None:
+        if not isinstance(name, str) or not name:
+            raise ConfigurationError(f"target: expected a column name, got {name!r}")
+        if task not in TASKS:
+            raise ConfigurationError(f"task: expected one of {TASKS}, got {task!r}")
+        self.name, self.requested = name, task
+        self.task: str | None = None
+        self.classes: np.ndarray | None = None
+        self.label_type = "null"
+        self.count = 0
+        self.mean, self.std = 0.0, 0.0
+        self._labels: dict[Any, int] = {}
+        self._moments = _Moments()
+
+    @property
+    def fitted(self) -> bool:
+        return self.task is not None
+
+    def present(self, column: Any) -> np.ndarray:
+        """A bool mask of the rows that have a target."""
+        column = _plain(column)
+        if column_kind(column.type) == "text":
+            column = _text(column)
+        mask = np.asarray(column.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        if column_kind(column.type) == "float":
+            mask &= ~np.isnan(pc.fill_null(pc.cast(column, pa.float64()), 0.0).to_numpy(zero_copy_only=False))
+        return mask
+
+    def partial_fit(self, column: Any) -> None:
+        column = _plain(column)
+        kind = column_kind(column.type)
+        if kind == "other":
+            raise DataError(f"target {self.name!r}: expected class labels or numbers, got Arrow type {column.type}")
+        if kind == "null":
+            return
+        if self.label_type not in ("null", kind):
+            if {self.label_type, kind} <= {"integer", "float"}:
+                kind = "float"
+            else:
+                raise DataError(f"target {self.name!r}: holds {self.label_type} in one part of the data and {kind} "
+                                "in another")
+        self.label_type = kind
+        column = column.filter(pa.array(self.present(column)))
+        self.count += len(column)
+        if kind == "text":
+            column = _text(column)
+        if kind != "float" or self.requested == "classification":
+            counted = pc.value_counts(column)
+            for value, count in zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist()):
+                self._labels[value] = self._labels.get(value, 0) + count
+        if kind in ("integer", "float", "bool"):
+            self._moments.add(pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False))
+
+    def finish(self) -> "TargetEncoder":
+        if not self.count:
+            raise DataError(f"target {self.name!r}: no rows with a target in the training data")
+        task = self.requested
+        if task == "auto":
+            task = "regression" if self.label_type == "float" else "classification"
+        if task == "regression" and self.label_type == "text":
+            raise DataError(f"target {self.name!r}: regression needs numbers, the column holds text")
+        self.task = task
+        if task == "classification":
+            labels = sorted(self._labels)
+            if len(labels) < 2:
+                raise DataError(f"target {self.name!r}: a classifier needs at least 2 classes, the training rows "
+                                f"have {len(labels)}")
+            dtype = {"text": np.str_, "integer": np.int64, "bool": np.bool_, "float": np.float64}[self.label_type]
+            self.classes = np.asarray(labels, dtype=dtype)
+        else:
+            self.mean, self.std = self._moments.mean, self._moments.std
+        self._labels, self._moments = {}, _Moments()
+        return self
+
+    def encode(self, column: Any, row_offset: int = 0) -> np.ndarray:
+        """Class indices (int64) or numbers (float64) for a column with no missing targets."""
+        if not self.fitted:
+            raise ConfigurationError("the target encoder is not fitted yet: call fit first")
+        column = _plain(column)
+        absent = ~self.present(column)
+        if absent.any():
+            raise DataError(f"target {self.name!r}: missing in data row {row_offset + _first_row(absent)}")
+        if self.task == "regression":
+            return _numbers(column, self.name, row_offset)
+        kind = column_kind(column.type)
+        classes = self.classes
+        if self.label_type == "text":
+            lookup, column = pa.array(classes.tolist(), pa.string()), _text(column)
+        else:
+            if kind == "text":
+                raise DataError(f"target {self.name!r}: expected {self.label_type} labels, got text")
+            lookup, column = pa.array(classes.astype(np.float64)), pc.cast(column, pa.float64())
+        index = np.asarray(pc.fill_null(pc.index_in(column, value_set=lookup), -1).to_numpy(zero_copy_only=False),
+                           dtype=np.int64)
+        unknown = index < 0
+        if unknown.any():
+            row = _first_row(unknown)
+            raise DataError(f"target {self.name!r}: label {_display(column[row - 1].as_py())!r} in data row "
+                            f"{row_offset + row} is not one of the training classes "
+                            f"({', '.join(map(_display, classes[:10]))})")
+        return index
+
+    def decode(self, indices: Any) -> np.ndarray:
+        """Class indices back to the labels as given (for regression, the numbers unchanged)."""
+        if self.task != "classification":
+            return np.asarray(indices)
+        indices = np.asarray(indices)
+        if indices.dtype.kind not in "iu" or (indices.size and not 0 <= indices.min() <= indices.max() < len(self.classes)):
+            raise DataError(f"indices: expected class indices 0 .. {len(self.classes) - 1}")
+        return self.classes[indices]
+
+    def describe(self) -> str:
+        if self.task == "classification":
+            shown = ", ".join(map(_display, self.classes[:10])) + (", ..." if len(self.classes) > 10 else "")
+            return f"{self.name} (target): {len(self.classes)} classes ({shown})"
+        return f"{self.name} (target): regression (mean {self.mean:.4g}, std {self.std:.4g})"
+
+    def config(self) -> tuple[dict, dict]:
+        config = {"name": self.name, "task": self.task, "label_type": self.label_type, "count": self.count,
+                  "mean": self.mean, "std": self.std}
+        return config, ({"target.classes": self.classes} if self.task == "classification" else {})
+
+
+# --- the table ---------------------------------------------------------------------------------
+def _names(argument: str, value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str) or not all(isinstance(name, str) for name in value):
+        raise ConfigurationError(f"{argument}: expected a list of column names, got {value!r}")
+    return tuple(value)
+
+
+def as_batches(data: Any, rows: int = 65536) -> Iterable[pa.RecordBatch | pa.Table]:
+    """What ``fit`` accepts, as an iterable of Arrow batches: a path (streamed), an in-memory table,
+    or an iterable of batches, tables or DataFrames."""
+    if isinstance(data, (str, os.PathLike)):
+        return iter_batches(data, rows)
+    if isinstance(data, (pa.Table, pa.RecordBatch, dict)) or hasattr(data, "columns"):
+        return [as_arrow(data)]
+    if isinstance(data, Iterable):
+        return (item if isinstance(item, (pa.Table, pa.RecordBatch)) else as_arrow(item) for item in data)
+    raise DataError(f"data: expected a path, a table or an iterable of record batches, got {type(data).__name__}")
+
+
+class TableEncoder:
+    """Learns a table's encoding from training rows and applies it (see the module's docstring).
+
+    - ``target``: the target column's name (None: features only); ``task``: "auto",
+      "classification" or "regression".
+    - ``categorical`` / ``numeric``: columns whose kind you name; ``ignore``: columns left out.
+    - ``scaling``: "standard", "robust" or "none"; ``missing_indicator``: "auto", "always", "never".
+    - ``max_categories``: categories kept per column (the most frequent); ``integer_categories``: an
+      integer column with at most this many distinct values is categorical (0: never).
+    - ``handle_unknown``: "slot" (an unseen category -> the unseen slot) or "error".
+    - ``dtype``: of the matrix, "float32" or "float64"; ``sample_size`` and ``seed``: the reservoir
+      that robust scaling's quantiles come from.
+    """
+
+    def __init__(self, target: str | None = None, *, task: str = "auto", categorical: Any = None, numeric: Any = None,
+                 ignore: Any = None, scaling: str = "standard", missing_indicator: str = "auto",
+                 max_categories: int = 256, integer_categories: int = 10, handle_unknown: str = "slot",
+                 dtype: str = "float32", sample_size: int = 100_000, seed: int = 0) -> None:
+        self.target_name = target
+        self.categorical, self.numeric = _names("categorical", categorical), _names("numeric", numeric)
+        self.ignore = _names("ignore", ignore)
+        both = set(self.categorical) & set(self.numeric)
+        if both:
+            raise ConfigurationError(f"categorical, numeric: column {sorted(both)[0]!r} is named in both")
+        for argument, value, choices in (("scaling", scaling, SCALINGS), ("missing_indicator", missing_indicator,
+                                         INDICATORS), ("handle_unknown", handle_unknown, UNKNOWN), ("dtype", dtype, DTYPES)):
+            if value not in choices:
+                raise ConfigurationError(f"{argument}: expected one of {choices}, got {value!r}")
+        for argument, value, low in (("max_categories", max_categories, 1), ("integer_categories", integer_categories, 0),
+                                     ("sample_size", sample_size, 1), ("seed", seed, 0)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+                raise ConfigurationError(f"{argument}: expected a whole number >= {low}, got {value!r}")
+        self.scaling, self.missing_indicator, self.handle_unknown, self.dtype = scaling, missing_indicator, \
+            handle_unknown, dtype
+        self.max_categories, self.integer_categories = int(max_categories), int(integer_categories)
+        self.sample_size, self.seed = int(sample_size), int(seed)
+        self.target: TargetEncoder | None = TargetEncoder(target, task) if target is not None else None
+        self.columns: list[NumericColumn | CategoricalColumn] = []
+        self._stats: dict[str, _ColumnStats] | None = None
+        self._rows = 0
+        self.n_rows = 0  # training rows learned from
+
+    # --- fitting ---------------------------------------------------------------------------
+    @property
+    def fitted(self) -> bool:
+        return bool(self.columns) and self._stats is None
+
+    def fit(self, data: Any) -> "TableEncoder":
+        """Learn the encoding in one pass over ``data`` (a table, a path, or batches); returns self."""
+        self.reset()
+        for batch in as_batches(data):
+            self.partial_fit(batch)
+        return self.finish()
+
+    def reset(self) -> None:
+        self.columns, self._stats, self._rows, self.n_rows = [], None, 0, 0
+        if self.target is not None:
+            self.target = TargetEncoder(self.target.name, self.target.requested)
+
+    def partial_fit(self, batch: Any) -> "TableEncoder":
+        """Learn from one more batch (an Arrow record batch or table, or a DataFrame); ``finish()``
+        ends the pass. ``fit`` is ``reset``, ``partial_fit`` per batch, ``finish``."""
+        batch = batch if isinstance(batch, (pa.Table, pa.RecordBatch)) else as_arrow(batch)
+        names = batch.schema.names
+        if self._stats is None:
+            if self.columns:
+                self.reset()
+            if self.target_name is not None and self.target_name not in names:
+                raise DataError(f"target {self.target_name!r}: no such column (columns: {', '.join(names[:20])})")
+            for argument, listed in (("categorical", self.categorical), ("numeric", self.numeric), ("ignore", self.ignore)):
+                for name in listed:
+                    if name not in names:
+                        raise DataError(f"{argument}: no column {name!r} (columns: {', '.join(names[:20])})")
+            rng = np.random.default_rng(self.seed)
+            features = [name for name in names if name != self.target_name and name not in self.ignore]
+            if not features:
+                raise DataError("data: no feature columns (every column is the target or ignored)")
+            self._stats = {name: _ColumnStats(name, "categorical" if name in self.categorical else "numeric"
+                                              if name in self.numeric else None, self.integer_categories,
+                                              self.scaling == "robust", self.sample_size, rng) for name in features}
+        else:
+            missing = [name for name in self._stats if name not in names]
+            if missing:
+                raise DataError(f"column {missing[0]!r}: missing from a later batch of the data")
+        if self.target is not None:
+            column = batch.column(self.target_name)
+            self.target.partial_fit(column)
+            keep = self.target.present(column)
+            if not keep.all():
+                batch = batch.filter(pa.array(keep))
+        for name, stats in self._stats.items():
+            stats.add(batch.column(name), self._rows)
+        self._rows += batch.num_rows
+        return self
+
+    def finish(self) -> "TableEncoder":
+        """End the pass: decide each column's kind and fix its parameters."""
+        if self._stats is None:
+            raise DataError("data: no batches to learn from")
+        if self._rows == 0:
+            raise DataError("data: no rows to learn from" + (" (every target is missing)" if self.target else ""))
+        columns: list[NumericColumn | CategoricalColumn] = []
+        for name, stats in self._stats.items():
+            count = self._rows - stats.missing
+            kind = stats.decide(count)
+            if kind == "numeric":
+                columns.append(self._numeric(stats, count))
+            else:
+                columns.append(self._categorical(stats, count))
+        if self.target is not None:
+            self.target.finish()
+        self.columns, self.n_rows, self._stats = columns, self._rows, None
+        return self
+
+    def _numeric(self, stats: _ColumnStats, count: int) -> NumericColumn:
+        if self.scaling == "standard":
+            center, scale = stats.moments.mean, stats.moments.std
+        elif self.scaling == "robust":
+            q25, q50, q75 = np.quantile(stats.reservoir.values, [0.25, 0.5, 0.75])
+            center, scale = float(q50), float(q75 - q25)
+            if not scale > 0:
+                scale = (stats.max - stats.min) / 2
+        else:
+            center, scale = 0.0, 1.0
+        if not (math.isfinite(scale) and scale > 0):
+            scale = 1.0
+        indicator = self.missing_indicator == "always" or (self.missing_indicator == "auto" and stats.missing > 0)
+        return NumericColumn(stats.name, self.scaling, float(center), float(scale), indicator, count, stats.missing)
+
+    def _categorical(self, stats: _ColumnStats, count: int) -> CategoricalColumn:
+        counts = stats.counts or {}
+        values = "text" if stats.kind == "text" else "number"
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        kept = ranked[: self.max_categories]
+        other = sum(n for _, n in ranked[self.max_categories:])
+        categories = np.asarray(sorted(value for value, _ in kept), dtype=np.str_ if values == "text" else np.float64)
+        if values == "text" and not len(categories):
+            categories = np.zeros(0, dtype="<U1")
+        return CategoricalColumn(stats.name, values, categories, stats.missing > 0, count, stats.missing, other)
+
+    # --- applying --------------------------------------------------------------------------
+    def _check_fitted(self) -> None:
+        if not self.fitted:
+            raise ConfigurationError("the table encoder is not fitted yet: call fit first")
+
+    @property
+    def width(self) -> int:
+        """The number of columns of the encoded matrix (the network's ``in_features``)."""
+        self._check_fitted()
+        return sum(column.width for column in self.columns)
+
+    @property
+    def feature_names(self) -> list[str]:
+        """One name per column of the encoded matrix: ``x``, ``x (missing)``, ``c=value``, ``c (unseen)``."""
+        self._check_fitted()
+        return [name for column in self.columns for name in column.feature_names()]
+
+    @property
+    def input_columns(self) -> list[tuple[str, str]]:
+        """(name, "text" or "number") of each raw column the encoding reads, in order."""
+        self._check_fitted()
+        return [(column.name, column.values if isinstance(column, CategoricalColumn) else "number")
+                for column in self.columns]
+
+    def _table(self, data: Any) -> pa.Table | pa.RecordBatch:
+        if isinstance(data, (pa.Table, pa.RecordBatch)):
+            return data
+        if isinstance(data, (str, os.PathLike)):
+            from .read import read_table
+
+            return read_table(data)
+        return as_arrow(data)
+
+    def transform(self, data: Any, *, row_offset: int = 0) -> np.ndarray:
+        """The encoded matrix (n, width) of ``data`` (a table, a DataFrame, a path or a record
+        batch); columns are found by name, extra ones ignored. ``row_offset`` numbers the rows in
+        messages (for a batch deep inside a file)."""
+        self._check_fitted()
+        table = self._table(data)
+        names = set(table.schema.names)
+        absent = [column.name for column in self.columns if column.name not in names]
+        if absent:
+            raise DataError(f"column {absent[0]!r}: the model was trained on it but the data has no such column "
+                            f"(columns: {', '.join(table.schema.names[:20])})")
+        out = np.empty((table.num_rows, self.width), dtype=np.dtype(self.dtype))
+        start = 0
+        for column in self.columns:
+            block = out[:, start:start + column.width]
+            raw = table.column(column.name)
+            if isinstance(column, NumericColumn):
+                values = _numbers(raw, column.name, row_offset)
+                scratch = np.empty(block.shape, np.float64)
+                column.encode(values, scratch)
+                block[...] = scratch
+            else:
+                column.encode(raw, block, self.handle_unknown, row_offset)
+            start += column.width
+        return out
+
+    def transform_target(self, data: Any, *, row_offset: int = 0) -> np.ndarray:
+        """The target of ``data``: class indices (int64) or numbers (float64)."""
+        self._check_fitted()
+        if self.target is None:
+            raise ConfigurationError("the encoder has no target column (TableEncoder(target=...))")
+        table = self._table(data)
+        if self.target.name not in table.schema.names:
+            raise DataError(f"target {self.target.name!r}: the data has no such column")
+        return self.target.encode(table.column(self.target.name), row_offset)
+
+    def transform_xy(self, data: Any, *, row_offset: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """(X, y) of the rows of ``data`` that have a target (rows without one are left out, as in fit)."""
+        self._check_fitted()
+        table = self._table(data)
+        if self.target is None:
+            raise ConfigurationError("the encoder has no target column (TableEncoder(target=...))")
+        if self.target.name not in table.schema.names:
+            raise DataError(f"target {self.target.name!r}: the data has no such column")
+        keep = self.target.present(table.column(self.target.name))
+        X = self.transform(table, row_offset=row_offset)  # the whole table, so that messages number its rows
+        if keep.all():
+            return X, self.transform_target(table, row_offset=row_offset)
+        return X[keep], self.target.encode(table.column(self.target.name).filter(pa.array(keep)))
+
+    def fit_transform_xy(self, data: Any) -> tuple[np.ndarray, np.ndarray]:
+        """``fit(data)`` then ``transform_xy(data)``, for a table in memory (or a path read whole)."""
+        table = self._table(data)
+        return self.fit(table).transform_xy(table)
+
+    def describe(self) -> list[str]:
+        """One short line per column (for ``neuronet info``), the target's last."""
+        self._check_fitted()
+        lines = [column.describe() for column in self.columns]
+        if self.target is not None:
+            lines.append(self.target.describe())
+        return lines
+
+    def __repr__(self) -> str:
+        if not self.fitted:
+            return f"TableEncoder(target={self.target_name!r}, not fitted)"
+        return f"TableEncoder(target={self.target_name!r}, {len(self.columns)} columns -> {self.width} features)"
+
+    # --- the model-file form ---------------------------------------------------------------
+    def to_config(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """(JSON-able description, arrays) that ``from_config`` reads back: no object arrays, no pickle."""
+        self._check_fitted()
+        numeric = [column for column in self.columns if isinstance(column, NumericColumn)]
+        arrays: dict[str, np.ndarray] = {
+            "numeric.center": np.asarray([column.center for column in numeric], dtype=np.float64),
+            "numeric.scale": np.asarray([column.scale for column in numeric], dtype=np.float64)}
+        described = []
+        for index, column in enumerate(self.columns):
+            entry: dict[str, Any] = {"name": column.name, "count": column.count, "missing": column.missing}
+            if isinstance(column, NumericColumn):
+                entry.update(kind="numeric", indicator=column.indicator)
+            else:
+                entry.update(kind="categorical", values=column.values, missing_slot=column.missing_slot,
+                             other=column.other)
+                arrays[f"categories.{index}"] = column.categories
+            described.append(entry)
+        config: dict[str, Any] = {
+            "format": FORMAT, "version": VERSION, "width": self.width, "n_rows": self.n_rows,
+            "settings": {"scaling": self.scaling, "missing_indicator": self.missing_indicator,
+                         "handle_unknown": self.handle_unknown, "dtype": self.dtype,
+                         "max_categories": self.max_categories, "integer_categories": self.integer_categories,
+                         "categorical": list(self.categorical), "numeric": list(self.numeric),
+                         "ignore": list(self.ignore), "sample_size": self.sample_size, "seed": self.seed},
+            "columns": described, "target": None}
+        if self.target is not None:
+            config["target"], target_arrays = self.target.config()
+            arrays.update(target_arrays)
+        return config, arrays
+
+    @classmethod
+    def from_config(cls, config: Any, arrays: Any) -> "TableEncoder":
+        """The encoder ``to_config`` described; a ``ModelFileError`` saying what is wrong otherwise."""
+        return _Reader(config, arrays).encoder()
+
+
+class _Reader:
+    """Reads ``to_config``'s form back, checking every field (a model file is untrusted input)."""
+
+    def __init__(self, config: Any, arrays: Any) -> None:
+        self.config, self.arrays = config, arrays
+
+    def fail(self, what: str) -> ModelFileError:
+        return ModelFileError(f"table encoding: {what}")
+
+    def field(self, mapping: Any, key: str, kind: Any, where: str) -> Any:
+        if not isinstance(mapping, dict) or key not in mapping:
+            raise self.fail(f"{where} has no {key!r}")
+        value = mapping[key]
+        if kind is int and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise self.fail(f"{where}.{key}: expected a whole number >= 0, got {value!r}")
+        if kind is float and (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)):
+            raise self.fail(f"{where}.{key}: expected a finite number, got {value!r}")
+        if kind in (str, bool, list) and not isinstance(value, kind):
+            raise self.fail(f"{where}.{key}: expected {kind.__name__}, got {value!r}")
+        if isinstance(kind, tuple) and value not in kind:
+            raise self.fail(f"{where}.{key}: expected one of {kind}, got {value!r}")
+        return value
+
+    def array(self, key: str, kinds: str, shape: tuple | None = None) -> np.ndarray:
+        if not hasattr(self.arrays, "__getitem__") or key not in self.arrays:
+            raise self.fail(f"the array {key!r} is missing")
+        value = self.arrays[key]
+        if not isinstance(value, np.ndarray) or value.dtype.kind not in kinds or value.ndim != 1:
+            raise self.fail(f"the array {key!r}: expected a 1-d array of kind {kinds!r}, got "
+                            f"{getattr(value, 'dtype', type(value).__name__)} {getattr(value, 'shape', '')}")
+        if shape is not None and value.shape != shape:
+            raise self.fail(f"the array {key!r}: expected shape {shape}, got {value.shape}")
+        return value
+
+    def encoder(self) -> TableEncoder:
+        config = self.config
+        if not isinstance(config, dict):
+            raise self.fail(f"expected a JSON object, got {type(config).__name__}")
+        if config.get("format") != FORMAT:
+            raise self.fail(f"format: expected {FORMAT!r}, got {config.get('format')!r}")
+        if config.get("version") != VERSION:
+            raise self.fail(f"version {config.get('version')!r} is not one this neuronet reads ({VERSION})")
+        settings = config.get("settings")
+        if not isinstance(settings, dict):
+            raise self.fail("settings: expected a JSON object")
+        if "target" not in config or not (config["target"] is None or isinstance(config["target"], dict)):
+            raise self.fail("target: expected a JSON object or null")
+        target = config["target"]
+        kwargs: dict[str, Any] = {}
+        for key, choices in (("scaling", SCALINGS), ("missing_indicator", INDICATORS), ("handle_unknown", UNKNOWN),
+                             ("dtype", DTYPES)):
+            kwargs[key] = self.field(settings, key, choices, "settings")
+        for key in ("max_categories", "integer_categories", "sample_size", "seed"):
+            kwargs[key] = self.field(settings, key, int, "settings")
+        for key in ("categorical", "numeric", "ignore"):
+            names = self.field(settings, key, list, "settings")
+            if not all(isinstance(name, str) for name in names):
+                raise self.fail(f"settings.{key}: expected column names")
+            kwargs[key] = names
+        try:
+            if target is not None:
+                name = self.field(target, "name", str, "target")
+                encoder = TableEncoder(name, task=self.field(target, "task", ("classification", "regression"),
+                                                                   "target"), **kwargs)
+            else:
+                encoder = TableEncoder(None, **kwargs)
+        except ConfigurationError as error:
+            raise self.fail(str(error)) from None
+        described = self.field(config, "columns", list, "encoding")
+        if not described:
+            raise self.fail("columns: expected at least one column")
+        numeric_count = sum(1 for entry in described if isinstance(entry, dict) and entry.get("kind") == "numeric")
+        center = self.array("numeric.center", "f", (numeric_count,))
+        scale = self.array("numeric.scale", "f", (numeric_count,))
+        if not (np.all(np.isfinite(center)) and np.all(np.isfinite(scale)) and np.all(scale > 0)):
+            raise self.fail("numeric.center / numeric.scale: expected finite numbers and positive scales")
+        columns: list[NumericColumn | CategoricalColumn] = []
+        seen: set[str] = set()
+        numeric_index = 0
+        for index, entry in enumerate(described):
+            where = f"columns[{index}]"
+            name = self.field(entry, "name", str, where)
+            if not name or name in seen or (target is not None and name == encoder.target_name):
+                raise self.fail(f"{where}.name: {name!r} is empty, repeated or the target")
+            seen.add(name)
+            kind = self.field(entry, "kind", ("numeric", "categorical"), where)
+            count, missing = self.field(entry, "count", int, where), self.field(entry, "missing", int, where)
+            if kind == "numeric":
+                columns.append(NumericColumn(name, encoder.scaling, float(center[numeric_index]),
+                                             float(scale[numeric_index]), self.field(entry, "indicator", bool, where),
+                                             count, missing))
+                numeric_index += 1
+            else:
+                values = self.field(entry, "values", ("text", "number"), where)
+                categories = self.array(f"categories.{index}", "U" if values == "text" else "f")
+                if values == "number" and not np.all(np.isfinite(categories)):
+                    raise self.fail(f"categories.{index}: expected finite numbers")
+                if len(np.unique(categories)) != len(categories):
+                    raise self.fail(f"categories.{index}: a category appears twice")
+                if values == "text" and np.any(categories == ""):
+                    raise self.fail(f"categories.{index}: the empty string (a missing value) cannot be a category")
+                columns.append(CategoricalColumn(name, values, categories.astype(np.float64) if values == "number"
+                                                 else categories, self.field(entry, "missing_slot", bool, where),
+                                                 count, missing, self.field(entry, "other", int, where)))
+        if target is not None:
+            self._target(encoder.target, target)
+        encoder.columns, encoder.n_rows = columns, self.field(config, "n_rows", int, "encoding")
+        if self.field(config, "width", int, "encoding") != encoder.width:
+            raise self.fail(f"width: {config['width']} does not match its columns ({encoder.width})")
+        return encoder
+
+    def _target(self, encoder: TargetEncoder, target: dict) -> None:
+        encoder.task = target["task"]
+        encoder.label_type = self.field(target, "label_type", ("text", "integer", "bool", "float"), "target")
+        encoder.count = self.field(target, "count", int, "target")
+        encoder.mean, encoder.std = self.field(target, "mean", float, "target"), self.field(target, "std", float, "target")
+        if encoder.task == "classification":
+            kinds = {"text": "U", "integer": "i", "bool": "b", "float": "f"}[encoder.label_type]
+            classes = self.array("target.classes", kinds)
+            if len(classes) < 2 or len(np.unique(classes)) != len(classes):
+                raise self.fail("target.classes: expected at least 2 distinct classes")
+            if kinds == "f" and not np.all(np.isfinite(classes)):
+                raise self.fail("target.classes: expected finite numbers")
+            encoder.classes = classes
+        elif encoder.label_type == "text":
+            raise self.fail("target: regression on text labels")

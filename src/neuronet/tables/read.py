@@ -1,0 +1,227 @@
+"""Tables in: CSV and Parquet files, Parquet folders, and in-memory tables, read with Arrow.
+
+    >>> table = read_table("penguins.csv")                    # doctest: +SKIP
+    >>> for batch in iter_batches("big.parquet", rows=65536): # doctest: +SKIP
+    ...     ...
+
+``read_table(source)`` returns one ``pyarrow.Table``; ``iter_batches(source, rows)`` streams the
+same rows as ``pyarrow.RecordBatch`` es of at most ``rows`` rows, so that a file larger than memory
+can be read in one bounded pass (a streamed CSV file takes its column types from its first 4 MB; a
+column that changes type later, integers then "3.5", is a ``DataError`` saying so). A source is:
+
+- a path to a ``.csv`` / ``.tsv`` file (optionally ``.gz`` / ``.bz2``), read by Arrow's typed CSV
+  reader (the delimiter from the header line: comma, semicolon or tab; ``NA``, ``N/A``, ``NaN``,
+  ``null`` and an empty cell are missing, in text columns too);
+- a path to a ``.parquet`` / ``.pq`` file, or to a folder of them (read as one table, the files
+  in name order);
+- a ``pyarrow.Table`` or ``RecordBatch``, a pandas or polars ``DataFrame``, or a dict of
+  equal-length columns.
+
+Whatever cannot be read is a ``DataError`` naming the file (and the column where Arrow says which).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Iterator
+
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from ..errors import DataError
+
+__all__ = ["read_table", "iter_batches", "parquet_files", "as_arrow", "CSV_SUFFIXES", "PARQUET_SUFFIXES",
+           "MISSING_TEXT"]
+
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+COMPRESSIONS = (".gz", ".bz2")
+MISSING_TEXT = ("", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "#N/A")
+DELIMITERS = (",", ";", "\t")
+
+
+def _first_line(reason: Any) -> str:
+    text = str(reason).strip().splitlines()
+    return text[0] if text else type(reason).__name__
+
+
+def _kind(path: Path) -> str:
+    """"csv", "parquet" or "folder" for a path, from its suffix; a ``DataError`` otherwise."""
+    if path.is_dir():
+        return "folder"
+    suffixes = [suffix.lower() for suffix in path.suffixes]
+    if suffixes and suffixes[-1] in COMPRESSIONS:
+        suffixes = suffixes[:-1]
+    if suffixes and suffixes[-1] in CSV_SUFFIXES:
+        return "csv"
+    if suffixes and suffixes[-1] in PARQUET_SUFFIXES:
+        return "parquet"
+    raise DataError(f"{path}: expected a .csv, .tsv, .parquet or .pq file, or a folder of Parquet files")
+
+
+def _existing(source: str | os.PathLike) -> Path:
+    path = Path(source)
+    if not path.exists():
+        raise DataError(f"{path}: no such file or folder")
+    return path
+
+
+def parquet_files(folder: str | os.PathLike) -> list[Path]:
+    """The Parquet files of ``folder`` (and its subfolders, as a partitioned dataset writes them),
+    in name order; a ``DataError`` when there are none."""
+    folder = Path(folder)
+    files = sorted(path for path in folder.rglob("*") if path.is_file() and path.suffix.lower() in PARQUET_SUFFIXES
+                   and not any(part.startswith((".", "_")) for part in path.relative_to(folder).parts))
+    if not files:
+        raise DataError(f"{folder}: the folder holds no .parquet files")
+    return files
+
+
+def _csv_options(path: Path, delimiter: str | None, block_size: int | None = None) -> dict:
+    if delimiter is None:
+        import gzip
+        import bz2
+
+        opener = {".gz": gzip.open, ".bz2": bz2.open}.get(path.suffix.lower(), open)
+        try:
+            with opener(path, "rt", encoding="utf-8", errors="replace") as handle:
+                header = handle.readline()
+        except OSError as error:
+            raise DataError(f"{path}: cannot be read: {_first_line(error)}") from None
+        counts = {candidate: header.count(candidate) for candidate in DELIMITERS}
+        delimiter = max(DELIMITERS, key=counts.__getitem__) if any(counts.values()) else ","
+    elif delimiter not in DELIMITERS:
+        raise DataError(f"delimiter: expected one of {DELIMITERS}, got {delimiter!r}")
+    read = pa_csv.ReadOptions(**({"block_size": block_size} if block_size else {}))
+    return {"read_options": read, "parse_options": pa_csv.ParseOptions(delimiter=delimiter),
+            "convert_options": pa_csv.ConvertOptions(null_values=list(MISSING_TEXT), strings_can_be_null=True)}
+
+
+def _check_names(table_or_schema: Any, where: str) -> None:
+    names = list(table_or_schema.schema.names if hasattr(table_or_schema, "schema") else table_or_schema.names)
+    seen: set[str] = set()
+    for name in names:
+        if not isinstance(name, str) or not name.strip():
+            raise DataError(f"{where}: a column has no name (columns: {names[:8]})")
+        if name in seen:
+            raise DataError(f"{where}: column {name!r} appears twice")
+        seen.add(name)
+
+
+def as_arrow(data: Any, where: str = "data") -> pa.Table:
+    """An in-memory table as a ``pyarrow.Table``: an Arrow table or record batch, a pandas or polars
+    DataFrame, or a dict of equal-length columns. A ``DataError`` for anything else."""
+    if isinstance(data, pa.Table):
+        table = data
+    elif isinstance(data, pa.RecordBatch):
+        table = pa.Table.from_batches([data])
+    elif type(data).__module__.split(".")[0] == "polars" and hasattr(data, "to_arrow"):
+        try:
+            table = data.to_arrow()
+        except Exception as error:  # noqa: BLE001 - polars' own error kinds
+            raise DataError(f"{where}: the polars DataFrame cannot be converted to Arrow: {_first_line(error)}") from None
+    elif type(data).__module__.split(".")[0] == "pandas" and hasattr(data, "columns"):
+        columns = list(data.columns)
+        if any(not isinstance(column, str) for column in columns):
+            raise DataError(f"{where}: expected text column names, got {columns[:8]} (set df.columns to names)")
+        try:
+            table = pa.Table.from_pandas(data, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as error:
+            raise DataError(f"{where}: the DataFrame cannot be converted to Arrow: {_first_line(error)}") from None
+    elif isinstance(data, dict):
+        try:
+            table = pa.table(data)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError) as error:
+            raise DataError(f"{where}: the dict of columns cannot be made a table: {_first_line(error)}") from None
+    else:
+        raise DataError(f"{where}: expected a path, a pyarrow Table, a pandas or polars DataFrame or a dict of "
+                        f"columns, got {type(data).__name__}")
+    _check_names(table, where)
+    return table
+
+
+def read_table(source: Any, *, columns: list[str] | None = None, delimiter: str | None = None) -> pa.Table:
+    """``source`` (a path or an in-memory table, see the module's docstring) as one ``pyarrow.Table``;
+    ``columns`` reads only those (a ``DataError`` naming any that is not there)."""
+    if not isinstance(source, (str, os.PathLike)):
+        table = as_arrow(source)
+        where = "data"
+    else:
+        path = _existing(source)
+        where = str(path)
+        kind = _kind(path)
+        try:
+            if kind == "csv":
+                table = pa_csv.read_csv(path, **_csv_options(path, delimiter))
+            elif kind == "parquet":
+                table = pq.read_table(path)
+            else:
+                tables = [pq.read_table(file) for file in parquet_files(path)]
+                table = _concat(tables, where)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OSError) as error:
+            raise DataError(f"{where}: cannot be read as {kind}: {_first_line(error)}") from None
+        _check_names(table, where)
+    if columns is not None:
+        missing = [name for name in columns if name not in table.column_names]
+        if missing:
+            raise DataError(f"{where}: no column {missing[0]!r} (columns: {', '.join(table.column_names[:20])})")
+        table = table.select(list(columns))
+    return table
+
+
+def _concat(tables: list[pa.Table], where: str) -> pa.Table:
+    try:
+        return pa.concat_tables(tables, promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
+        raise DataError(f"{where}: its files do not share one set of column types: {_first_line(error)}") from None
+
+
+def iter_batches(source: Any, rows: int = 65536, *, columns: list[str] | None = None,
+                 delimiter: str | None = None) -> Iterator[pa.RecordBatch]:
+    """The rows of ``source`` as record batches of at most ``rows`` rows, in file order, reading no
+    more than about one batch at a time from a file (a Parquet file row group by row group, a CSV
+    file block by block). An in-memory table is sliced without copying."""
+    if isinstance(rows, bool) or not isinstance(rows, int) or rows < 1:
+        raise DataError(f"rows: expected a whole number >= 1, got {rows!r}")
+    if not isinstance(source, (str, os.PathLike)):
+        table = as_arrow(source)
+        if columns is not None:
+            table = read_table(table, columns=columns)
+        yield from table.to_batches(max_chunksize=rows)
+        return
+    path = _existing(source)
+    kind = _kind(path)
+    if kind == "csv":
+        yield from _csv_batches(path, rows, columns, delimiter)
+        return
+    for file in ([path] if kind == "parquet" else parquet_files(path)):
+        try:
+            handle = pq.ParquetFile(file)
+            _check_names(handle.schema_arrow, str(file))
+            if columns is not None:
+                missing = [name for name in columns if name not in handle.schema_arrow.names]
+                if missing:
+                    raise DataError(f"{file}: no column {missing[0]!r}")
+            yield from handle.iter_batches(batch_size=rows, columns=columns)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OSError) as error:
+            raise DataError(f"{file}: cannot be read as parquet: {_first_line(error)}") from None
+
+
+def _csv_batches(path: Path, rows: int, columns: list[str] | None, delimiter: str | None) -> Iterator[pa.RecordBatch]:
+    try:
+        reader = pa_csv.open_csv(path, **_csv_options(path, delimiter, block_size=1 << 22))
+        _check_names(reader.schema, str(path))
+        for batch in reader:
+            if columns is not None:
+                missing = [name for name in columns if name not in batch.schema.names]
+                if missing:
+                    raise DataError(f"{path}: no column {missing[0]!r}")
+                batch = batch.select(columns)
+            for start in range(0, batch.num_rows, rows):
+                yield batch.slice(start, rows)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OSError) as error:
+        hint = ("; streamed, a CSV file's column types come from its first 4 MB: read it whole (read_table) or "
+                "convert it to Parquet" if "conversion error" in str(error) else "")
+        raise DataError(f"{path}: cannot be read as csv: {_first_line(error)}{hint}") from None
