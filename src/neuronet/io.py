@@ -24,8 +24,9 @@ in the JSON (``layers.LAYER_TYPES``, each from its own config), and checks every
 shape, dtype and finiteness against it. Everything the description can make the loader
 allocate (the parsed description, the arrays, the network and its optimizer state, the
 class labels) counts against one memory budget (``memory.check_fits``), checked before
-it is allocated. Anything wrong, including any failure of the zip layer (an encrypted or
-unsupported member, a bad checksum), is a ``ModelFileError`` with a message saying what.
+it is allocated; the class labels as an array (NumPy pads each string to the longest) are
+also held to a fixed limit, four times the description's, whatever memory is free. Anything
+wrong, including any failure of the zip layer (an encrypted or unsupported member, a bad checksum), is a ``ModelFileError`` with a message saying what.
 Saving writes a temporary file in the same folder and renames it over the target only
 once it is complete, so a crash mid-save leaves the previous file intact.
 """
@@ -161,6 +162,7 @@ def save(model: Any, path: str | Path, metadata: dict | None = None) -> Path:
 # --- loading: check everything the file declares before allocating or decompressing ------------
 _MAX_HEADER_BYTES = 16 << 20   # the JSON description; a real one is a few KB
 _PARSED_BYTES_PER_BYTE = 40    # what parsing JSON can cost per byte of it (e.g. "[]," is a 56-byte list)
+_MAX_LABEL_BYTES = 4 * _MAX_HEADER_BYTES  # the class labels as an array: 100,000 labels of 160 characters fit
 _MAX_LAYERS = 10_000
 _PARAMETER = r"\d{1,6}\.[A-Za-z]\w{0,31}"
 _SLOT = r"[A-Za-z]\w{0,31}"
@@ -277,7 +279,11 @@ def _check_members(archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo]
     n_total = sum(math.prod(shape) for shape in shapes.values())
     slots = len(optimizer.slots) if optimizer is not None else 0
     budget.add(n_total * dtype.itemsize * (4 + 2 * slots), f"the network it describes ({n_total:,} parameters)")
-    budget.add(_classes_bytes(spec["classes"]), "its class labels")
+    labels = _classes_bytes(spec["classes"])
+    if labels > _MAX_LABEL_BYTES:  # NumPy pads every string label to the longest one
+        raise ModelFileError(f"{path}: its class labels would take {labels:,} bytes as an array (each padded to "
+                             f"the longest), over the limit of {_MAX_LABEL_BYTES:,}; it was not loaded")
+    budget.add(labels, "its class labels")
     for key, shape in expected.items():
         _check_member_header(archive, members[key], path, dtype, shape)
     return shapes

@@ -46,8 +46,8 @@ def _epsilon(text: str) -> float:
 def run_datasets(args: argparse.Namespace) -> int:
     from .. import datasets
 
+    entries = datasets.catalogue()  # first: a bad NEURONET_DATA is said before anything is printed
     print(f"{'name':<15} {'kind':<9} {'available':<10} description")
-    entries = datasets.catalogue()
     for entry in entries:
         available = "yes" if entry["available"] else "no"
         if entry["kind"] == "download":
