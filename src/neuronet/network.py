@@ -313,7 +313,7 @@ class Sequential:
         weights = backend.to_numpy(self._flat_params[self.decayed_slice])
         return loss(scores, targets) + 0.5 * float(l2) * float(np.dot(weights, weights))
 
-    def fit(self, X: Any, y: Any, **options: Any):
+    def fit(self, X: Any, y: Any = None, **options: Any):
         """Train with minibatch gradient descent; see ``neuronet.training.fit`` for the options.
         Returns a ``History``."""
         return _fit(self, X, y, **options)

@@ -23,6 +23,7 @@ from . import schedules as _schedules
 from . import weights as _weighting
 from .callbacks import Callback
 from .errors import ConfigurationError, DataError, TrainingDiverged, WrongType
+from . import training_data as _data
 from .init import make_rng
 from .memory import check_fits
 from .progress import Progress
@@ -112,6 +113,12 @@ def _weights(net: Any, loss: _losses.Loss, targets: np.ndarray, sample_weight: A
     return _weighting.combined(samples, _weighting.class_weights(class_weight, index.astype(np.intp), classes))
 
 
+def _tables_module() -> Any:
+    from . import tables
+
+    return tables
+
+
 def _check_numerical_cost(net: Any, n: int, batch_size: int, epochs: int) -> None:
     cost = 2 * net.n_parameters * math.ceil(n / batch_size) * epochs
     if cost > NUMERICAL_GRADIENT_LIMIT:
@@ -142,12 +149,12 @@ def _evaluate(net: Any, loss: _losses.Loss, X: Any, targets: Any, chunk: int = 1
     return total / n, (correct / n if loss.is_classification else None)
 
 
-def fit(net: Any, X: Any, y: Any, *, loss: str | _losses.Loss = "softmax_cross_entropy",
+def fit(net: Any, X: Any, y: Any = None, *, loss: str | _losses.Loss = "softmax_cross_entropy",
         optimizer: str | _optim.Optimizer = "adam", lr: Any = None, epochs: int = 10,
         batch_size: int = 32, validation_split: float = 0.0, validation_data: tuple | None = None,
         l2: float = 0.0, shuffle: bool = True, seed: Any = None, callbacks: Iterable[Callback] = (),
         verbose: int = 1, gradient: str = "backprop", sample_weight: Any = None,
-        class_weight: Any = None) -> History:
+        class_weight: Any = None, encoding: dict | None = None) -> History:
     """Train ``net`` on (X, y) and return a ``History``.
 
     - ``loss``: a name from ``neuronet.losses.names()`` or a Loss; ``optimizer``: a name from
@@ -162,6 +169,16 @@ def fit(net: Any, X: Any, y: Any, *, loss: str | _losses.Loss = "softmax_cross_e
     - ``gradient``: ``"backprop"``, or ``"numerical"`` for central differences over every
       parameter (seed 001's method before backpropagation; only for small networks).
     - ``verbose``: 0 silent, 1 progress bar, 2 one line per epoch (on stderr).
+    - X may also be a table (a pandas or polars DataFrame, an Arrow table, a CSV path) with ``y``
+      the target column's name (or one target per row): it is encoded by ``net.encoder``, learned
+      from these rows when the network has none (``encoding=``: options of
+      ``neuronet.tables.TableEncoder``, e.g. ``{"categorical": ["year"], "scaling": "robust"}``);
+      or a stream, for data larger than memory: a ``.parquet`` file or folder (``y`` its target
+      column), a memory-mapped ``.npy`` (``y`` an array or ``.npy``), a ``neuronet.tables``
+      source, an iterable of (X, y) batches, a Dask array or DataFrame (see
+      ``neuronet.training_data``). A stream is read batch by batch every epoch and shuffled
+      through a bounded buffer (``neuronet.tables.sources``); ``validation_split`` needs data in
+      memory (use ``validation_data``).
     - ``sample_weight``: one weight per sample of (X, y) in the mean loss; ``class_weight``:
       ``"balanced"`` or ``{label: weight}``, multiplying each sample's weight by its class's
       (see ``neuronet.weights``). The validation loss is unweighted.
@@ -180,23 +197,50 @@ def fit(net: Any, X: Any, y: Any, *, loss: str | _losses.Loss = "softmax_cross_e
     rng = make_rng(seed)
 
     # 2. the data: validated once here, then trusted
-    X = net.as_rows(X)
-    if X.shape[0] == 0:
-        raise ConfigurationError("X: has no rows")
-    targets = prepare_targets(net, loss, y, X.shape[0], fit=True)
-    weights = _weights(net, loss, targets, sample_weight, class_weight, X.shape[0])
+    source = None
+    if _data.is_stream(X):
+        if validation_split:
+            raise ConfigurationError("validation_split: needs the data in memory; with a stream, pass validation_data")
+        if class_weight is not None:
+            raise ConfigurationError("class_weight: needs the data in memory to count the classes; with a stream, "
+                                     "put the weights in the stream (a sample weight per row)")
+        source = _data.stream_source(net, X, y, sample_weight, **(encoding or {}))
+        encoder = getattr(net, "encoder", None)
+        if loss.is_classification and encoder is not None and encoder.target is not None:
+            net.classes = np.asarray(encoder.target.classes)
+        if source.n_features is not None and source.n_features != net.in_features:
+            raise DataError(f"X: the data has {source.n_features} features after encoding, the network takes "
+                            f"{net.in_features}")
+        n = source.n_rows or 0
+        weights = targets = None
+    else:
+        if _data.is_table(X):
+            X, y = _data.encode_table(net, X, y, **(encoding or {}))
+        elif encoding:
+            raise ConfigurationError("encoding: applies to tables (a DataFrame, an Arrow table, a CSV or Parquet file)")
+        X = net.as_rows(X)
+        if X.shape[0] == 0:
+            raise ConfigurationError("X: has no rows")
+        targets = prepare_targets(net, loss, y, X.shape[0], fit=True)
+        weights = _weights(net, loss, targets, sample_weight, class_weight, X.shape[0])
     if validation_data is not None:
         if len(validation_data) != 2:
             raise ConfigurationError("validation_data: expected a pair (X_val, y_val)")
-        X_val = net.as_rows(validation_data[0])
-        validation = (X_val, prepare_targets(net, loss, validation_data[1], X_val.shape[0], fit=False))
-    else:
+        X_val, y_val = validation_data
+        if _data.is_table(X_val) and getattr(net, "encoder", None) is not None:
+            X_val, y_val = _data.encode_table(net, X_val, y_val)
+        X_val = net.as_rows(X_val)
+        validation = (X_val, prepare_targets(net, loss, y_val, X_val.shape[0], fit=False))
+    elif source is None:
         X, targets, weights, validation = _split_validation(X, targets, weights, float(validation_split), rng)
-    X = np.ascontiguousarray(X) if isinstance(X, np.ndarray) else X
-    n = X.shape[0]
-    batch_size = min(batch_size, n)
+    else:
+        validation = None
+    if source is None:
+        X = np.ascontiguousarray(X) if isinstance(X, np.ndarray) else X
+        n = X.shape[0]
+        batch_size = min(batch_size, n)
     if gradient == "numerical":
-        _check_numerical_cost(net, n, batch_size, epochs)
+        _check_numerical_cost(net, n or batch_size, batch_size, epochs)
 
     # 3. optimizer, schedule, trainer, callbacks
     schedule = lr if isinstance(lr, _schedules.Schedule) else None
@@ -227,15 +271,20 @@ def fit(net: Any, X: Any, y: Any, *, loss: str | _losses.Loss = "softmax_cross_e
                 callback.on_epoch_begin(epoch)
             trainer.begin_epoch(epoch)
             progress.start(epoch)
-            order = rng.permutation(n) if shuffle else np.arange(n)
+            on_batch = lambda size, step: progress.update(size, step.loss + step.penalty)  # noqa: E731
             try:
-                _, correct = trainer.run_epoch(X, targets, order, batch_size, weights,
-                                               on_batch=lambda size, step: progress.update(size, step.loss + step.penalty))
+                if source is None:
+                    order = rng.permutation(n) if shuffle else np.arange(n)
+                    _, correct = trainer.run_epoch(X, targets, order, batch_size, weights, on_batch=on_batch)
+                    seen = n
+                else:
+                    _, correct, seen = _tables_module().train_epoch(trainer, source, batch_size,
+                                                                    rng=rng if shuffle else None, on_batch=on_batch)
             except TrainingDiverged as error:
                 raise TrainingDiverged(str(error), history) from None
             logs = {"loss": progress.mean_loss()}
-            if loss.is_classification:
-                logs["accuracy"] = correct / n
+            if loss.is_classification and trainer.count_correct:
+                logs["accuracy"] = correct / max(seen, 1)
             if validation is not None:
                 val_loss, val_accuracy = _evaluate(net, loss, *validation)
                 logs["val_loss"] = val_loss + trainer.penalty(l2)
