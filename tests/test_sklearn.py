@@ -412,3 +412,60 @@ def test_balanced_class_weight_is_refused_by_partial_fit():
     X, y = _imbalanced()
     with pytest.raises(ValueError, match="not supported by partial_fit"):
         MLPClassifier(class_weight="balanced").partial_fit(X, y, classes=["common", "rare"])
+
+
+def test_a_table_with_text_columns_and_missing_values_is_encoded_by_the_estimator():
+    pytest.importorskip("pyarrow")
+    from neuronet.datasets.tables import load_penguins
+    from neuronet.tables import TableEncoder
+
+    table, target = load_penguins()
+    frame = table.to_pandas().dropna(subset=[target])
+    y, features = frame[target].to_numpy(), frame.drop(columns=[target])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = MLPClassifier(hidden_layer_sizes=(16,), max_iter=200, random_state=0).fit(features, y)
+        encoder = TableEncoder().fit(features)
+        reference = MLPClassifier(hidden_layer_sizes=(16,), max_iter=200, random_state=0).fit(
+            encoder.transform(features), y)
+    assert model.encoder_.width == encoder.width == model.n_features_in_
+    np.testing.assert_array_equal(model.predict(features), reference.predict(encoder.transform(features)))
+    assert model.score(features, y) > 0.95
+    assert set(model.predict(features.head())) <= {"Adelie", "Chinstrap", "Gentoo"}
+    with pytest.raises(ValueError, match="fitted on a table"):
+        model.predict(encoder.transform(features))
+    with pytest.raises(ValueError, match="island"):
+        model.predict(features.drop(columns=["island"]))
+    # a numeric table without gaps stays scikit-learn's: column names kept, no encoding
+    numeric = features[["bill_length_mm", "body_mass_g"]].fillna(0.0)
+    plain = MLPClassifier(max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        plain.fit(numeric, y)
+    assert plain.encoder_ is None and list(plain.feature_names_in_) == ["bill_length_mm", "body_mass_g"]
+
+
+@pytest.mark.slow
+def test_incremental_over_a_dask_dataframe_with_the_encoding_fitted_first():
+    pytest.importorskip("pyarrow")
+    distributed = pytest.importorskip("distributed")
+    dask_frame = pytest.importorskip("dask.dataframe")
+    wrappers = pytest.importorskip("dask_ml.wrappers")
+    from neuronet.datasets.tables import load_penguins
+    from neuronet.tables import TableEncoder
+
+    table, target = load_penguins()
+    frame = table.to_pandas().dropna(subset=[target]).reset_index(drop=True)
+    features = dask_frame.from_pandas(frame.drop(columns=[target]), npartitions=3)
+    labels = dask_frame.from_pandas(frame[target], npartitions=3)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster):
+        # one streaming pass over the partitions learns the encoding, then partial_fit per partition
+        encoder = TableEncoder().fit(features.get_partition(i).compute() for i in range(features.npartitions))
+        model = wrappers.Incremental(MLPClassifier(hidden_layer_sizes=(16,), learning_rate_init=0.01,
+                                                   random_state=0, encoder=encoder), shuffle_blocks=False)
+        for _ in range(20):
+            model.partial_fit(features, labels, classes=["Adelie", "Chinstrap", "Gentoo"])
+    local = frame.drop(columns=[target])
+    assert model.estimator_.encoder_ is encoder or model.estimator_.encoder_.width == encoder.width
+    assert np.mean(model.estimator_.predict(local) == frame[target].to_numpy()) > 0.9

@@ -10,6 +10,7 @@ layer, and the penalty is the trainer's per-sample L2:
 
 from __future__ import annotations
 
+import copy
 import numbers
 from typing import Any
 
@@ -22,8 +23,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .. import activations as _activations
 from .. import losses as _losses
 from .. import kernels as _kernels
+from .. import training_data as _data
 from .. import weights as _weights
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, DataError
 from ..layers import Dense, Dropout, activation_layer
 from ..memory import check_fits, network_bytes
 from ..network import Sequential, predict_in_chunks
@@ -38,6 +40,22 @@ OUTPUT_LOSSES = {"softmax": _losses.SoftmaxCrossEntropy, "logistic": _losses.Bin
                  "identity": _losses.MSE, "exp": _losses.Poisson}
 
 
+def _needs_encoding(X: Any) -> bool:
+    """Whether a table has a column that is not numbers, or a missing value."""
+    if hasattr(X, "dtypes") and hasattr(X, "isna"):  # pandas, whatever its column names
+        return any(getattr(dtype, "kind", "O") not in "iufb" for dtype in X.dtypes) or bool(X.isna().to_numpy().any())
+    from ..tables.read import as_arrow
+
+    table = as_arrow(X)
+    return any(not _numeric(column.type) or column.null_count for column in table.columns)
+
+
+def _numeric(arrow_type: Any) -> bool:
+    import pyarrow.types as types
+
+    return types.is_integer(arrow_type) or types.is_floating(arrow_type)
+
+
 class BaseMLP(BaseEstimator):
     """Parameters, validation, the network, the outline of fit, and predict."""
 
@@ -46,7 +64,7 @@ class BaseMLP(BaseEstimator):
                  max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False,
                  momentum=0.9, nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
-                 dropout=0.0, dtype=None, kernels="auto"):
+                 dropout=0.0, dtype=None, kernels="auto", encoder=None):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -73,6 +91,7 @@ class BaseMLP(BaseEstimator):
         self.dropout = dropout
         self.dtype = dtype
         self.kernels = kernels
+        self.encoder = encoder
 
     # --- parameters (declared in _parameters.CONSTRAINTS) ---------------------------------------
     def _check_params(self) -> tuple[list[int], list[str]]:
@@ -179,9 +198,33 @@ class BaseMLP(BaseEstimator):
         return data_loss / self.n_outputs_ if self.out_activation_ == "identity" else data_loss
 
     # --- fit ---------------------------------------------------------------------------------------
+    def _encode(self, X: Any, learn: bool) -> Any:
+        """A table's matrix through ``encoder_`` (learned here when ``learn``); other X as it is.
+        A table needs an encoding when it has a text column or a missing value, or when
+        ``encoder`` is given; a numeric table without gaps goes to scikit-learn's own validation
+        (which keeps its column names)."""
+        if learn:
+            self.encoder_ = None
+            if _data.is_table(X) and (self.encoder is not None or _needs_encoding(X)):
+                from ..tables import TableEncoder
+
+                if self.encoder is not None and self.encoder.fitted:
+                    self.encoder_ = self.encoder
+                else:
+                    self.encoder_ = copy.deepcopy(self.encoder) if self.encoder is not None else TableEncoder()
+                    self.encoder_.fit(X)
+        encoder = self.__dict__.get("encoder_")
+        if encoder is None:
+            return X
+        if not _data.is_table(X):
+            raise DataError(f"X: {type(self).__name__} was fitted on a table through its encoding; pass a table "
+                            f"with the columns {', '.join(name for name, _ in encoder.input_columns)}")
+        return encoder.transform(X)
+
     def _fit(self, X: Any, y: Any, sample_weight: Any = None, incremental: bool = False):
         sizes, activations = self._check_params()
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        X = self._encode(X, learn=first_pass)
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
         dtype = self._training_dtype(X) if first_pass else self.coefs_[0].dtype
         X = X.astype(dtype, copy=False)
@@ -267,6 +310,7 @@ class BaseMLP(BaseEstimator):
 
     def _validated_output(self, X: Any) -> np.ndarray:
         check_is_fitted(self)
+        X = self._encode(X, learn=False)
         X = validate_data(self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32), reset=False)
         return self._forward_output(X.astype(self.coefs_[0].dtype, copy=False))
 

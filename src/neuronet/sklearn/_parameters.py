@@ -117,6 +117,14 @@ class _Dtype:
         return "None (follow the input: float32 stays float32, anything else is float64), numpy.float32 or numpy.float64"
 
 
+class _Encoder:
+    def accepts(self, value: Any) -> bool:
+        return value is None or (type(value).__name__ == "TableEncoder" and hasattr(value, "transform"))
+
+    def __str__(self) -> str:
+        return "None or a neuronet.tables.TableEncoder (fitted: used as it is; else fitted on the training table)"
+
+
 Real, Integral = numbers.Real, numbers.Integral
 
 CONSTRAINTS: dict[str, list[Any]] = {
@@ -148,6 +156,7 @@ CONSTRAINTS: dict[str, list[Any]] = {
     "loss": [Options("squared_error", "poisson")],
     "kernels": [Options("auto", *_kernels.NAMES)],
     "class_weight": [None.__class__, Options("balanced"), dict],
+    "encoder": [_Encoder()],
 }
 
 
