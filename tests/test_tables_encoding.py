@@ -10,7 +10,7 @@ import pytest
 
 from neuronet.datasets.tables import load_cars, load_penguins
 from neuronet.errors import ConfigurationError, DataError, ModelFileError
-from neuronet.tables.encoding import CategoricalColumn, NumericColumn, TableEncoder, smooth_clip
+from neuronet.tables.encoding import ARRAY_NAMES, CategoricalColumn, NumericColumn, TableEncoder, smooth_clip
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +47,7 @@ def test_penguins_kinds_and_layout(fitted):
     assert fitted.feature_names[:4] == ["island=Biscoe", "island=Dream", "island=Torgersen", "island (unseen)"]
     assert "sex (missing)" in fitted.feature_names and "bill_length_mm (missing)" in fitted.feature_names
     assert fitted.target.classes.tolist() == ["Adelie", "Chinstrap", "Gentoo"]
+    assert fitted.target.class_counts.tolist() == [152, 68, 124]  # known without a second pass (class weights)
 
 
 def test_numeric_columns_are_standardized_on_their_present_values(fitted, penguins):
@@ -177,6 +178,15 @@ def test_robust_scale_falls_back_to_half_the_range_then_to_one():
     assert _column(TableEncoder().fit(table), "x").scale == 1.0   # standard: std 0 -> 1
 
 
+def test_robust_quantiles_come_from_a_uniform_sample_when_a_column_is_larger():
+    values = np.random.default_rng(5).permutation(20_000).astype(float)
+    batches = [pa.table({"x": values[start:start + 700]}) for start in range(0, 20_000, 700)]
+    column = _column(TableEncoder(scaling="robust", sample_size=2_000, seed=1).fit(batches), "x")
+    assert abs(column.center - 10_000) < 600 and abs(column.scale - 10_000) < 1_000  # median, IQR of 0 .. 19999
+    again = _column(TableEncoder(scaling="robust", sample_size=2_000, seed=1).fit(batches), "x")
+    assert (again.center, again.scale) == (column.center, column.scale)  # the seed fixes the sample
+
+
 def test_streaming_fit_equals_the_whole_table_fit(penguins):
     whole = TableEncoder(target="species").fit(penguins)
     streamed = TableEncoder(target="species").fit(penguins.to_batches(max_chunksize=7))
@@ -186,6 +196,16 @@ def test_streaming_fit_equals_the_whole_table_fit(penguins):
     for key in arrays:
         np.testing.assert_allclose(arrays[key], arrays2[key], rtol=1e-12) if arrays[key].dtype.kind == "f" else \
             np.testing.assert_array_equal(arrays[key], arrays2[key])
+
+
+def test_fit_on_dataframe_partitions_equals_the_whole_fit(penguins):
+    pytest.importorskip("pandas")
+    frame = penguins.to_pandas()
+    parts = (frame.iloc[start:start + 50] for start in range(0, len(frame), 50))  # as Dask partitions come
+    streamed = TableEncoder(target="species").fit(parts)
+    whole = TableEncoder(target="species").fit(penguins)
+    np.testing.assert_allclose(streamed.transform(penguins), whole.transform(penguins), rtol=1e-6)
+    assert streamed.describe() == whole.describe()
 
 
 def test_an_integer_column_turns_numeric_when_a_later_batch_has_many_values():
@@ -246,7 +266,7 @@ def _through_a_file(config, arrays):
     np.savez(buffer, **arrays)
     buffer.seek(0)
     with np.load(buffer, allow_pickle=False) as loaded:
-        return json.loads(json.dumps(config)), {key: loaded[key] for key in loaded.files}
+        return json.loads(json.dumps(config, allow_nan=False)), {key: loaded[key] for key in loaded.files}
 
 
 @pytest.mark.parametrize("scaling", ["standard", "robust", "none"])
@@ -254,12 +274,14 @@ def test_round_trip_through_json_and_npz(penguins, cars, scaling):
     for table, target in ((penguins, "species"), (cars, "Miles_per_Gallon")):
         encoder = TableEncoder(target=target, scaling=scaling, dtype="float64").fit(table)
         config, arrays = encoder.to_config()
-        assert all(array.dtype != object for array in arrays.values())
+        assert all(array.dtype.kind in "fiubU" and array.ndim == 1 for array in arrays.values())
+        assert all(ARRAY_NAMES.fullmatch(name) for name in arrays)
         back = TableEncoder.from_config(*_through_a_file(config, arrays))
         np.testing.assert_array_equal(back.transform(table), encoder.transform(table))
         assert back.describe() == encoder.describe() and back.to_config()[0] == config
         if target == "species":
             assert back.target.decode(np.array([2, 0])).tolist() == ["Gentoo", "Adelie"]
+            assert back.target.class_counts.tolist() == [152, 68, 124]
 
 
 def _damaged(fitted):
@@ -280,6 +302,8 @@ def _damaged(fitted):
     yield "numeric.center", config, {**arrays, "numeric.center": np.array([np.nan, 0.0, 1.0, 1.0])}
     yield "numeric.center", config, {**arrays, "numeric.center": np.zeros(3)}
     yield "target.classes", config, {**arrays, "target.classes": np.array(["only one"])}
+    yield "target.counts", config, {**arrays, "target.counts": np.array([1, -2, 3])}
+    yield "target.counts", config, {**arrays, "target.counts": np.array([1, 2])}
     yield "expected a JSON object", [config], arrays
 
 

@@ -60,20 +60,22 @@ def test_bool_and_numeric_categories_with_missing_values():
         np.testing.assert_array_equal(out, encoder.transform(rows))
 
 
-def test_prepended_to_a_network_the_graph_takes_raw_rows():
+@pytest.mark.parametrize("opset", [13, 17, 19])
+def test_prepended_to_a_network_the_graph_takes_raw_rows(opset):
     from neuronet.network import MLP
     from neuronet.onnx import to_onnx
 
     table, target = load_penguins()
-    encoder = TableEncoder(target=target).fit(table)
+    encoder = TableEncoder(target=target, scaling="robust").fit(table)
     net = MLP([encoder.width, 8, 3], activation="relu", rng=np.random.default_rng(0))
-    model = prepend_encoder(encoder, to_onnx(net))
+    model = prepend_encoder(encoder, to_onnx(net, opset=opset))
+    assert {entry.domain: entry.version for entry in model.opset_import}[""] == opset
     assert sorted(value.name for value in model.graph.input) == sorted(name for name, _ in encoder.input_columns)
     outputs = dict(zip([value.name for value in model.graph.output], _run(model, onnx_feeds(encoder, table))))
     probabilities = outputs.get("probabilities")
     assert probabilities is not None and probabilities.shape == (344, 3)
     np.testing.assert_allclose(probabilities.argmax(axis=1), outputs["label"])
-    direct = _run(to_onnx(net), {"input": encoder.transform(table)})
+    direct = _run(to_onnx(net, opset=opset), {"input": encoder.transform(table)})
     np.testing.assert_allclose(probabilities, direct[0], rtol=1e-6, atol=1e-7)
 
 

@@ -4,10 +4,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from neuronet.datasets.tables import load_cars, load_penguins, path
 from neuronet.errors import DataError
-from neuronet.tables.read import iter_batches, read_table
+from neuronet.tables.read import is_table, iter_batches, read_table
 
 
 def test_penguins_csv_reads_typed_with_missing_text_cells():
@@ -123,3 +125,30 @@ def test_a_streamed_csv_column_that_changes_type_late_says_why(tmp_path):
     assert read_table(file).schema.field("a").type == pa.float64()  # read whole: the type of every row
     with pytest.raises(DataError, match="late.csv: cannot be read as csv: .*column types come from its first 4 MB"):
         list(iter_batches(file))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(content=st.binary(max_size=400), suffix=st.sampled_from([".csv", ".tsv", ".parquet", ".csv.gz"]))
+def test_random_bytes_are_a_table_or_a_data_error(tmp_path, content, suffix):
+    file = tmp_path / f"random{suffix}"
+    file.write_bytes(content)
+    try:
+        table = read_table(file)
+    except DataError as error:
+        assert str(file) in str(error) and "\n" not in str(error)
+    else:
+        assert isinstance(table, pa.Table)
+    try:
+        for batch in iter_batches(file, rows=7):
+            assert batch.num_rows <= 7
+    except DataError as error:
+        assert str(file) in str(error)
+
+
+def test_is_table_tells_tables_from_arrays(tmp_path):
+    pandas = pytest.importorskip("pandas")
+    table, _ = load_penguins()
+    assert is_table(table) and is_table(table.to_batches()[0]) and is_table(pandas.DataFrame({"a": [1]}))
+    assert is_table(path("penguins")) and is_table("data.parquet") and is_table(tmp_path)
+    assert not is_table(np.zeros((2, 2))) and not is_table("x.npy") and not is_table([[1, 2]])
+    assert not is_table(pandas.Series([1, 2]))

@@ -31,7 +31,7 @@ import pyarrow as pa
 from ..errors import ConfigurationError
 from ..tables.read import read_table
 
-__all__ = ["load_penguins", "load_cars", "load_table", "TABLES", "TableInfo", "path"]
+__all__ = ["load_penguins", "load_cars", "load_table", "TABLES", "LOADERS", "TableInfo", "path"]
 
 DATA = Path(__file__).resolve().parent / "data"
 

@@ -15,10 +15,10 @@ matrix a network takes, and streamed when larger than memory.
 """
 
 from .encoding import CategoricalColumn, NumericColumn, TableEncoder, TargetEncoder
-from .read import iter_batches, read_table
+from .read import is_table, iter_batches, read_table
 from .sources import (ArraySource, Batch, IterableSource, NpySource, ParquetSource, ShuffleBuffer, Source, as_source,
                       train_epoch)
 
-__all__ = ["read_table", "iter_batches", "TableEncoder", "TargetEncoder", "NumericColumn", "CategoricalColumn",
+__all__ = ["read_table", "iter_batches", "is_table", "TableEncoder", "TargetEncoder", "NumericColumn", "CategoricalColumn",
            "Source", "Batch", "ArraySource", "NpySource", "ParquetSource", "IterableSource", "ShuffleBuffer",
            "as_source", "train_epoch"]

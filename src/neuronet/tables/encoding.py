@@ -36,8 +36,9 @@ iterable of batches): means and variances are merged batch by batch (Chan et al.
 update), categories counted; robust scaling takes its quantiles from a uniform sample (reservoir)
 of at most ``sample_size`` values per column, exact when the column has fewer values.
 
-The model-file form is ``to_config()`` -> (JSON-able dict, dict of numpy arrays, no object
-dtype) and ``TableEncoder.from_config(config, arrays)``, which checks everything it reads and
+The model-file form is ``to_config()`` -> (JSON-able dict, with no NaN or infinity; a dict of
+1-d numpy arrays of numbers or fixed-width text, never object dtype, each named as ``ARRAY_NAMES``
+matches) and ``TableEncoder.from_config(config, arrays)``, which checks everything it reads and
 raises ``ModelFileError`` for a damaged description.
 """
 
@@ -45,6 +46,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -55,10 +57,11 @@ import pyarrow.compute as pc
 from ..errors import ConfigurationError, DataError, ModelFileError
 from .read import as_arrow, iter_batches
 
-__all__ = ["TableEncoder", "TargetEncoder", "NumericColumn", "CategoricalColumn", "FORMAT", "VERSION",
+__all__ = ["TableEncoder", "TargetEncoder", "NumericColumn", "CategoricalColumn", "FORMAT", "VERSION", "ARRAY_NAMES",
            "column_kind", "as_batches", "smooth_clip"]
 
 FORMAT = "neuronet.tables.TableEncoder"
+ARRAY_NAMES = re.compile(r"numeric\.(?:center|scale)|categories\.\d{1,6}|target\.(?:classes|counts)")  # every to_config array
 VERSION = 1
 SCALINGS = ("standard", "robust", "none")
 INDICATORS = ("auto", "always", "never")
@@ -288,19 +291,28 @@ class _Reservoir:
 
     def __init__(self, size: int, rng: np.random.Generator) -> None:
         self.size, self.rng, self.seen = size, rng, 0
-        self.values = np.empty(0)
+        self.sample = np.empty(0)
+
+    @property
+    def values(self) -> np.ndarray:
+        return self.sample[:min(self.seen, self.size)]
 
     def add(self, values: np.ndarray) -> None:
-        room = self.size - len(self.values)
-        if room > 0:
-            self.values = np.concatenate([self.values, values[:room]])
-            self.seen += min(room, len(values))
-            values = values[room:]
-        if len(values):
+        room = self.size - self.seen
+        if room > 0:  # the first ``size`` values are all kept
+            take = min(room, len(values))
+            if len(self.sample) < self.seen + take:
+                grown = np.empty(min(self.size, max(2 * len(self.sample), self.seen + take)))
+                grown[:self.seen] = self.sample[:self.seen]
+                self.sample = grown
+            self.sample[self.seen:self.seen + take] = values[:take]
+            self.seen += take
+            values = values[take:]
+        if len(values):  # then value number t replaces a random slot with probability size / (t + 1)
             positions = self.seen + np.arange(len(values))
             picks = (self.rng.random(len(values)) * (positions + 1)).astype(np.int64)
             keep = picks < self.size
-            self.values[picks[keep]] = values[keep]  # later rows overwrite earlier ones, as in the serial order
+            self.sample[picks[keep]] = values[keep]  # later rows overwrite earlier ones, as in the serial order
             self.seen += len(values)
 
 
@@ -386,8 +398,9 @@ class _ColumnStats:
 
 # --- the target --------------------------------------------------------------------------------
 class TargetEncoder:
-    """The target column: class labels (``classes``, as given: text, integers or bools) encoded as
-    indices 0 .. K - 1, or numbers for regression. ``task="auto"``: text, bool and integer labels are
+    """The target column: class labels (``classes``, as given: text, integers or bools; how many
+    training rows each has in ``class_counts``) encoded as indices 0 .. K - 1, or numbers for
+    regression (``mean``, ``std`` of the training targets). ``task="auto"``: text, bool and integer labels are
     classes, floats are regression."""
 
     def __init__(self, name: str, task: str = "auto") -> None:
@@ -398,6 +411,7 @@ class TargetEncoder:
         self.name, self.requested = name, task
         self.task: str | None = None
         self.classes: np.ndarray | None = None
+        self.class_counts: np.ndarray | None = None  # training rows per class (for class_weight="balanced")
         self.label_type = "null"
         self.count = 0
         self.mean, self.std = 0.0, 0.0
@@ -459,6 +473,7 @@ class TargetEncoder:
                                 f"have {len(labels)}")
             dtype = {"text": np.str_, "integer": np.int64, "bool": np.bool_, "float": np.float64}[self.label_type]
             self.classes = np.asarray(labels, dtype=dtype)
+            self.class_counts = np.asarray([self._labels[label] for label in labels], dtype=np.int64)
         else:
             self.mean, self.std = self._moments.mean, self._moments.std
         self._labels, self._moments = {}, _Moments()
@@ -510,7 +525,9 @@ class TargetEncoder:
     def config(self) -> tuple[dict, dict]:
         config = {"name": self.name, "task": self.task, "label_type": self.label_type, "count": self.count,
                   "mean": self.mean, "std": self.std}
-        return config, ({"target.classes": self.classes} if self.task == "classification" else {})
+        if self.task != "classification":
+            return config, {}
+        return config, {"target.classes": self.classes, "target.counts": self.class_counts}
 
 
 # --- the table ---------------------------------------------------------------------------------
@@ -935,6 +952,9 @@ class _Reader:
                 raise self.fail("target.classes: expected at least 2 distinct classes")
             if kinds == "f" and not np.all(np.isfinite(classes)):
                 raise self.fail("target.classes: expected finite numbers")
-            encoder.classes = classes
+            counts = self.array("target.counts", "i", classes.shape)
+            if np.any(counts < 0):
+                raise self.fail("target.counts: expected counts >= 0")
+            encoder.classes, encoder.class_counts = classes, counts.astype(np.int64)
         elif encoder.label_type == "text":
             raise self.fail("target: regression on text labels")

@@ -18,7 +18,8 @@ categories, with the missing and unseen slots from ``IsNaN`` and ``ReduceSum``. 
 joined by one ``Concat`` and cast to the encoder's dtype: the output ``features`` has shape
 ``(batch, encoder.width)``, the network's input.
 
-Needs the ``onnx`` package (the ``onnx`` extra); opset 17 and ``ai.onnx.ml`` 3.
+Needs the ``onnx`` package (the ``onnx`` extra); opset 17 by default (any from 13 on) and
+``ai.onnx.ml`` 3.
 """
 
 from __future__ import annotations
@@ -82,10 +83,14 @@ class _Builder:
 
 
 def encoder_to_onnx(encoder: TableEncoder, *, output: str = "features", number_type: str = "double",
-                    prefix: str = "table") -> OnnxForm:
-    """The nodes that turn the raw columns into ``output`` (batch, encoder.width); see the module."""
+                    prefix: str = "table", opset: int = OPSET) -> OnnxForm:
+    """The nodes that turn the raw columns into ``output`` (batch, encoder.width); see the module.
+    The operators used are the same from opset 13 on, so ``opset`` (13 or newer) only sets the
+    version the nodes declare."""
     if not isinstance(encoder, TableEncoder) or not encoder.fitted:
         raise ConfigurationError("encoder: expected a fitted TableEncoder")
+    if isinstance(opset, bool) or not isinstance(opset, int) or opset < 13:
+        raise ConfigurationError(f"opset: expected a whole number >= 13, got {opset!r}")
     if number_type not in ("double", "float"):
         raise ConfigurationError(f"number_type: expected 'double' or 'float', got {number_type!r}")
     names = [column.name for column in encoder.columns]
@@ -148,14 +153,14 @@ def encoder_to_onnx(encoder: TableEncoder, *, output: str = "features", number_t
     graph.node("Cast", [joined], output, to=out_code)
     helper = graph.helper
     return OnnxForm(graph.nodes, graph.initializers, inputs, output, encoder.width,
-                    [helper.make_opsetid("", OPSET), helper.make_opsetid("ai.onnx.ml", ML_OPSET)])
+                    [helper.make_opsetid("", opset), helper.make_opsetid("ai.onnx.ml", ML_OPSET)])
 
 
 def encoder_model(encoder: TableEncoder, *, output: str = "features", number_type: str = "double",
-                  ir_version: int = 8) -> Any:
+                  ir_version: int = 8, opset: int = OPSET) -> Any:
     """The encoding alone as a checked ``onnx.ModelProto``: raw columns in, ``output`` out."""
     onnx = _onnx()
-    form = encoder_to_onnx(encoder, output=output, number_type=number_type)
+    form = encoder_to_onnx(encoder, output=output, number_type=number_type, opset=opset)
     out_type = onnx.TensorProto.FLOAT if encoder.dtype == "float32" else onnx.TensorProto.DOUBLE
     graph = onnx.helper.make_graph(form.nodes, "neuronet-table-encoding", form.inputs,
                                    [onnx.helper.make_tensor_value_info(output, out_type, ["batch", form.width])],
@@ -174,10 +179,9 @@ def prepend_encoder(encoder: TableEncoder, model: Any, *, input_name: str = "inp
     inputs = [value.name for value in model.graph.input]
     if input_name not in inputs:
         raise ConfigurationError(f"input_name: the model has no input {input_name!r} (it has {inputs})")
-    front = encoder_model(encoder, output="table/features", number_type=number_type, ir_version=model.ir_version)
     opsets = {entry.domain: entry.version for entry in model.opset_import}
-    if opsets.get("", OPSET) != OPSET:
-        front = onnx.version_converter.convert_version(front, opsets[""])
+    front = encoder_model(encoder, output="table/features", number_type=number_type, ir_version=model.ir_version,
+                          opset=opsets.get("", OPSET))
     merged = onnx.compose.merge_models(front, model, io_map=[("table/features", input_name)])
     del merged.metadata_props[:]
     merged.metadata_props.extend(model.metadata_props)

@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 
 from ..errors import DataError
 
-__all__ = ["read_table", "iter_batches", "parquet_files", "as_arrow", "CSV_SUFFIXES", "PARQUET_SUFFIXES",
+__all__ = ["read_table", "iter_batches", "parquet_files", "as_arrow", "is_table", "CSV_SUFFIXES", "PARQUET_SUFFIXES",
            "MISSING_TEXT"]
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -43,6 +43,8 @@ DELIMITERS = (",", ";", "\t")
 
 
 def _first_line(reason: Any) -> str:
+    if isinstance(reason, UnicodeDecodeError):
+        return f"not UTF-8 text (byte {reason.object[reason.start:reason.start + 1]!r} at {reason.start})"
     text = str(reason).strip().splitlines()
     return text[0] if text else type(reason).__name__
 
@@ -100,7 +102,10 @@ def _csv_options(path: Path, delimiter: str | None, block_size: int | None = Non
 
 
 def _check_names(table_or_schema: Any, where: str) -> None:
-    names = list(table_or_schema.schema.names if hasattr(table_or_schema, "schema") else table_or_schema.names)
+    try:
+        names = list(table_or_schema.schema.names if hasattr(table_or_schema, "schema") else table_or_schema.names)
+    except UnicodeDecodeError as error:
+        raise DataError(f"{where}: the column names are {_first_line(error)}") from None
     seen: set[str] = set()
     for name in names:
         if not isinstance(name, str) or not name.strip():
@@ -108,6 +113,21 @@ def _check_names(table_or_schema: Any, where: str) -> None:
         if name in seen:
             raise DataError(f"{where}: column {name!r} appears twice")
         seen.add(name)
+
+
+def is_table(data: Any) -> bool:
+    """Whether ``data`` is something ``read_table`` reads as a table with named columns: an Arrow
+    table or record batch, a pandas or polars DataFrame, or a path to a CSV or Parquet file or a
+    folder (an existing one). Plain arrays and ``.npy``/``.npz`` paths are not."""
+    if isinstance(data, (pa.Table, pa.RecordBatch)):
+        return True
+    if isinstance(data, (str, os.PathLike)):
+        path = Path(data)
+        try:
+            return _kind(path) in ("csv", "parquet", "folder")
+        except DataError:
+            return False
+    return type(data).__module__.split(".")[0] in ("pandas", "polars") and hasattr(data, "columns")
 
 
 def as_arrow(data: Any, where: str = "data") -> pa.Table:
@@ -160,7 +180,7 @@ def read_table(source: Any, *, columns: list[str] | None = None, delimiter: str 
             else:
                 tables = [pq.read_table(file) for file in parquet_files(path)]
                 table = _concat(tables, where)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OSError) as error:
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OSError, UnicodeDecodeError) as error:
             raise DataError(f"{where}: cannot be read as {kind}: {_first_line(error)}") from None
         _check_names(table, where)
     if columns is not None:
@@ -205,7 +225,7 @@ def iter_batches(source: Any, rows: int = 65536, *, columns: list[str] | None = 
                 if missing:
                     raise DataError(f"{file}: no column {missing[0]!r}")
             yield from handle.iter_batches(batch_size=rows, columns=columns)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OSError) as error:
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OSError, UnicodeDecodeError) as error:
             raise DataError(f"{file}: cannot be read as parquet: {_first_line(error)}") from None
 
 
@@ -221,7 +241,7 @@ def _csv_batches(path: Path, rows: int, columns: list[str] | None, delimiter: st
                 batch = batch.select(columns)
             for start in range(0, batch.num_rows, rows):
                 yield batch.slice(start, rows)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OSError) as error:
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OSError, UnicodeDecodeError) as error:
         hint = ("; streamed, a CSV file's column types come from its first 4 MB: read it whole (read_table) or "
                 "convert it to Parquet" if "conversion error" in str(error) else "")
         raise DataError(f"{path}: cannot be read as csv: {_first_line(error)}{hint}") from None

@@ -15,7 +15,7 @@ last. ``rng=None`` keeps the stored order.
 | ``ArraySource(X, y, w)`` | arrays in memory | a uniform random permutation of all rows |
 | ``NpySource("X.npy", y)`` | a memory-mapped ``.npy``, ``block_rows`` contiguous rows at a time | blocks in random order, through the shuffle buffer |
 | ``ParquetSource(path, ...)`` | a Parquet file or folder, ``read_rows`` rows at a time (through a ``TableEncoder``, or numeric columns as they are) | row groups in random order, through the shuffle buffer |
-| ``IterableSource(batches)`` | any iterable of (X, y) or (X, y, w), or a function returning one per epoch | as they come, through the shuffle buffer |
+| ``IterableSource(batches)`` | any iterable of (X, y) or (X, y, w), or a function returning one per epoch (its width read from the first batch) | as they come, through the shuffle buffer |
 
 **What randomness you get** from the streamed sources: the units of the data (row groups, or
 blocks of ``block_rows`` rows) are read in a uniformly random order (``rng.permutation``); their
@@ -26,6 +26,10 @@ the last few units read, not from the whole file: two rows further apart than ``
 a unit's rows are rarely in one batch. The shuffle is a uniform permutation of the epoch when
 ``buffer_rows`` is at least the number of rows. Everything random comes from the ``numpy``
 ``Generator`` passed in: the same seed gives the same batches.
+
+``train_epoch(trainer, source, batch_size, rng=...)`` runs one epoch of a ``neuronet.trainer.Trainer``
+over a source, a run of batches per ``Trainer.run_epoch`` call (so the compiled step applies);
+``as_source(data, y, ...)`` picks the source for what ``fit`` is given.
 
 **Memory** stays bounded by the buffer (``buffer_rows`` rows), one unit being read (``read_rows``
 or ``block_rows`` rows; a Parquet reader also holds one row group's compressed column chunks), and
