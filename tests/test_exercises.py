@@ -232,7 +232,8 @@ WRONG = [
     ("sgd_step", lambda w, g, lr: w, "w did not change on lr = 0.1"),
     ("sgd_step", lambda w, g: w, "your function takes (w, g), but the exercise calls it as sgd_step(w, grad, lr)"),
     ("momentum_step", lambda w, v, g, lr, mu: (w - lr * g, v), "velocity did not change"),
-    ("momentum_step", lambda w, v, g, lr, mu: (w - lr * (mu * v + g), mu * v + g), "this is the form v <- momentum v + g"),
+    ("momentum_step", lambda w, v, g, lr, mu: (w - lr * (mu * v + g), mu * v + g),
+     "this is the form v <- momentum v + g"),
     ("momentum_step", lambda w, v, g, lr, mu: (w - g + mu * v, mu * v - g), "the step does not scale with lr"),
     ("adam_step", _adam_without_bias_correction, "the bias correction is missing"),
     ("adam_step", lambda w, m, v, g, t, lr: (s.adam_step(w, m, v, g, t, lr)[0], m, v), "m did not change"),
@@ -248,7 +249,8 @@ WRONG = [
     ("perceptron_update", lambda w, b, x, t, lr: s.perceptron_update(w, b, -x, 1 - t, lr), "wrong at"),
     ("l2_penalty", lambda W, lam: (0.05 * float(np.sum(W ** 2)), 0.1 * W), "it uses λ = 0.1 whatever lam is given"),
     ("l2_penalty", lambda W, lam: (0.005 * float(np.sum(W ** 2)), 0.01 * W), "it uses λ = 0.01 whatever lam"),
-    ("l2_penalty", lambda W, lam: (lam * float(np.sum(W ** 2)), 2 * lam * W), "the penalty is λ/2 ||W||², not λ ||W||²"),
+    ("l2_penalty", lambda W, lam: (lam * float(np.sum(W ** 2)), 2 * lam * W),
+     "the penalty is λ/2 ||W||², not λ ||W||²"),
     ("l2_penalty", lambda W, lam: (lam * float(np.sum(W ** 2)), lam * W), "the penalty is λ/2 ||W||²"),
     ("l2_penalty", lambda W, lam: lam * W, "expected a tuple (penalty, gradient)"),
     ("l2_penalty", lambda W, lam: (0.5 * lam * float(np.sum(W ** 2)), W), "off by a factor of 10 at lam = 0.1"),
@@ -373,6 +375,16 @@ def test_a_stub_prints_the_not_done_message_and_the_checker_keeps_running(capsys
     assert capsys.readouterr().out.strip() == result.message == (
         "✗ softmax: not done yet: replace `raise NotImplementedError` with your code")
     assert check("softmax", s.softmax, verbose=False)   # the alarm and stdout are put back
+
+
+def test_a_notebook_shows_the_message_once(capsys):
+    printed = check("sigmoid", s.sigmoid)
+    printed._ipython_display_()            # what a notebook does with the cell's last value
+    assert capsys.readouterr().out.count("✓ sigmoid: correct") == 1
+    quiet = check("sigmoid", s.sigmoid, verbose=False)
+    quiet._ipython_display_()
+    assert capsys.readouterr().out.count("✓ sigmoid: correct") == 1
+    assert quiet == printed                # printing is not part of what was found
 
 
 def test_the_learners_printing_is_shown_and_the_timer_is_put_back(capsys):

@@ -44,7 +44,7 @@ def test_activations_one_panel_each_with_derivative():
     figure = plot.activations()
     assert isinstance(figure, Figure) and len(figure.axes) == 7
     titles = [ax.get_title() for ax in figure.axes]
-    assert titles == ["step", "sigmoid", "tanh", "ReLU", "Leaky ReLU", "identity", "softmax (2 classes)"]
+    assert titles == ["step", "sigmoid", "tanh", "ReLU", "Leaky ReLU (α = 0.01)", "identity", "softmax (2 classes)"]
     def curves(ax):
         return [line for line in ax.lines if line.get_label() in ("f(x)", "f'(x)")]
 
@@ -60,6 +60,24 @@ def test_activations_one_panel_each_with_derivative():
     assert len(without.axes) == 2 and all(len(curves(ax)) == 1 for ax in without.axes)
     with pytest.raises(ValueError, match="unknown activation 'gelu'"):
         plot.activations(["gelu"])
+
+
+def test_the_leaky_relu_panel_draws_and_names_the_librarys_alpha():
+    from neuronet import activations
+
+    def slope_left(figure):
+        x, y = figure.axes[0].lines[0].get_data()
+        return (y[1] - y[0]) / (x[1] - x[0])
+
+    library = activations.get("leaky_relu").alpha
+    default = plot.activations(["leaky_relu"])
+    assert default.axes[0].get_title() == f"Leaky ReLU (α = {library:g})" == "Leaky ReLU (α = 0.01)"
+    assert slope_left(default) == pytest.approx(library)
+    wider = plot.activations(["leaky_relu"], alpha=0.2)
+    assert wider.axes[0].get_title() == "Leaky ReLU (α = 0.2)" and slope_left(wider) == pytest.approx(0.2)
+    for bad in (-0.1, float("nan"), "0.1", True):
+        with pytest.raises(ValueError, match="alpha: expected"):
+            plot.activations(["leaky_relu"], alpha=bad)
 
 
 def test_seed_001_neuron_boundary_passes_through_its_points():
@@ -193,3 +211,16 @@ def test_report_without_decision_regions_for_higher_dimensional_data(tmp_path):
                  "--report", str(report)]) == 0
     page = report.read_text()
     assert page.count("data:image/png;base64,") == 3 and "Decision regions" not in page
+
+
+def test_backprop_graph_draws_every_path_of_eq_28():
+    figure = plot.backprop_graph(4)
+    texts = [text.get_text() for text in figure.axes[0].texts]
+    assert all(rf"$a_{{{k}}}$" in texts and rf"$v_{{{k}j}}$" in texts for k in range(4))   # z_j feeds every score
+    assert r"$w_{ji}$" in texts and r"$E_n$" in texts and r"$h'(b_j)$" in texts
+    assert any(r"\sum_k (y_k - t_k)\, v_{kj}" in text for text in texts)                  # the backward sum over k
+    assert len(figure.axes[0].patches) == 4 + 4   # w, b, z, E and the four scores
+    assert not_blank(figure)
+    for bad in (0, 7, 2.5, True, "3"):
+        with pytest.raises(ValueError, match="outputs: expected the number of output scores"):
+            plot.backprop_graph(bad)

@@ -31,7 +31,7 @@ from .layers import Dense
 from .network import as_network
 
 __all__ = ["activations", "neuron", "decision_boundary", "history", "confusion_matrix", "weights", "network",
-           "difference_errors",
+           "difference_errors", "backprop_graph",
            "CLASS_COLOURS"]
 
 # Colour-blind-safe qualitative palette (Okabe and Ito), one colour per class.
@@ -58,10 +58,15 @@ def _curve(name: str, x: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarr
 
 
 def activations(names: Sequence[str] | None = None, derivatives: bool = True, x_range: tuple[float, float] = (-5, 5),
-                alpha: float = 0.1) -> Figure:
+                alpha: float | None = None) -> Figure:
     """One panel per activation (default: every registered one), each with its derivative drawn
     beside it as a dashed line; the panel's title is the activation's ``display_name``. Leaky ReLU
-    uses ``alpha`` (0.1 by default, so its slope is visible)."""
+    uses ``alpha``, by default the library's own (0.01, as seed 003 has it), and its title says
+    which: "Leaky ReLU (α = 0.01)"."""
+    if alpha is None:
+        alpha = _activations.get("leaky_relu").alpha
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not np.isfinite(alpha) or alpha < 0:
+        raise ConfigurationError(f"alpha: expected Leaky ReLU's slope for x < 0, a number >= 0, got {alpha!r}")
     names = list(names) if names is not None else _activations.names()
     for name in names:
         if name not in _activations.names():
@@ -82,7 +87,8 @@ def activations(names: Sequence[str] | None = None, derivatives: bool = True, x_
             ax.plot(x, dy, color=NEGATIVE, linestyle="--", label="f'(x)")
         ax.axhline(0, color="0.8", linewidth=0.8, zorder=0)
         ax.axvline(0, color="0.8", linewidth=0.8, zorder=0)
-        ax.set_title(_activations.get(name).display_name)
+        title = _activations.get(name).display_name
+        ax.set_title(f"{title} (α = {alpha:g})" if name == "leaky_relu" else title)
         ax.set_xlabel("x")
         ax.legend(loc="upper left", fontsize="small", frameon=False)
     return figure
@@ -371,3 +377,55 @@ def network(model: Any, ax: Any = None, max_neurons: int = 12) -> Figure:
     ax.axis("off")
     ax.set_title(f"{'-'.join(map(str, widths))} network, {net.n_parameters:,} parameters")
     return figure
+
+
+# --- the computational graph of eq. 28 -----------------------------------------------------
+def backprop_graph(outputs: int = 3, ax: Any = None) -> Figure:
+    """The paths from one hidden weight w_ji to one sample's error E_n (seed 001, eq. 28):
+    w_ji -> b_j -> z_j, then z_j into every score a_0 ... a_{K-1}, and all of them into E_n.
+    Forward edges are labelled with their local derivatives; the backward sum that arrives at z_j
+    from the ``outputs`` scores is written under it, which is where eq. 28's sum over k comes from."""
+    if isinstance(outputs, bool) or not isinstance(outputs, (int, np.integer)) or not 1 <= outputs <= 6:
+        raise ConfigurationError(f"outputs: expected the number of output scores K, 1 to 6, got {outputs!r}")
+    figure, ax = _figure_and_axes(ax, (9.0, 4.2))
+    K = int(outputs)
+    score_y = np.linspace(0.85, 0.15, K) if K > 1 else np.array([0.5])
+    nodes = {"w": (0.06, 0.5, r"$w_{ji}$"), "b": (0.27, 0.5, r"$b_j$"), "z": (0.48, 0.5, r"$z_j$"),
+             "E": (0.94, 0.5, r"$E_n$")}
+    nodes.update({f"a{k}": (0.72, score_y[k], rf"$a_{{{k}}}$") for k in range(K)})
+
+    def arrow(start, end, label, offset=(0.0, 0.035)):
+        (x0, y0, _), (x1, y1, _) = nodes[start], nodes[end]
+        ax.annotate("", xy=(x1 - 0.045 * np.sign(x1 - x0), y1), xytext=(x0 + 0.045 * np.sign(x1 - x0), y0),
+                    arrowprops={"arrowstyle": "->", "color": POSITIVE, "linewidth": 1.4})
+        if label:
+            ax.text((x0 + x1) / 2 + offset[0], (y0 + y1) / 2 + offset[1], label, ha="center", va="bottom",
+                    fontsize=10, color=POSITIVE)
+
+    arrow("w", "b", r"$\partial b_j/\partial w_{ji} = x_i$")
+    arrow("b", "z", r"$h'(b_j)$")
+    for k in range(K):
+        arrow("z", f"a{k}", rf"$v_{{{k}j}}$", offset=(-0.02, 0.0))
+        level = abs(score_y[k] - 0.5) < 1e-9   # a horizontal edge: its label goes above it
+        arrow(f"a{k}", "E", rf"$y_{{{k}}} - t_{{{k}}}$" if K <= 4 else "",
+              offset=(0.0, 0.035) if level else (0.045, -0.02))
+    for name, (x, y, label) in nodes.items():
+        ax.add_patch(_node((x, y), facecolor="white", edgecolor="0.3", linewidth=1.2, zorder=3))
+        ax.text(x, y, label, ha="center", va="center", fontsize=12, zorder=4)
+    ax.text(0.48, 0.22, r"backward: $\partial E_n/\partial z_j = \sum_k (y_k - t_k)\, v_{kj}$",
+            ha="center", va="top", fontsize=10, color=NEGATIVE)
+    ax.text(0.48, 0.08, r"eq. 28: $\partial E_n/\partial w_{ji} = (\sum_k (y_k - t_k)\, v_{kj})\, h'(b_j)\, x_i$",
+            ha="center", va="top", fontsize=10, color=NEGATIVE)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_aspect("auto")
+    ax.axis("off")
+    ax.set_title(f"The paths from $w_{{ji}}$ to $E_n$ ({K} output{'s' if K != 1 else ''})")
+    return figure
+
+
+def _node(center, **style):
+    """A round node in axes stretched to the figure's 9 x 4.2 shape."""
+    from matplotlib.patches import Ellipse
+
+    return Ellipse(center, 0.07, 0.07 * 9.0 / 4.2, **style)

@@ -27,7 +27,7 @@ import signal
 import sys
 import threading
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
@@ -48,14 +48,20 @@ MESSAGE_LENGTH = 240      # a message is cut to this many characters
 
 @dataclass
 class Result:
-    """What ``check`` found: ``passed`` and the ``message`` it printed. True when passed."""
+    """What ``check`` found: ``passed`` and the ``message`` it printed. True when passed. As the
+    last line of a notebook cell it shows its message once (not again when ``check`` printed it)."""
 
     name: str
     passed: bool
     message: str
+    printed: bool = field(default=False, repr=False, compare=False)
 
     def __bool__(self) -> bool:
         return self.passed
+
+    def _ipython_display_(self) -> None:
+        if not self.printed:
+            print(self.message)
 
 
 def names() -> list[str]:
@@ -109,8 +115,22 @@ class _CappedWriter(io.TextIOBase):
         return text + ("…\n" if self.count > PRINT_SHOWN else "")
 
 
+_ALARM = {"armed": False}   # the time limit stops the learner's code only while that code runs
+
+
 def _on_alarm(signum, frame):  # pragma: no cover - timing dependent entry, tested through check
-    raise _Stop("timeout")
+    """Stop the learner's code. ``_Stop`` is a BaseException, so ``except Exception`` does not
+    swallow it; should a bare ``except:`` do so, the timer fires again every 50 ms."""
+    if _ALARM["armed"]:
+        raise _Stop("timeout")
+
+
+def _timed(call: Callable[[], Any]) -> Any:
+    _ALARM["armed"] = True
+    try:
+        return call()
+    finally:
+        _ALARM["armed"] = False   # an alarm that fires after this point is ignored
 
 
 def _shorten(text: str, length: int) -> str:
@@ -131,11 +151,11 @@ def guarded(call: Callable[[], Any], time_limit: float = TIME_LIMIT) -> Any:
     try:
         if alarm:
             previous = signal.signal(signal.SIGALRM, _on_alarm)
-            signal.setitimer(signal.ITIMER_REAL, time_limit)
+            signal.setitimer(signal.ITIMER_REAL, time_limit, 0.05)
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             if alarm:
-                return call()
+                return _timed(call)
             return _in_a_thread(call, time_limit)
     except _Stop as stop:
         raise Failed(stop.key, seconds=time_limit, limit=PRINT_LIMIT) from None
@@ -152,6 +172,7 @@ def guarded(call: Callable[[], Any], time_limit: float = TIME_LIMIT) -> Any:
     except BaseException as error:  # the learner's code: say what it raised, do not crash
         raise Failed("raised", error=_shorten(f"{type(error).__name__}: {error}", 120), exception=error) from None
     finally:
+        _ALARM["armed"] = False
         if alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
@@ -233,4 +254,5 @@ def check(name: str, function: Callable, language: str = "en", verbose: bool = T
         result = Result(name, False, _message(language, name, failure, case))
     if verbose:
         print(result.message)
+        result.printed = True
     return result
