@@ -41,7 +41,8 @@ def test_train_save_evaluate_predict(tmp_path, capsys):
     assert loaded.metadata["features"] == ["f1", "f2", "f3"] and loaded.metadata["preprocessing"]
 
     code, out, _ = run(capsys, "evaluate", str(model), "--data", str(csv_path))
-    assert code == 0 and float(out.split("accuracy: ")[1]) > 0.9
+    assert code == 0 and float(out.splitlines()[0].split("accuracy: ")[1].split()[0]) > 0.9
+    assert "balanced accuracy" in out and "confusion matrix" in out
 
     code, out, _ = run(capsys, "predict", str(model), str(csv_path))
     rows = out.strip().splitlines()
@@ -65,8 +66,8 @@ def test_train_on_a_toy_generator_and_npz(tmp_path, capsys):
 @pytest.mark.parametrize("argv, message", [
     (["train", "--data", "nope"], "'nope' is neither a dataset"),
     (["train", "--data", "{tmp}/missing.csv"], "missing.csv: no such file"),
-    (["train", "--data", "{tmp}/bad.csv", "--target", "zzz"], "no column named 'zzz'"),
-    (["train", "--data", "{tmp}/bad.csv", "--target", "y"], "'abc' is not a number"),
+    (["train", "--data", "{tmp}/bad.csv", "--target", "zzz"], "no column 'zzz'"),
+    (["train", "--data", "{tmp}/bad.csv", "--target", "y", "--categorical", "zzz"], "categorical: no column 'zzz'"),
     (["evaluate", "{tmp}/missing.npz"], "no such model file"),
     (["evaluate", "{tmp}/bad.csv"], r"bad.csv: not a neuronet model file \(not an .npz archive\)"),
     (["predict", "{tmp}/missing.npz", "x.csv"], "no such model file"),
@@ -123,7 +124,7 @@ def _csv(tmp_path, text, name="d.csv"):
     ("a,b,label\n1,2,x\n3,4,y\n5,6,x\n7,8," + "z" * 140_000 + "\n", "line 5: a cell is longer than 131,072"),
     ('a,b,label\n1,2,x\n3,"4,y\n5,6,x\n', "a quoted cell is never closed"),
     ("a,a,label\n1,2,x\n3,4,y\n", "the column name 'a' appears more than once"),
-    ("a,b,label\n1,2,x\n3,4,nan\n5,6,x\n", "label 'nan' is missing or not finite"),
+    ("a,b,label\n1,2,x\n3,4,nan\n5,6,x\n", "only 2 rows with a target 'label': too few to hold out a test set"),
     ("a,b,label\n1,2,x\n3,4,x\n5,6,x\n7,8,x\n9,9,x\n", "a single class ('x')"),
 ])
 def test_bad_csv_files_are_one_line_errors(tmp_path, capsys, text, message):
@@ -319,3 +320,12 @@ def test_values_beyond_float32_are_reported_as_overflow(tmp_path, capsys):
     path.write_text("a,b,label\n1e300,1,0\n" + "".join(f"{i},{2 * i},{i % 2}\n" for i in range(20)))
     code, _, err = run(capsys, "train", "--data", str(path), "--no-standardize", "--epochs", "1", "--verbose", "0")
     assert code == 2 and "values up to 1e+300 overflow float32" in err and "NaN" not in err, err
+
+
+def test_a_data_variable_naming_a_file_is_one_line(tmp_path, capsys, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    monkeypatch.setenv("NEURONET_DATA", str(blocker))
+    code, out, err = run(capsys, "datasets")
+    assert code == 2 and out == "" and err.strip() == (f"neuronet datasets: error: NEURONET_DATA: expected a folder "
+                                                      f"for the data cache, but '{blocker}' is a file")

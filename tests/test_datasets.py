@@ -478,3 +478,56 @@ def test_a_full_disk_leaves_no_part_file(tmp_path):
         server.close()
         if mounted:
             subprocess.run(["umount", "-l", str(point)], capture_output=True)
+
+
+# --- tables: which data is read as a table, the split, the bundled tables ------------------------
+def test_which_files_are_read_as_tables(tmp_path, monkeypatch):
+    from neuronet.datasets.resolve import is_table, should_stream
+
+    numbers = tmp_path / "n.csv"
+    numbers.write_text("a,b,label\n1,2,x\n3,4,y\n")
+    text = tmp_path / "t.csv"
+    text.write_text("a,b,label\n1,red,x\n3,blue,y\n")
+    missing = tmp_path / "m.csv"
+    missing.write_text("a,b,label\n1,,x\n3,4,y\n")
+    assert not is_table(str(numbers)) and is_table(str(numbers), forced=True)
+    assert is_table(str(text)) and is_table(str(missing))
+    assert is_table("penguins") and is_table("cars") and not is_table("iris") and not is_table("moons")
+    assert is_table(str(tmp_path / "x.parquet")) and is_table(str(tmp_path)) and is_table(str(tmp_path / "x.tsv"))
+    assert not is_table(str(tmp_path / "x.npz"))
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"a": np.arange(1000.0)}), tmp_path / "big.parquet")
+    monkeypatch.setenv("NEURONET_MEMORY_LIMIT", "100")
+    assert should_stream(tmp_path / "big.parquet")
+    monkeypatch.setenv("NEURONET_MEMORY_LIMIT", "1G")
+    assert not should_stream(tmp_path / "big.parquet")
+
+
+def test_a_table_split_is_stratified_seeded_and_keeps_a_rare_class_in_training():
+    import pyarrow as pa
+
+    from neuronet.datasets.resolve import split_table
+
+    labels = ["common"] * 90 + ["rare"] * 9 + ["single"] + [None] * 3
+    table = pa.table({"x": np.arange(103.0), "y": labels})
+    train, test = split_table(table, "y", seed=1, classification=True)
+    y = np.array(labels, dtype=object)
+    assert len(train) + len(test) == 100 and not set(train) & set(test)
+    assert sorted(y[test].tolist()).count("common") == 18 and y[test].tolist().count("rare") == 2
+    assert "single" in y[train].tolist() and None not in y[train].tolist() + y[test].tolist()
+    again = split_table(table, "y", seed=1, classification=True)
+    assert np.array_equal(again[0], train) and np.array_equal(again[1], test)
+    regression = split_table(pa.table({"x": np.arange(10.0), "y": np.arange(10.0)}), "y", 0, classification=False)
+    assert len(regression[1]) == 2
+
+
+def test_the_bundled_tables_are_in_the_catalogue_and_load_encoded():
+    entries = {entry["name"]: entry for entry in datasets.catalogue()}
+    assert entries["penguins"]["kind"] == "table" and entries["cars"]["kind"] == "table"
+    (X_train, y_train), (X_test, y_test) = datasets.load("penguins")
+    assert X_train.dtype == np.float32 and X_train.shape == (275, 20) and X_test.shape == (69, 20)
+    assert set(y_train.tolist()) == {"Adelie", "Chinstrap", "Gentoo"} and np.isfinite(X_train).all()
+    (X_train, y_train), _ = datasets.load("cars")
+    assert y_train.dtype == np.float64 and np.isfinite(X_train).all()

@@ -396,3 +396,18 @@ def test_rows_without_a_target_are_left_out_with_a_note(tmp_path, capsys):
     code, _, err = run(capsys, "train", "--data", tmp_path / "p.csv", "--target", "species", "--hidden", "4",
                        "--epochs", "1", "--verbose", "0")
     assert code == 0 and "note: 5 rows without a target are left out" in err and "271 training and 68 test" in err
+
+
+def test_data_for_model_reads_a_table_models_test_part_and_refuses_a_table_for_a_plain_model(penguins_model,
+                                                                                            tmp_path, capsys):
+    from neuronet.datasets import data_for_model
+
+    net = nn.load(penguins_model)
+    X, y = data_for_model(net)
+    assert X.shape == (69, 20) and set(y.tolist()) <= {"Adelie", "Chinstrap", "Gentoo"}
+    plain = tmp_path / "iris.npz"
+    assert main(["train", "--data", "iris", "--hidden", "4", "--epochs", "1", "--verbose", "0", "--out",
+                 str(plain)]) == 0
+    capsys.readouterr()
+    assert "penguins is a table, but the model was trained on numbers" in one_line_error(
+        capsys, "evaluate", plain, "--data", "penguins")

@@ -109,6 +109,10 @@ def test_an_encoding_for_another_width_is_refused_on_save_and_on_load(penguins, 
     other.encoder = net.encoder
     with pytest.raises(ConfigurationError, match="encoder: makes 20 features, but the network takes 5"):
         io.save(other, tmp_path / "x.npz")
+    relabelled = nn.MLP([20, 3], rng=0)
+    relabelled.encoder, relabelled.classes = net.encoder, np.array(["a", "b", "c"])
+    with pytest.raises(ConfigurationError, match="encoder: its classes .* differ from the network's class labels"):
+        io.save(relabelled, tmp_path / "x.npz")
     assert not (tmp_path / "x.npz").exists()
 
 

@@ -3,7 +3,7 @@
     >>> neuronet.save(net, "model.npz")         # doctest: +SKIP
     >>> net = neuronet.load("model.npz")         # doctest: +SKIP
 
-What the file holds (format version 2):
+What the file holds (format version 3; version 2 for a model without a table encoding):
 
 - ``neuronet.json``: a JSON document (stored as UTF-8 bytes) with the format name
   and version, the architecture (``Sequential.config()``), the loss, the
@@ -12,6 +12,12 @@ What the file holds (format version 2):
 - ``optim/<name>/<slot>``: the optimizer's state for that parameter, with its shape
   (``optim/0.W/m``), so training can resume. How an optimizer groups its state inside is
   its own business; the file always holds it per parameter.
+- with a table encoding (``net.encoder``, a fitted ``neuronet.tables.TableEncoder``): its
+  description (``TableEncoder.to_config``) under ``encoder`` in the JSON, and its arrays (the
+  scaling, the categories, the class labels: numbers or fixed-width text) as
+  ``encoder/<name>`` (``encoder/numeric.center``, ``encoder/categories.0``, ...); read back by
+  ``TableEncoder.from_config``, which checks every field. Such a file is version 3; a file
+  without one stays version 2, readable by any neuronet that reads version 2.
 
 Version 1 files (the optimizer state as ``optim/W``, ``optim/b`` or ``optim/Wb``: the
 decayed parameters, the rest, or all of them, flat) still load.
@@ -59,8 +65,9 @@ from .network import Sequential, as_network
 __all__ = ["save", "load", "ModelFileError", "FORMAT", "VERSION"]
 
 FORMAT = "neuronet"
-VERSION = 2
-_READABLE_VERSIONS = (1, 2)
+VERSION = 3
+_READABLE_VERSIONS = (1, 2, 3)
+_VERSION_WITHOUT_ENCODER = 2  # what a file without a table encoding is written as: older readers read it
 _HEADER = "neuronet.json"
 
 
@@ -86,6 +93,28 @@ def _check_keys(metadata: dict) -> None:
                 stack.append((item, f"{where}[{key!r}]"))
         elif isinstance(value, (list, tuple)):
             stack.extend((item, f"{where}[{index}]") for index, item in enumerate(value))
+
+
+def _encoder_form(encoder: Any, net: Sequential) -> tuple[dict, dict[str, np.ndarray]]:
+    """A table encoding's (description, arrays), checked against the network it feeds."""
+    from .tables import TableEncoder
+    from .tables.encoding import ARRAY_NAMES
+
+    if not isinstance(encoder, TableEncoder) or not encoder.fitted:
+        raise WrongType(f"encoder: expected a fitted neuronet.tables.TableEncoder, got {type(encoder).__name__}")
+    if encoder.width != net.in_features:
+        raise ConfigurationError(f"encoder: makes {encoder.width} features, but the network takes {net.in_features}")
+    target = encoder.target
+    if target is not None and target.task == "classification" and net.classes is not None and (
+            len(target.classes) != len(net.classes) or not np.array_equal(target.classes, net.classes)):
+        raise ConfigurationError(f"encoder: its classes {target.classes.tolist()[:10]} differ from the network's "
+                                 f"class labels {np.asarray(net.classes).tolist()[:10]}")
+    config, arrays = encoder.to_config()
+    for name, array in arrays.items():
+        if not ARRAY_NAMES.fullmatch(name) or array.ndim != 1 or array.dtype.kind not in _ENCODER_KINDS:
+            raise ConfigurationError(f"encoder: its array {name!r} ({array.dtype}, {array.shape}) is not one a "
+                                     "model file holds")
+    return config, {name: np.ascontiguousarray(array) for name, array in arrays.items()}
 
 
 def _optimizer_arrays(net: Sequential) -> dict[str, np.ndarray]:
@@ -133,9 +162,10 @@ def save(model: Any, path: str | Path, metadata: dict | None = None) -> Path:
     if metadata is not None and not isinstance(metadata, dict):
         raise TypeError(f"metadata: expected a dict, got {type(metadata).__name__}")
     path = Path(path)
+    encoder = getattr(net, "encoder", None)
     header = {
         "format": FORMAT,
-        "version": VERSION,
+        "version": VERSION if encoder is not None else _VERSION_WITHOUT_ENCODER,
         "architecture": net.config(),
         "loss": net.loss.config() if net.loss is not None else None,
         "optimizer": None,
@@ -147,6 +177,9 @@ def save(model: Any, path: str | Path, metadata: dict | None = None) -> Path:
     if net.optimizer is not None:
         header["optimizer"] = {"config": net.optimizer.config(), "iterations": net.optimizer.iterations}
         arrays.update(_optimizer_arrays(net))
+    if encoder is not None:
+        header["encoder"], encoder_arrays = _encoder_form(encoder, net)
+        arrays.update({f"{_ENCODER}/{name}": array for name, array in encoder_arrays.items()})
     try:
         encoded = json.dumps(header, allow_nan=False).encode("utf-8")
     except (TypeError, ValueError) as error:
@@ -166,7 +199,9 @@ _MAX_LABEL_BYTES = 4 * _MAX_HEADER_BYTES  # the class labels as an array: 100,00
 _MAX_LAYERS = 10_000
 _PARAMETER = r"\d{1,6}\.[A-Za-z]\w{0,31}"
 _SLOT = r"[A-Za-z]\w{0,31}"
-_MEMBER = re.compile(rf"(?:param/{_PARAMETER}|optim/(?:{_PARAMETER}|W|b|Wb)/{_SLOT})")
+_ENCODER = "encoder"
+_ENCODER_KINDS = "fiubU"  # numbers, bools and fixed-width text: never objects
+_MEMBER = re.compile(rf"(?:param/{_PARAMETER}|optim/(?:{_PARAMETER}|W|b|Wb)/{_SLOT}|{_ENCODER}/[\w.]{{1,40}})")
 _VERSION_1_GROUPS = ("W", "b", "Wb")
 _READABLE_COMPRESSION = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)  # np.savez and np.savez_compressed
 # What the zip layer raises for a damaged archive (RuntimeError: a member flagged encrypted, which
@@ -240,6 +275,7 @@ def _load_archive(archive: zipfile.ZipFile, path: Path, device: str | None) -> S
     shapes = _check_members(archive, members, spec, path, budget)
     net = _build(spec, path)
     _fill(net, archive, members, shapes, spec, path)
+    net.encoder = _read_encoder(archive, members, spec, net, path)
     _place(net, path, device, spec["device"])
     return net
 
@@ -272,7 +308,8 @@ def _check_members(archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo]
     if stored != wanted:
         raise ModelFileError(f"{path}: parameters {sorted(k[6:] for k in stored)[:20]} do not match the "
                              f"architecture's {sorted(k[6:] for k in wanted)[:20]}")
-    extra = sorted(set(members) - set(expected))
+    encoded = _expected_encoder_members(archive, members, spec, path, budget)
+    extra = sorted(set(members) - set(expected) - set(encoded))
     if extra:
         raise ModelFileError(f"{path}: unexpected member {extra[0]!r}; it was not read")
     # the network (parameters, gradients), each array read before it is copied in, the optimizer's state
@@ -363,6 +400,54 @@ def _layer_from_config(config: dict, dtype: np.dtype) -> _layers.Layer:
     if callable(build) and getattr(build, "__self__", None) is cls:  # a classmethod of the layer's own
         return build(config, dtype)
     return _layers.from_config(config, dtype)  # the module's builder, for classes without one
+
+
+def _expected_encoder_members(archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], spec: dict,
+                              path: Path, budget: _Budget) -> dict[str, None]:
+    """The table encoding's arrays: named as ``TableEncoder.to_config`` names them, 1-d numbers, bools
+    or fixed-width text, only where the description has an encoding; budgeted (the arrays, and the
+    encoder's own copies of them) before any is read."""
+    found = {key: info for key, info in members.items() if key.startswith(_ENCODER + "/")}
+    if not found and spec["encoder"] is None:
+        return {}  # (and pyarrow, which the encoding needs, is not imported for a plain network)
+    from .tables.encoding import ARRAY_NAMES
+
+    if found and spec["encoder"] is None:
+        raise ModelFileError(f"{path}: unexpected member {sorted(found)[0]!r} (the description has no table "
+                             "encoding); it was not read")
+    total = 0
+    for key, info in sorted(found.items()):
+        if not ARRAY_NAMES.fullmatch(key[len(_ENCODER) + 1:]):
+            raise ModelFileError(f"{path}: unexpected member {key!r}; it was not read")
+        _check_member_header(archive, info, path, None, None)
+        total += info.file_size
+    if spec["encoder"] is not None:
+        budget.add(3 * total, "its table encoding")
+    return {key: None for key in found}
+
+
+def _read_encoder(archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], spec: dict, net: Sequential,
+                  path: Path) -> Any:
+    """The table encoding (``TableEncoder.from_config``) from its checked members, or None."""
+    if spec["encoder"] is None:
+        return None
+    from .tables import TableEncoder
+
+    prefix = _ENCODER + "/"
+    arrays = {key[len(prefix):]: _read_member(archive, info, path) for key, info in members.items()
+              if key.startswith(prefix)}
+    try:
+        encoder = TableEncoder.from_config(spec["encoder"], arrays)
+    except ModelFileError as error:
+        raise ModelFileError(f"{path}: {error}") from None
+    if encoder.width != net.in_features:
+        raise ModelFileError(f"{path}: table encoding: makes {encoder.width} features, but the network takes "
+                             f"{net.in_features}")
+    target = encoder.target
+    if target is not None and target.task == "classification" and net.classes is not None and (
+            len(target.classes) != len(net.classes) or not np.array_equal(target.classes, net.classes)):
+        raise ModelFileError(f"{path}: table encoding: its classes differ from the network's class labels")
+    return encoder
 
 
 def _check_layer_config(config: Any) -> dict:
@@ -492,8 +577,12 @@ def _check_header(header: dict) -> dict[str, Any]:
     classes = header.get("classes")
     if classes is not None and (not isinstance(classes, dict) or not isinstance(classes.get("values"), list)):
         raise ValueError("classes: expected an object with a list of values")
+    encoder = header.get("encoder")
+    if encoder is not None and (not isinstance(encoder, dict) or header["version"] < 3):
+        raise ValueError("encoder: expected an object (in a version 3 file)")
     return {"version": header["version"], "dtype": dtype, "layers": layers, "loss": loss, "optimizer": optimizer,
-            "iterations": iterations, "device": device, "classes": classes, "metadata": dict(metadata)}
+            "iterations": iterations, "device": device, "classes": classes, "metadata": dict(metadata),
+            "encoder": encoder}
 
 
 def _classes_bytes(classes: dict | None) -> int:
@@ -577,6 +666,8 @@ def _describe(member: str) -> str:
         return f"parameter {key[6:]}"
     if key.startswith("optim/"):
         return f"optimizer state {key[6:]}"
+    if key.startswith(_ENCODER + "/"):
+        return f"table encoding array {key[len(_ENCODER) + 1:]}"
     return "the description"
 
 
@@ -594,16 +685,21 @@ def _array_header(handle: IO[bytes], path: Path, name: str) -> tuple[tuple[int, 
     return shape, dtype
 
 
-def _check_member_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, dtype: np.dtype,
+def _check_member_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, dtype: np.dtype | None,
                          shape: tuple[int, ...] | None) -> int:
-    """Read only the array header of a member; its shape and dtype must be the expected ones and the
-    member's declared size exactly what they need. Returns the header's length in bytes."""
+    """Read only the array header of a member; its shape and dtype must be the expected ones (with
+    ``dtype`` None: numbers, bools or fixed-width text, a table encoding's kinds) and the member's
+    declared size exactly what they need. Returns the header's length in bytes."""
     name = _describe(info.filename)
     with archive.open(info) as handle:
         stored_shape, stored_dtype = _array_header(handle, path, name)
         offset = handle.tell()
     if stored_dtype.hasobject:
         raise ModelFileError(f"{path}: {name} holds pickled Python objects, which are never loaded")
+    if dtype is None:
+        if stored_dtype.kind not in _ENCODER_KINDS or stored_dtype.itemsize == 0:
+            raise ModelFileError(f"{path}: {name} has dtype {stored_dtype}, expected numbers or text")
+        dtype = stored_dtype
     if stored_dtype != dtype:
         raise ModelFileError(f"{path}: {name} has dtype {stored_dtype}, expected {dtype}")
     if shape is not None and tuple(stored_shape) != tuple(shape):

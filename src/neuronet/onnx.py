@@ -23,6 +23,16 @@ The input is float32, named ``input`` (or ``input_name``), shape ``(batch, in_fe
 with a dynamic batch axis; the class labels are stored as JSON in the model's
 metadata (``classes``). A model file trained by ``neuronet train`` on CSV data keeps its
 standardisation; the graph then starts with it (``Sub``, ``Div``), so it takes raw features.
+
+A network with a table encoding (``net.encoder``, a ``neuronet.tables.TableEncoder``: a model
+trained on a table with text columns or missing values) takes the **raw columns** instead: one
+input per column the encoding reads, named as the column, shape ``(batch,)``: ``tensor(string)``
+for a text column ("" for a missing value), ``tensor(double)`` for every other one (NaN for a
+missing value; a bool as 0/1). The encoding's nodes (``neuronet.tables.onnx_form``) compute the
+network's input from them exactly as ``encoder.transform`` does; ``onnx_inputs(model)`` lists
+them, and ``neuronet.tables.onnx_form.onnx_feeds(encoder, table)`` makes the feeds from a table.
+The model's metadata then also holds ``columns``: the inputs as JSON ``[[name, "text" or
+"number"], ...]``.
 Needs the ``onnx`` extra: ``pip install "neuronet[onnx]"``.
 """
 
@@ -40,7 +50,9 @@ from .atomic import atomic_write
 from .errors import ConfigurationError, MissingExtra
 from .network import as_network
 
-__all__ = ["export", "to_onnx", "Graph", "NoOnnxForm", "DEFAULT_OPSET"]
+__all__ = ["export", "to_onnx", "onnx_inputs", "Graph", "NoOnnxForm", "DEFAULT_OPSET"]
+
+_ENCODED = "encoded"  # the network part's input, behind a table encoding
 
 DEFAULT_OPSET = 17
 
@@ -94,6 +106,12 @@ def to_onnx(model: Any, *, input_name: str = "input", opset: int = DEFAULT_OPSET
     if not isinstance(input_name, str) or not input_name:
         raise ConfigurationError(f"input_name: expected a non-empty string, got {input_name!r}")
     net = as_network(model)
+    encoder = getattr(net, "encoder", None)
+    if encoder is not None:
+        if input_name != "input":
+            raise ConfigurationError(f"input_name: a model with a table encoding takes its raw columns as inputs, "
+                                     f"each named as its column; leave input_name out (got {input_name!r})")
+        input_name = _ENCODED
     graph = Graph()
     current = input_name
     preprocessing = (net.metadata or {}).get("preprocessing")
@@ -119,9 +137,45 @@ def to_onnx(model: Any, *, input_name: str = "input", opset: int = DEFAULT_OPSET
     props = {"classes": json.dumps(classes), "loss": loss.name, "architecture": json.dumps(net.config())}
     if (net.metadata or {}).get("features"):
         props["features"] = json.dumps(net.metadata["features"])
+    if encoder is not None:
+        proto = _with_encoder(proto, encoder, net)
+        props["columns"] = json.dumps([list(column) for column in encoder.input_columns])
     helper.set_model_props(proto, props)
     onnx.checker.check_model(proto, full_check=True)
     return proto
+
+
+def _with_encoder(proto: Any, encoder: Any, net: Any) -> Any:
+    """The network's graph behind the table encoding's nodes: the raw columns in."""
+    import copy
+
+    from .tables.onnx_form import prepend_encoder
+
+    graph = proto.graph
+    taken = ({name for node in graph.node for name in node.output} | {init.name for init in graph.initializer}
+             | {output.name for output in graph.output} | {_ENCODED})
+    for name, _ in encoder.input_columns:
+        if name in taken:
+            raise ConfigurationError(f"encoder: the column {name!r} has the name of one of the network graph's own "
+                                     "values; rename the column to export the model")
+    if encoder.width != net.in_features:
+        raise ConfigurationError(f"encoder: makes {encoder.width} features, the network takes {net.in_features}")
+    if encoder.dtype != "float32":  # the network graph takes float32, whatever the encoding's own dtype
+        encoder = copy.copy(encoder)
+        encoder.dtype = "float32"
+    return prepend_encoder(encoder, proto, input_name=_ENCODED)
+
+
+def onnx_inputs(proto: Any) -> list[str]:
+    """The inputs of an ONNX model as ``name: type (shape)`` lines, e.g. ``island: string (batch)``."""
+    from onnx import TensorProto
+
+    lines = []
+    for value in proto.graph.input:
+        tensor = value.type.tensor_type
+        dims = ", ".join(d.dim_param or str(d.dim_value) for d in tensor.shape.dim)
+        lines.append(f"{value.name}: {TensorProto.DataType.Name(tensor.elem_type).lower()} ({dims})")
+    return lines
 
 
 def export(model: Any, path: str | Path, *, input_name: str = "input", opset: int = DEFAULT_OPSET) -> Path:

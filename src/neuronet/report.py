@@ -47,9 +47,10 @@ def render_report(net: Any, history: Any, data: dict[str, Any], metrics: dict[st
 
     sections = [("Learning curves", plot.history(history))]
     X_test, y_test = data["X_test"], data["y_test"]
-    if net.loss is None or net.loss.is_classification:
+    in_memory = X_test is not None  # a streamed table's test part is read in batches, not held
+    if (net.loss is None or net.loss.is_classification) and in_memory:
         sections.append(("Confusion matrix (test set)", plot.confusion_matrix(net, X_test, y_test)))
-        if X_test.shape[1] == 2:
+        if X_test.shape[1] == 2 and getattr(net, "encoder", None) is None:
             sections.append(("Decision regions (test set)", plot.decision_boundary(net, X_test, y_test)))
     sections.append(("Network", plot.network(net)))
     shown = {key: value for key, value in settings.items()
@@ -61,16 +62,25 @@ def render_report(net: Any, history: Any, data: dict[str, Any], metrics: dict[st
         f"<h1>{html.escape(title)}</h1>",
         f"<p>{datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} &middot; "
         f"{len(history.epoch)} epochs &middot; {net.n_parameters:,} parameters &middot; "
-        f"{len(data['X_train']):,} training and {len(X_test):,} test samples</p>",
+        f"{_rows(data, 'train'):,} training and {_rows(data, 'test'):,} test samples</p>",
         "<h2>Test metrics</h2>", _table({k: f"{v:.4f}" for k, v in metrics.items()}, "metrics"),
         "<h2>Settings</h2>", _table(shown),
         "<h2>Architecture</h2>", f"<pre>{html.escape(net.summary())}</pre>",
     ]
+    encoder = getattr(net, "encoder", None)
+    if encoder is not None:  # what the table's columns became
+        parts += ["<h2>Table encoding</h2>", f"<pre>{html.escape(chr(10).join(encoder.describe()))}</pre>"]
     for heading, figure in sections:
         parts.append(f"<h2>{html.escape(heading)}</h2>")
         parts.append(f'<img alt="{html.escape(heading)}" src="{_figure_data_uri(figure)}">')
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def _rows(data: dict[str, Any], part: str) -> int:
+    """The rows of the training or test part: its array's, or the count a streamed table gives."""
+    array = data.get(f"X_{part}")
+    return len(array) if array is not None else int(data.get(f"n_{part}") or 0)
 
 
 def write_report(path: str | Path, net: Any, history: Any, data: dict[str, Any], metrics: dict[str, float],

@@ -4,6 +4,7 @@
     neuronet train --data iris --hidden 16 --epochs 100 --out iris.npz
     neuronet evaluate iris.npz --data iris
     neuronet predict iris.npz flowers.csv --out predictions.csv
+    neuronet info iris.npz                  # the network, its classes, its table encoding, its metadata
     neuronet datasets
     neuronet gradcheck
 
@@ -15,7 +16,7 @@ line on stderr, naming the path and the reason, and exit status 2, never a trace
 Anything else is a bug, and surfaces as one.
 
 One module per command group: ``train`` (train, evaluate, predict), ``info`` (datasets,
-gradcheck), ``plot``, ``export``, ``playground``, ``tour``, ``bench``.
+info, gradcheck), ``plot``, ``export``, ``playground``, ``tour``, ``bench``.
 """
 
 from __future__ import annotations

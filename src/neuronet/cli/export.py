@@ -28,7 +28,18 @@ def run_export(args: argparse.Namespace) -> int:
     if not args.onnx.lower().endswith(".onnx"):
         raise UserError(f"--onnx: expected a file name ending in .onnx, got {args.onnx!r}")
     net = _common.load_model(args.model)
+    encoder = getattr(net, "encoder", None)
+    if encoder is not None and args.input_name != "input":
+        raise UserError("--input-name: a model trained on a table takes its raw columns as inputs, each named as "
+                        "its column; leave --input-name out")
+    proto = _onnx.to_onnx(net, input_name=args.input_name, opset=args.opset)
     path = _onnx.export(net, args.onnx, input_name=args.input_name, opset=args.opset)
-    print(f"wrote {path} (opset {args.opset}, input {args.input_name!r}: float32 (batch, {net.in_features}))",
-          file=sys.stderr)
+    if encoder is None:
+        print(f"wrote {path} (opset {args.opset}, input {args.input_name!r}: float32 (batch, {net.in_features}))",
+              file=sys.stderr)
+        return 0
+    print(f"wrote {path} (opset {args.opset}); inputs, the raw columns (text as strings, \"\" for missing; numbers "
+          "as doubles, NaN for missing):", file=sys.stderr)
+    for line in _onnx.onnx_inputs(proto):
+        print(f"  {line}", file=sys.stderr)
     return 0

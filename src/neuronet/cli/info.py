@@ -1,5 +1,5 @@
-"""``neuronet datasets`` and ``neuronet gradcheck``: what data there is, and whether backpropagation
-agrees with finite differences."""
+"""``neuronet datasets``, ``neuronet info`` and ``neuronet gradcheck``: what data there is, what a
+saved model holds, and whether backpropagation agrees with finite differences."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from .. import activations, losses
 from . import _common
 from ._common import UserError
 
-__all__ = ["add_parsers", "run_datasets", "run_gradcheck", "GRADCHECK_LIMIT"]
+__all__ = ["add_parsers", "run_datasets", "run_info", "run_gradcheck", "GRADCHECK_LIMIT"]
 
 GRADCHECK_LIMIT = 2_000_000  # forward passes (two per parameter): about a minute on a small machine
 
@@ -21,6 +21,10 @@ GRADCHECK_LIMIT = 2_000_000  # forward passes (two per parameter): about a minut
 def add_parsers(commands: Any) -> None:
     listing = commands.add_parser("datasets", help="list datasets and what is cached")
     listing.set_defaults(handler=run_datasets)
+
+    info = commands.add_parser("info", help="what a saved model holds: network, classes, table encoding, metadata")
+    info.add_argument("model", help="model file (.npz) written by neuronet train or neuronet.save")
+    info.set_defaults(handler=run_info)
 
     gradcheck = commands.add_parser("gradcheck", help="backpropagation vs numerical gradient on a small net")
     gradcheck.add_argument("--sizes", type=_common.sizes, default=[4, 5, 3])
@@ -57,6 +61,37 @@ def run_datasets(args: argparse.Namespace) -> int:
     if any(entry.get("status") == "damaged" for entry in entries):
         print("DAMAGED: a cached file fails its SHA-256 check; it is downloaded again on first use", file=sys.stderr)
     print(f"cache folder: {datasets.data_home()} (set NEURONET_DATA to change)", file=sys.stderr)
+    return 0
+
+
+def _short(value: Any, limit: int = 160) -> str:
+    import json
+
+    text = value if isinstance(value, str) else json.dumps(value)
+    return text if len(text) <= limit else text[:limit - 5] + " ..."
+
+
+def run_info(args: argparse.Namespace) -> int:
+    net = _common.load_model(args.model)
+    print(f"model: {args.model}")
+    print(net.summary())
+    loss = net.output_loss()
+    trained = f", {net.optimizer.name} ({net.optimizer.iterations:,} steps)" if net.optimizer is not None else ""
+    print(f"loss: {loss.name}{trained}; dtype {net.dtype.name}")
+    if net.classes is not None:
+        shown = ", ".join(str(label) for label in net.classes[:20]) + (", ..." if len(net.classes) > 20 else "")
+        print(f"classes ({len(net.classes)}): {shown}")
+    encoder = getattr(net, "encoder", None)
+    if encoder is not None:
+        print(f"table encoding: {len(encoder.columns)} columns -> {encoder.width} features, learned from "
+              f"{encoder.n_rows:,} rows (scaling {encoder.scaling}, unseen categories: {encoder.handle_unknown})")
+        for line in encoder.describe():
+            print(f"  {line}")
+    metadata = net.metadata or {}
+    if metadata:
+        print("metadata:")
+        for key, value in metadata.items():
+            print(f"  {key}: {_short(value)}")
     return 0
 
 

@@ -61,6 +61,33 @@ def needs_model(kind: str) -> bool:
     return kind in ("boundary", "confusion", "weights", "network")
 
 
+def _table_figure(net: Any, kind: str, args: argparse.Namespace) -> Any:
+    """plot confusion for a model trained on a table: its test part (or --data), read in batches."""
+    import numpy as np
+
+    from .. import plot
+    from ..datasets.resolve import table_for_model
+
+    if kind == "boundary":
+        raise UserError("plot boundary: draws the plane of two numeric features, but this model reads a table "
+                        f"({len(net.encoder.columns)} columns); draw plot confusion instead")
+    if not net.output_loss().is_classification:
+        raise UserError("plot confusion: draws a classifier's confusion matrix, but this model predicts numbers")
+    batches, _ = table_for_model(net, args.data, args.target)
+    truth, guesses = [], []
+    for X, y in batches():
+        truth.append(np.asarray(y))
+        guesses.append(net.predict(X))
+    if not truth:
+        raise UserError("--data: no rows with a target to draw")
+
+    class Known:  # the predictions made above, batch by batch
+        def predict(self, predictions: Any) -> Any:
+            return predictions
+
+    return plot.confusion_matrix(Known(), np.concatenate(guesses), np.concatenate(truth))
+
+
 def run_plot(args: argparse.Namespace) -> int:
     from .. import Neuron, plot
     from ..datasets import data_for_model
@@ -84,7 +111,9 @@ def run_plot(args: argparse.Namespace) -> int:
         figure = plot.history(_history(args.source))
     else:
         net = _common.load_model(args.source)
-        if kind in ("boundary", "confusion"):
+        if kind in ("boundary", "confusion") and getattr(net, "encoder", None) is not None:
+            figure = _table_figure(net, kind, args)
+        elif kind in ("boundary", "confusion"):
             _common.target_for(_common.data_of(net, args.data), args.target)
             X, y = data_for_model(net, args.data, args.target)
             figure = plot.decision_boundary(net, X, y) if kind == "boundary" else plot.confusion_matrix(net, X, y)

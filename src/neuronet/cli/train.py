@@ -2,6 +2,15 @@
 
 Every choice offered (activations, losses, optimizers, learning-rate schedules) is read from
 the engine's registries, so a registered activation is a ``--activation`` choice at once.
+
+A table (a CSV file with text or missing cells, a Parquet file or folder, a bundled table) is
+split, encoded and, when large, streamed by ``datasets.resolve.resolve_table``; the fitted
+``neuronet.tables.TableEncoder`` is saved with the network (``net.encoder``), so ``predict``
+reads raw rows by column name and ``evaluate`` finds the same test part again.
+
+    neuronet train --data penguins.csv --target species --out penguins.npz
+    neuronet predict penguins.npz new_rows.csv
+    neuronet evaluate penguins.npz --plot confusion.png
 """
 
 from __future__ import annotations
@@ -25,12 +34,26 @@ __all__ = ["add_parsers", "run_train", "run_evaluate", "run_predict"]
 def add_parsers(commands: Any) -> None:
     train = commands.add_parser("train", help="train a network and report test metrics")
     train.add_argument("--data", default="digits",
-                       help="dataset name (see 'neuronet datasets'), toy generator, or a .csv/.npz file (default: digits)")
-    train.add_argument("--target", help="label column of a CSV file (default: the last column); only with a CSV file")
+                       help="dataset name (see 'neuronet datasets'), toy generator, a .csv/.npz file, or a table: "
+                            "a .csv/.tsv/.parquet file, a folder of .parquet files, penguins, cars (default: digits)")
+    train.add_argument("--target", help="label column of a CSV or Parquet file (default: the last column; a bundled "
+                                        "table's own); only with a file or a table")
+    train.add_argument("--categorical", type=_columns, metavar="COLUMNS",
+                       help="table: comma-separated integer columns to encode as categories (text and bool columns "
+                            "always are)")
+    train.add_argument("--scaling", choices=["standard", "robust"],
+                       help="table: numeric columns standardized (default) or robust-scaled with smooth clipping")
+    train.add_argument("--class-weight", type=_class_weight, metavar="balanced|LABEL=W,...",
+                       help="weight each class in the loss: 'balanced' (inversely to its frequency) or "
+                            "LABEL=WEIGHT pairs such as Chinstrap=2,Gentoo=1 (classes not named weigh 1)")
+    train.add_argument("--stream", action="store_true",
+                       help="table: stream a Parquet file or folder in record batches instead of reading it whole "
+                            "(automatic when it is over a quarter of the free memory)")
     train.add_argument("--hidden", type=_common.sizes, default=[256, 128], metavar="SIZES",
                        help="hidden layer sizes, comma-separated (default: 256,128; '' for none)")
     train.add_argument("--activation", default="relu", choices=activations.hidden_names())
-    train.add_argument("--loss", default="softmax_cross_entropy", choices=losses.names())
+    train.add_argument("--loss", choices=losses.names(),
+                       help="default: softmax_cross_entropy; mse for a table whose target holds decimal numbers")
     train.add_argument("--optimizer", default="adam", choices=optim.names())
     train.add_argument("--lr", type=_common.positive_float, help="learning rate (default: the optimizer's)")
     train.add_argument("--lr-schedule", default="constant", choices=schedules.names(),
@@ -39,8 +62,9 @@ def add_parsers(commands: Any) -> None:
     train.add_argument("--batch-size", type=_common.positive_int, default=32)
     train.add_argument("--l2", type=_common.non_negative_float, default=0.0, help="L2 penalty on the weights")
     train.add_argument("--dropout", type=_common.fraction, default=0.0, help="dropout after each hidden layer")
-    train.add_argument("--validation-split", type=_common.fraction, default=0.1,
-                       help="share of the training data held out to validate each epoch (default: 0.1)")
+    train.add_argument("--validation-split", type=_common.fraction,
+                       help="share of the training data held out to validate each epoch (default: 0.1; none for a "
+                            "streamed table)")
     train.add_argument("--gradient", choices=["backprop", "numerical"], default="backprop")
     train.add_argument("--seed", type=_common.seed, default=0)
     train.add_argument("--noise", type=_common.non_negative_float, help="noise of a toy generator")
@@ -55,18 +79,57 @@ def add_parsers(commands: Any) -> None:
     train.add_argument("--report", help="write a self-contained HTML report of the run (.html)")
     train.set_defaults(handler=run_train)
 
-    evaluate = commands.add_parser("evaluate", help="loss and accuracy of a saved model on data")
+    evaluate = commands.add_parser("evaluate", help="loss and accuracy of a saved model on data; for a classifier "
+                                                    "per-class precision, recall and F1, balanced accuracy and the "
+                                                    "confusion matrix")
     evaluate.add_argument("model")
-    evaluate.add_argument("--data", help="dataset name or .csv/.npz file (default: the data it was trained on)")
+    evaluate.add_argument("--data", help="dataset name, .csv/.npz file or table (default: the test part of the data "
+                                         "it was trained on)")
     evaluate.add_argument("--target", help="label column of a CSV file")
+    evaluate.add_argument("--plot", metavar="FILE", help="also draw the confusion matrix to FILE (.png, .svg or .pdf)")
     evaluate.set_defaults(handler=run_evaluate)
 
-    predict = commands.add_parser("predict", help="predict labels for the rows of a CSV file")
+    predict = commands.add_parser("predict", help="predict labels for the rows of a CSV (or Parquet) file")
     predict.add_argument("model")
-    predict.add_argument("input", help="CSV file with a header and the model's feature columns")
+    predict.add_argument("input", help="CSV file with a header and the model's feature columns (for a model trained "
+                                       "on a table: its raw columns, by name, text and missing cells as they come; a "
+                                       "Parquet file too)")
     predict.add_argument("--out", help="write the predictions CSV here instead of stdout")
     predict.add_argument("--proba", action="store_true", help="add one probability column per class")
+    predict.add_argument("--unseen", choices=["slot", "error"],
+                         help="table: a category not seen in training goes to its column's 'unseen' slot (slot, the "
+                              "model's default) or is an error naming the column, the row and the value (error)")
     predict.set_defaults(handler=run_predict)
+
+
+def _columns(text: str) -> list[str]:
+    names = [part.strip() for part in text.split(",")]
+    if not names or any(not name for name in names):
+        raise argparse.ArgumentTypeError(f"expected comma-separated column names like year,rooms, got {text!r}")
+    return names
+
+
+def _class_weight(text: str) -> Any:
+    """'balanced', or LABEL=WEIGHT pairs as a dict {label text: weight}."""
+    if text == "balanced":
+        return text
+    weights: dict[str, float] = {}
+    for part in text.split(","):
+        label, equals, value = part.rpartition("=")
+        label = label.strip()
+        if not equals or not label:
+            raise argparse.ArgumentTypeError(f"expected 'balanced' or LABEL=WEIGHT pairs like Chinstrap=2,Gentoo=1, "
+                                             f"got {text!r}")
+        try:
+            weight = float(value)
+        except ValueError:
+            weight = float("nan")
+        if not (np.isfinite(weight) and weight >= 0):
+            raise argparse.ArgumentTypeError(f"the weight of {label!r} must be a finite number >= 0, got {value!r}")
+        if label in weights:
+            raise argparse.ArgumentTypeError(f"class {label!r} is given twice in {text!r}")
+        weights[label] = weight
+    return weights
 
 
 def _output_width(loss: losses.Loss, y_train: Any) -> int:
@@ -94,8 +157,85 @@ def _check_float32_range(data: dict) -> None:
                             "them (leave standardising on: no --no-standardize), or train with --float64")
 
 
+def _table_options(args: argparse.Namespace) -> list[str]:
+    """The table-only options given (an option a table's encoding reads)."""
+    return [flag for flag, value in (("--categorical", args.categorical), ("--scaling", args.scaling),
+                                     ("--stream", args.stream or None)) if value is not None]
+
+
+def _task(loss_name: str | None) -> str:
+    """What a table's target is learned as: from the loss when one is named, else from its values."""
+    if loss_name is None:
+        return "auto"
+    return "classification" if losses.get(loss_name).is_classification else "regression"
+
+
+def _resolve(args: argparse.Namespace) -> dict:
+    from .. import datasets
+    from ..datasets.resolve import is_table, resolve_table
+
+    table_only = _table_options(args)
+    if is_table(args.data, target=args.target, forced=bool(table_only)):
+        return resolve_table(args.data, args.target, args.seed, categorical=args.categorical, scaling=args.scaling,
+                             task=_task(args.loss), dtype="float64" if args.float64 else "float32",
+                             stream=True if args.stream else None)
+    if table_only:
+        raise UserError(f"{table_only[0]}: only for a table (a CSV or Parquet file, a folder of Parquet files, "
+                        f"penguins, cars), but --data {args.data} is not one; leave {table_only[0]} out")
+    return datasets.resolve(args.data, args.target, args.seed, standardize_files=not args.no_standardize,
+                            noise=args.noise)
+
+
+def _class_weights_for(spec: Any, loss: losses.Loss, data: dict) -> Any:
+    """--class-weight checked, before training, against the loss and the training data's classes."""
+    if spec is None:
+        return None
+    if not loss.is_classification:
+        raise UserError(f"--class-weight: weights classes, but the loss {loss.name} is a regression loss")
+    if isinstance(spec, dict):
+        encoder = data.get("encoder")
+        classes = encoder.target.classes if encoder is not None else np.unique(np.asarray(data["y_train"]))
+        known = [str(label) for label in classes.tolist()]
+        for label in spec:
+            if label not in known:
+                listed = ", ".join(known[:10]) + (", ..." if len(known) > 10 else "")
+                raise UserError(f"--class-weight: {label!r} is not a class of the training data (classes: {listed})")
+    return spec
+
+
+def _per_class(class_weight: Any, encoder: Any, counts: np.ndarray) -> np.ndarray:
+    """The weight of each class (in ``encoder.target.classes`` order) for --class-weight, from the
+    training rows' class counts: 'balanced' (rows / (classes present x the class's rows)) or the
+    LABEL=W pairs (classes not named weigh 1)."""
+    from ..weights import class_weights
+
+    classes = encoder.target.classes
+    if class_weight == "balanced":
+        present = counts > 0
+        per_class = np.ones(len(classes))
+        per_class[present] = counts.sum() / (np.count_nonzero(present) * counts[present])
+        return per_class
+    return class_weights(class_weight, np.arange(len(classes)), classes)
+
+
+class _ClassWeighted:
+    """A training source whose every row is weighted by its class (``per_class[y]``, times the row's
+    own weight where it has one): --class-weight for a streamed table."""
+
+    def __init__(self, source: Any, per_class: np.ndarray) -> None:
+        self.source, self.per_class = source, per_class
+        self.n_features, self.n_rows = source.n_features, source.n_rows
+
+    def batches(self, batch_size: int, *, rng: Any = None) -> Any:
+        from ..tables import Batch
+
+        for X, y, weight in self.source.batches(batch_size, rng=rng):
+            weights = self.per_class[np.asarray(y, dtype=np.intp)]
+            yield Batch(X, y, weights if weight is None else weights * weight)
+
+
 def run_train(args: argparse.Namespace) -> int:
-    from .. import MLP, datasets, io, kernels
+    from .. import MLP, datasets, kernels
     from ..atomic import check_writable
     from ..training import fit
 
@@ -107,31 +247,74 @@ def run_train(args: argparse.Namespace) -> int:
     for flag, path in outputs.items():
         if path:  # before training, not after: a run's result must have somewhere to go
             check_writable(path, flag)
-    data = datasets.resolve(args.data, args.target, args.seed, standardize_files=not args.no_standardize,
-                            noise=args.noise)
+    data = _resolve(args)
+    encoder = data.get("encoder")
+    if encoder is not None and args.no_standardize:
+        raise UserError("--no-standardize: a table's numeric columns are scaled by its encoding (--scaling); "
+                        "leave --no-standardize out")
+    streamed = bool(data.get("stream"))
     X_train, y_train = data["X_train"], data["y_train"]
-    if not args.float64:
+    if not args.float64 and not streamed:
         _check_float32_range(data)
-    loss = losses.get(args.loss)
-    sizes = [int(np.shape(X_train)[1]), *args.hidden, _output_width(loss, y_train)]
+    loss = losses.get(args.loss or ("mse" if data.get("task") == "regression" else "softmax_cross_entropy"))
+    class_weight = _class_weights_for(args.class_weight, loss, data)
+    if streamed:
+        n_classes = len(encoder.target.classes) if encoder.target.task == "classification" else 0
+        width = loss.outputs_for(n_classes) if loss.is_classification else 1
+        n_features, n_rows = encoder.width, data["n_train"]
+    else:
+        width, n_features, n_rows = _output_width(loss, y_train), int(np.shape(X_train)[1]), len(X_train)
+    sizes = [n_features, *args.hidden, width]
     net = MLP(sizes, activation=args.activation, output=loss.output_layer, dropout=args.dropout, rng=args.seed,
               dtype=np.float64 if args.float64 else np.float32)
-    n_train = round(len(X_train) * (1 - args.validation_split))
+    validation_split = (0.0 if streamed else 0.1) if args.validation_split is None else args.validation_split
+    n_train = round(n_rows * (1 - validation_split))
     net.kernels = kernels.for_one_run(args.kernels, net.n_parameters, n_train * args.epochs,
                                       -(-n_train // args.batch_size) * args.epochs)
     lr = args.lr if args.lr is not None else optim.get(args.optimizer).lr
     schedule = schedules.get(args.lr_schedule, lr, epochs=args.epochs)
-    print(f"data: {data['source']}: {len(X_train):,} training and {len(data['X_test']):,} test samples; "
-          f"network {'-'.join(map(str, sizes))} ({args.activation}), {net.n_parameters:,} parameters, "
+    print(f"data: {data['source']}: {n_rows:,} training and {data.get('n_test', 0) or len(data['X_test']):,} test "
+          f"samples; network {'-'.join(map(str, sizes))} ({args.activation}), {net.n_parameters:,} parameters, "
           f"{net.kernels} kernels", file=sys.stderr)
-    history = fit(net, X_train, y_train, loss=loss, optimizer=args.optimizer, lr=schedule, epochs=args.epochs,
-                  batch_size=args.batch_size, validation_split=args.validation_split, l2=args.l2,
-                  seed=args.seed, verbose=args.verbose, gradient=args.gradient)
-    metrics = net.evaluate(data["X_test"], data["y_test"])
-    print("  ".join(f"test {name}: {value:.4f}" for name, value in metrics.items()))
+    if encoder is not None:
+        print(f"table: {len(encoder.columns)} columns -> {encoder.width} features; target {encoder.target.describe()}",
+              file=sys.stderr)
+        if data.get("n_unlabeled"):
+            print(f"note: {data['n_unlabeled']:,} rows without a target are left out", file=sys.stderr)
+    options = dict(loss=loss, optimizer=args.optimizer, lr=schedule, epochs=args.epochs, batch_size=args.batch_size,
+                   l2=args.l2, seed=args.seed, verbose=args.verbose, gradient=args.gradient, class_weight=class_weight)
+    if streamed:
+        if validation_split:
+            print("note: a streamed table trains on all its training row groups (--validation-split needs the data "
+                  "in memory); its test row groups are held out", file=sys.stderr)
+        net.encoder = encoder  # before fit: the classes come from it
+        source = data["train_source"]
+        if class_weight is not None:
+            source = _ClassWeighted(source, _per_class(class_weight, encoder, data["class_counts"]))
+        history = fit(net, source, None, **{**options, "class_weight": None})
+    else:
+        history = fit(net, X_train, y_train, validation_split=validation_split, **options)
+    if encoder is not None:
+        if encoder.target.task == "classification":
+            net.classes = encoder.target.classes  # the labels as given (bools stay bools)
+        net.encoder = encoder
+        metrics, _ = _table_metrics(net, data["test_batches"])
+    else:
+        metrics = net.evaluate(data["X_test"], data["y_test"])
+    print("  ".join(f"test {name.replace('_', ' ')}: {value:.4f}" for name, value in metrics.items()))
     metadata = {"data": data["source"], "preprocessing": data["preprocessing"], "features": data["features"],
                 "target": data["target"], "test": metrics, "epochs": len(history.epoch),
                 "dataset": {"spec": args.data, "target": args.target, "seed": args.seed, "noise": args.noise}}
+    if encoder is not None:
+        metadata["columns"] = data["columns"]
+        metadata["dataset"]["stream"] = streamed
+    _write_outputs(args, outputs, net, history, data, metrics, metadata)
+    return 0
+
+
+def _write_outputs(args: argparse.Namespace, outputs: dict, net: Any, history: Any, data: dict, metrics: dict,
+                   metadata: dict) -> None:
+    from .. import io
 
     def write_report(path: str) -> None:
         from ..report import write_report as write
@@ -159,18 +342,123 @@ def run_train(args: argparse.Namespace) -> int:
     if failed:
         kept = f" (saved: {', '.join(saved)})" if saved else " (nothing was saved)"
         raise UserError(f"could not write {'; '.join(failed)}{kept}")
-    return 0
+
+
+def _table_metrics(net: Any, batches: Any) -> tuple[dict, Any]:
+    """Loss (and, for a classifier, accuracy and balanced accuracy) over (X, y labels) batches, and
+    the classification report (None for regression), without holding more than a batch of X."""
+    from ..metrics import classification_report
+
+    loss = net.output_loss()
+    total, count = 0.0, 0
+    truth, guesses = [], []
+    for X, y in batches():
+        total += net.evaluate(X, y)["loss"] * len(X)
+        count += len(X)
+        if loss.is_classification:
+            truth.append(np.asarray(y))
+            guesses.append(net.predict(X))
+    if not count:
+        raise UserError("--data: no rows with a target to evaluate on")
+    metrics = {"loss": total / count}
+    if not loss.is_classification:
+        return metrics, None
+    index = {label: i for i, label in enumerate(net.classes.tolist())}
+    true_index = np.fromiter((index[v] for v in np.concatenate(truth).tolist()), np.intp)
+    guess_index = np.fromiter((index[v] for v in np.concatenate(guesses).tolist()), np.intp)
+    report = classification_report(true_index, guess_index, net.classes)
+    metrics.update(accuracy=report.accuracy, balanced_accuracy=report.balanced_accuracy)
+    return metrics, (report, np.concatenate(truth), np.concatenate(guesses))
+
+
+class _Known:
+    """A model whose predictions are already made: ``predict`` gives back what it is handed, so the
+    confusion-matrix figure draws the predictions evaluate computed (batch by batch) once."""
+
+    def predict(self, predictions: Any) -> Any:
+        return predictions
+
+
+def _report_for(net: Any, y: Any, predictions: Any) -> Any:
+    """The classification report of a classifier's predictions against labels y (None when the
+    outputs are not one class per row)."""
+    from ..metrics import classification_report
+
+    predictions, y = np.asarray(predictions), np.asarray(y)
+    if predictions.ndim != 1 or y.ndim != 1:
+        return None
+    classes = net.classes if net.classes is not None else np.unique(np.concatenate([y, predictions]))
+    index = {label: i for i, label in enumerate(classes.tolist())}
+    try:
+        true_index = np.fromiter((index[v] for v in y.tolist()), np.intp, len(y))
+        guess_index = np.fromiter((index[v] for v in predictions.tolist()), np.intp, len(predictions))
+    except KeyError as error:
+        raise UserError(f"--data: label {error.args[0]!r} is not one of the model's classes") from None
+    return classification_report(true_index, guess_index, classes)
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
+    from ..atomic import check_writable
     from ..datasets import data_for_model
+    from ..datasets.resolve import table_for_model
 
+    if args.plot is not None:
+        if not args.plot.lower().endswith((".png", ".svg", ".pdf")):
+            raise UserError(f"--plot: expected a .png, .svg or .pdf file name, got {args.plot!r}")
+        check_writable(args.plot, "--plot")
     net = _common.load_model(args.model)
-    _common.target_for(_common.data_of(net, args.data), args.target)
-    X, y = data_for_model(net, args.data, args.target)
-    metrics = net.evaluate(X, y)
-    print("  ".join(f"{name}: {value:.4f}" for name, value in metrics.items()))
+    if args.plot is not None and not net.output_loss().is_classification:
+        raise UserError(f"--plot: draws a classifier's confusion matrix, but this model predicts numbers "
+                        f"({net.output_loss().name})")
+    if getattr(net, "encoder", None) is not None:
+        batches, description = table_for_model(net, args.data, args.target)
+        metrics, details = _table_metrics(net, batches)
+        report, truth, guesses = details if details is not None else (None, None, None)
+    else:
+        _common.target_for(_common.data_of(net, args.data), args.target)
+        X, truth = data_for_model(net, args.data, args.target)
+        metrics = net.evaluate(X, truth)
+        report, guesses = None, None
+        if net.output_loss().is_classification:
+            guesses = net.predict(X)
+            report = _report_for(net, truth, guesses)
+            if report is not None:
+                metrics["balanced_accuracy"] = report.balanced_accuracy
+    print("  ".join(f"{name.replace('_', ' ')}: {value:.4f}" for name, value in metrics.items()))
+    if report is not None:
+        print(report.text())
+    if args.plot is not None:
+        if report is None:
+            raise UserError("--plot: draws a classifier's confusion matrix, but this model predicts numbers (or "
+                            "several labels per row)")
+        from .. import plot
+
+        _common.save_figure(plot.confusion_matrix(_Known(), np.asarray(guesses), np.asarray(truth)), args.plot)
+        print(f"saved the confusion matrix to {args.plot}", file=sys.stderr)
     return 0
+
+
+def _predict_table(net: Any, args: argparse.Namespace) -> tuple[Any, Any]:
+    """The rows of ``args.input`` (CSV or Parquet) through the model's table encoding: (X, the
+    network's input; nothing else)."""
+    from ..errors import DataError
+    from ..tables import read_table
+
+    encoder = net.encoder
+    if args.unseen is not None:
+        encoder.handle_unknown = args.unseen
+    try:
+        table = read_table(args.input)
+        X = encoder.transform(table)
+    except DataError as error:
+        message = str(error)
+        raise DataError(message if message.startswith(args.input) else f"{args.input}: {message}") from None
+    used = {name for name, _ in encoder.input_columns} | ({encoder.target.name} if encoder.target else set())
+    ignored = [name for name in table.column_names if name not in used]
+    if ignored:
+        print(f"note: {args.input}: columns the model does not read, ignored: {', '.join(ignored[:20])}",
+              file=sys.stderr)
+    return X
 
 
 def run_predict(args: argparse.Namespace) -> int:
@@ -178,22 +466,32 @@ def run_predict(args: argparse.Namespace) -> int:
     from ..datasets.resolve import apply_preprocessing
 
     net = _common.load_model(args.model)
-    metadata = net.metadata
-    drop = tuple(name for name in (metadata.get("target"),) if name)
-    X, columns = read_features_csv(args.input, drop=drop)
-    features = metadata.get("features")
-    if features and columns != features:
-        raise UserError(f"{args.input}: columns {columns} differ from the model's features {features}")
-    X = apply_preprocessing(X, metadata)
+    if getattr(net, "encoder", None) is not None:
+        X = _predict_table(net, args)
+    else:
+        if args.unseen is not None:
+            raise UserError("--unseen: only for a model trained on a table (with text columns), which this one is not")
+        metadata = net.metadata
+        drop = tuple(name for name in (metadata.get("target"),) if name)
+        X, columns = read_features_csv(args.input, drop=drop)
+        features = metadata.get("features")
+        if features and columns != features:
+            raise UserError(f"{args.input}: columns {columns} differ from the model's features {features}")
+        X = apply_preprocessing(X, metadata)
     predictions = net.predict(X)
     buffer = _io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     if args.proba:
+        if not net.output_loss().is_classification:
+            raise UserError("--proba: class probabilities, but this model predicts numbers (a regression)")
         probabilities = net.predict_proba(X)
         labels = net.classes if net.classes is not None else np.arange(probabilities.shape[1])
         writer.writerow(["prediction", *(f"p_{label}" for label in labels)])
         for label, row in zip(predictions, probabilities):
             writer.writerow([label, *(f"{p:.6g}" for p in row)])
+    elif predictions.ndim == 2 and predictions.shape[1] == 1 and getattr(net, "encoder", None) is not None:
+        writer.writerow(["prediction"])
+        writer.writerows([[f"{v:.6g}"] for v in predictions[:, 0]])
     elif predictions.ndim == 2:
         writer.writerow([f"output_{i}" for i in range(predictions.shape[1])])
         writer.writerows([[f"{v:.6g}" for v in row] for row in predictions])

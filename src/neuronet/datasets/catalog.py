@@ -2,7 +2,8 @@
 
 Each entry says how to load the set and, for a downloaded one, which files it needs, so
 ``neuronet datasets`` can say what is cached without loading anything. ``register`` adds a
-dataset to ``load``, ``neuronet train --data`` and ``neuronet datasets`` at once.
+dataset to ``load``, ``neuronet train --data`` and ``neuronet datasets`` at once. The bundled
+tables (``penguins``, ``cars``: kind "table") are registered by ``resolve``, which encodes them.
 """
 
 from __future__ import annotations
@@ -29,10 +30,11 @@ class Dataset:
     description: str
     loader: Callable[..., Any]
     files: Callable[[], tuple[RemoteFile, ...]] | None = field(default=None)
+    table: bool = False  # a table with text columns and missing values (``datasets.tables``)
 
     @property
     def kind(self) -> str:
-        return "download" if self.files is not None else "bundled"
+        return "table" if self.table else "download" if self.files is not None else "bundled"
 
 
 DATASETS: dict[str, Dataset] = {}
