@@ -240,3 +240,18 @@ def test_the_shuffle_buffer_emits_every_row_once_for_any_sizes(capacity, batch_s
     assert all(np.array_equal(drawn[1], 2 * drawn[0]) for drawn in out)  # the parts of a row stay together
     assert all(len(drawn[0]) == batch_size for drawn in out[:-1])
     assert buffer.peak <= max(capacity, batch_size)
+
+
+def test_a_parquet_source_reads_only_the_row_groups_it_is_given(tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    pa = pytest.importorskip("pyarrow")
+    table = pa.table({"x": np.arange(100, dtype=np.float64), "y": np.arange(100) % 2})
+    pq.write_table(table, tmp_path / "t.parquet", row_group_size=10)
+    from neuronet.tables import ParquetSource
+
+    source = ParquetSource(tmp_path / "t.parquet", target="y", row_groups=[1, 7])
+    assert source.n_rows == 20
+    rows = np.concatenate([batch.X[:, 0] for batch in source.batches(7)])
+    assert sorted(rows) == list(range(10, 20)) + list(range(70, 80))
+    with pytest.raises(ValueError, match="row_groups: expected distinct positions 0..9"):
+        ParquetSource(tmp_path / "t.parquet", target="y", row_groups=[3, 3])

@@ -20,7 +20,17 @@ import numpy as np
 
 from .errors import DataError
 
-__all__ = ["sample_weights", "class_weights", "combined"]
+__all__ = ["sample_weights", "class_weights", "balanced", "combined"]
+
+
+def balanced(counts: np.ndarray) -> np.ndarray:
+    """Each class's "balanced" weight from its count: n / (classes present * count), 1 for a class
+    with no samples."""
+    counts = np.asarray(counts, dtype=np.float64)
+    present = counts > 0
+    per_class = np.ones(len(counts))
+    per_class[present] = counts.sum() / (np.count_nonzero(present) * counts[present])
+    return per_class
 
 
 def sample_weights(sample_weight: Any, n_samples: int, name: str = "sample_weight") -> np.ndarray | None:
@@ -60,11 +70,7 @@ def class_weights(class_weight: Any, label_index: np.ndarray, classes: np.ndarra
         if class_weight != "balanced":
             raise DataError(f"class_weight: expected 'balanced', a mapping from class label to weight, or None, "
                             f"got {class_weight!r}")
-        counts = np.bincount(label_index, minlength=len(classes)).astype(np.float64)
-        present = counts > 0
-        per_class = np.ones(len(classes))
-        per_class[present] = label_index.shape[0] / (np.count_nonzero(present) * counts[present])
-        return per_class[label_index]
+        return balanced(np.bincount(label_index, minlength=len(classes)))[label_index]
     if not isinstance(class_weight, Mapping):
         raise DataError(f"class_weight: expected 'balanced', a mapping from class label to weight, or None, "
                         f"got {type(class_weight).__name__}")

@@ -207,14 +207,11 @@ def _per_class(class_weight: Any, encoder: Any, counts: np.ndarray) -> np.ndarra
     """The weight of each class (in ``encoder.target.classes`` order) for --class-weight, from the
     training rows' class counts: 'balanced' (rows / (classes present x the class's rows)) or the
     LABEL=W pairs (classes not named weigh 1)."""
-    from ..weights import class_weights
+    from ..weights import balanced, class_weights
 
     classes = encoder.target.classes
     if class_weight == "balanced":
-        present = counts > 0
-        per_class = np.ones(len(classes))
-        per_class[present] = counts.sum() / (np.count_nonzero(present) * counts[present])
-        return per_class
+        return balanced(counts)
     return class_weights(class_weight, np.arange(len(classes)), classes)
 
 

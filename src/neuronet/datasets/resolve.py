@@ -410,11 +410,9 @@ def _streamed_table(path: Path, target: str | None, seed: int, task: str, settin
             encoder.partial_fit(batch)
             _count_labels(batch.column(target), target, counted)
         encoder.finish()
-        train_source = ParquetSource(path, encoder=encoder)
+        train_source = ParquetSource(path, encoder=encoder, row_groups=train)  # the training row groups only
     except DataError as error:
         raise _in(path, error) from None
-    train_source.units = [train_source.units[i] for i in train]  # the training row groups only
-    train_source.n_rows = int(sum(units[i][2] for i in train))
     test_units = [units[i] for i in test]
     labels = encoder.target.classes.tolist() if encoder.target.task == "classification" else []
     counts = np.array([counted.get(label, 0) for label in labels], dtype=np.int64)

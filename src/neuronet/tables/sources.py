@@ -261,12 +261,14 @@ class ParquetSource:
     (``encoder.transform_xy``, or ``transform`` when it has no target) by column name. Without one,
     ``features`` (default: every column but ``target`` and ``weight``) must be numeric without
     missing values and are stacked as they are, as ``dtype``. ``weight`` names a column of sample
-    weights.
+    weights. ``row_groups``: read only these units (positions in the list of every file's row
+    groups, in file order), e.g. the training part of a split by row group.
     """
 
     def __init__(self, path: str | os.PathLike, *, encoder: Any = None, target: str | None = None,
                  features: list[str] | None = None, weight: str | None = None, dtype: Any = np.float32,
-                 read_rows: int = DEFAULT_READ_ROWS, buffer_rows: int = DEFAULT_BUFFER_ROWS) -> None:
+                 read_rows: int = DEFAULT_READ_ROWS, buffer_rows: int = DEFAULT_BUFFER_ROWS,
+                 row_groups: Any = None) -> None:
         import pyarrow.parquet as pq
 
         from .read import parquet_files
@@ -279,6 +281,7 @@ class ParquetSource:
         self.files = parquet_files(path) if path.is_dir() else [path]
         self.units: list[tuple[int, int, int]] = []  # (file, row group, its first row in the file)
         self.n_rows = 0
+        sizes: list[int] = []
         schema = None
         for index, file in enumerate(self.files):
             try:
@@ -290,6 +293,13 @@ class ParquetSource:
             firsts = np.cumsum([0] + [metadata.row_group(group).num_rows for group in range(metadata.num_row_groups)])
             self.units += [(index, group, int(firsts[group])) for group in range(metadata.num_row_groups)]
             self.n_rows += metadata.num_rows
+            sizes.extend(int(metadata.row_group(group).num_rows) for group in range(metadata.num_row_groups))
+        if row_groups is not None:
+            chosen = [int(i) for i in row_groups]
+            if any(i < 0 or i >= len(self.units) for i in chosen) or len(set(chosen)) != len(chosen):
+                raise ConfigurationError(f"row_groups: expected distinct positions 0..{len(self.units) - 1}")
+            self.units = [self.units[i] for i in chosen]
+            self.n_rows = sum(sizes[i] for i in chosen)
         names = schema.names
         if encoder is not None:
             if not getattr(encoder, "fitted", False):
