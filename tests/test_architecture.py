@@ -50,6 +50,43 @@ def test_every_module_imports(name):
     importlib.import_module(name)
 
 
+# DESIGN.md's Layout, from the ground up: a module imports only modules of its own rank or below
+RANKS = [
+    ["errors", "registry", "validation", "backend", "memory", "atomic", "init", "progress", "callbacks", "metrics",
+     "weights"],
+    ["activations"], ["schedules"], ["datasets", "tables", "training_data"], ["exercises"], ["neuron", "gates"], ["layers"], ["losses"],
+    ["gradients"], ["kernels"], ["optim"], ["trainer"], ["training"], ["network"], ["io", "checkpoint"],
+    ["plot", "report", "onnx", "bench", "tour", "tour_render"], ["sklearn"], ["playground"], ["examples"], ["cli"],
+]
+
+
+def _rank(name: str) -> int:
+    """The rank of a module: that of its top-level part (``neuronet.kernels.plan``: kernels);
+    ``neuronet`` itself and ``neuronet.__main__`` sit above everything."""
+    parts = name.split(".")
+    if len(parts) == 1 or parts[1] in ("__main__", "chapters"):
+        return len(RANKS)
+    return next(rank for rank, group in enumerate(RANKS) if parts[1] in group)
+
+
+def test_every_module_has_a_rank_in_the_layout():
+    unranked = [name for name in MODULES if len(name.split(".")) > 1 and name.split(".")[1] not in
+                {"__main__", "chapters", *(part for group in RANKS for part in group)}]
+    assert not unranked, f"modules missing from DESIGN.md's Layout (and RANKS here): {unranked}"
+
+
+def test_imports_go_down_the_layout_never_up():
+    """Lower layers never import higher ones, not even inside a function (checkpoint.py above io.py
+    is within one rank)."""
+    network = next(rank for rank, group in enumerate(RANKS) if "network" in group)
+    upward = [f"{name} (rank {_rank(name)}) imports {target} (rank {_rank(target)})"
+              for name, path in MODULES.items() for target in sorted(_imports(name, path))
+              if _rank(target) > _rank(name)
+              # the package's face (``import neuronet as nn``, its __version__) serves the front ends
+              and not (target == "neuronet" and _rank(name) > network)]
+    assert not upward, "imports against the layering:\n" + "\n".join(upward)
+
+
 def test_no_import_cycle():
     graph = {name: _imports(name, path) for name, path in MODULES.items()}
     # A package's __init__ re-exporting its submodules is not a cycle with them: only the
@@ -94,8 +131,6 @@ def test_no_module_touches_another_modules_private_names():
     package split across files such as neuronet.sklearn, the same package) defines."""
     offences = []
     for name, path in MODULES.items():
-        if name == "neuronet.network":  # the flat buffer's owner (DESIGN.md)
-            continue
         siblings = list(path.parent.glob("*.py")) if path.parent != SOURCE else [path]
         own = _private_names_defined(siblings)
         tree = ast.parse(path.read_text(encoding="utf-8"))

@@ -4,6 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from neuronet import activations, losses
+from neuronet.errors import ConfigurationError
 from neuronet.gradients import numerical_gradient, relative_error, resolution
 
 
@@ -167,3 +168,43 @@ def test_backward_returns_an_array_the_caller_owns(name):
     expected = first.copy()
     first[...] = 123.0  # the caller scribbles on its array
     np.testing.assert_array_equal(loss.backward(), expected)  # the loss's own state is untouched
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_clipped_log_losses_are_scikit_learns(dtype):
+    """clip=True: the value scikit-learn's log_loss / binary_log_loss reports (probabilities
+    clipped to [eps, 1 - eps]), even for scores far out where the unclipped loss keeps growing;
+    the gradient stays y - t."""
+    sklearn_base = pytest.importorskip("sklearn.neural_network._base")
+    rng = np.random.default_rng(0)
+    scores = (rng.normal(size=(20, 3)) * 60).astype(dtype)  # saturated: probabilities of 0 and 1
+    labels = rng.integers(0, 3, 20)
+    clipped = losses.get("softmax_cross_entropy", clip=True)
+    value = clipped(scores, labels)
+    expected = sklearn_base.log_loss(np.eye(3, dtype=dtype)[labels], losses.SoftmaxCrossEntropy().probabilities(scores))
+    assert value == pytest.approx(float(expected), rel=1e-6 if dtype == np.float32 else 1e-12)
+    assert value < losses.get("softmax_cross_entropy")(scores, labels)  # clipped: bounded by -log eps per row
+    reference = losses.SoftmaxCrossEntropy()
+    reference(scores, labels)
+    np.testing.assert_array_equal(clipped.backward(), reference.backward())  # the gradient is unchanged: y - t
+    for width, targets in ((3, (rng.uniform(size=(20, 3)) < 0.5).astype(dtype)), (1, rng.integers(0, 2, 20))):
+        z = scores[:, :width]
+        binary = losses.get("binary_cross_entropy", clip=True)
+        value = binary(z, targets)
+        with np.errstate(over="ignore"):
+            p = 1 / (1 + np.exp(-z))
+        expected = sklearn_base.binary_log_loss(np.asarray(targets, dtype).reshape(20, width), p)
+        assert value == pytest.approx(float(expected), rel=1e-6 if dtype == np.float32 else 1e-12)
+        reference = losses.BinaryCrossEntropy()
+        reference(z, targets)
+        np.testing.assert_array_equal(binary.backward(), reference.backward())  # the gradient is unchanged
+
+
+def test_clip_is_a_setting_of_the_probability_losses_only():
+    assert losses.get("binary_cross_entropy", clip=True).config() == {"name": "binary_cross_entropy", "clip": True}
+    assert losses.from_config({"name": "softmax_cross_entropy", "clip": True}).clip is True
+    assert losses.get("softmax_cross_entropy").config() == {"name": "softmax_cross_entropy"}
+    with pytest.raises(ConfigurationError, match="loss mse: unknown settings"):
+        losses.get("mse", clip=True)
+    with pytest.raises(ConfigurationError, match="clip: expected True or False"):
+        losses.SoftmaxCrossEntropy(clip="yes")

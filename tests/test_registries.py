@@ -101,7 +101,8 @@ def test_a_registered_activation_is_in_the_playground_menus(registered):
 
     from neuronet.playground.server import create_app
 
-    with TestClient(create_app()) as client, client.websocket_connect("/ws") as ws:
+    with TestClient(create_app(), base_url="http://127.0.0.1:8000") as client, \
+            client.websocket_connect("ws://127.0.0.1:8000/ws") as ws:
         hello = json.loads(ws.receive_text())
         assert ["softsign", "softsign"] in hello["menus"]["activation"]
         ws.send_text(json.dumps({"type": "configure", "settings": {
@@ -157,11 +158,15 @@ def test_a_one_output_hinge_model_exports_scores_and_labels(tmp_path):
     (nn.optim, ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"]),
     (nn.schedules, ["constant", "step", "exponential", "invscaling", "cosine", "plateau"]),
 ])
-def test_every_front_end_reads_the_same_lists(registry, names):
+def test_every_front_end_reads_the_same_lists(registry, names, capsys):
     from neuronet.cli import build_parser
 
     assert registry.names() == names
-    train = build_parser()._subparsers._group_actions[0].choices["train"]
-    flags = {"losses": "--loss", "optim": "--optimizer", "schedules": "--lr-schedule"}
-    action = next(a for a in train._actions if flags[registry.__name__.rsplit(".", 1)[1]] in a.option_strings)
-    assert list(action.choices) == names
+    flag = {"losses": "--loss", "optim": "--optimizer", "schedules": "--lr-schedule"}[registry.__name__.rsplit(".", 1)[1]]
+    parser = build_parser()
+    for name in names:  # every registered name is a choice of neuronet train
+        assert parser.parse_args(["train", flag, name]) is not None
+    with pytest.raises(SystemExit):  # and the refusal of another lists exactly the registry's names
+        parser.parse_args(["train", flag, "not_a_registered_name"])
+    message = capsys.readouterr().err
+    assert "not_a_registered_name" in message and all(repr(name) in message for name in names)

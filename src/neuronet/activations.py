@@ -24,7 +24,7 @@ one everywhere at once (see CONTRIBUTING.md).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -34,13 +34,38 @@ from .registry import Registry
 __all__ = [
     "Activation", "Step", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Identity", "Softmax",
     "step", "sigmoid", "tanh", "relu", "leaky_relu", "identity", "softmax", "get", "names", "hidden_names",
-    "register", "unregister", "from_config", "NoOnnxForm",
+    "register", "unregister", "from_config", "NoOnnxForm", "KernelForm", "declared_kernel",
 ]
 
 
 class NoOnnxForm(NotImplementedError):
     """An activation (or layer, or loss) that has no ONNX equivalent: the export stops with this
     rather than write a graph that computes something else."""
+
+
+class KernelForm(NamedTuple):
+    """An object's compiled form: the name of its formula in the kernel module
+    (``neuronet.kernels.compiled``: ``"relu"``, ``"hinge"``, ``"adam"``) and the parameters that
+    formula takes (Leaky ReLU's slope, the hinge's margin, Adam's betas)."""
+
+    name: str
+    parameters: dict
+
+
+def declared_kernel(obj: Any, formulas: tuple[str, ...]) -> KernelForm | None:
+    """``obj``'s compiled form: the ``compiled_as`` name its class declares with its
+    ``kernel_parameters()``, or None. A kernel belongs to the class that declares it: a subclass
+    that rewrites one of the ``formulas`` methods without declaring a kernel of its own has none
+    (its formula is no longer the kernel's)."""
+    classes = type(obj).__mro__
+    declaring = next(i for i, cls in enumerate(classes) if "compiled_as" in cls.__dict__)
+    name = classes[declaring].__dict__["compiled_as"]
+    if name is None:
+        return None
+    for method in formulas:
+        if any(method in cls.__dict__ for cls in classes[:declaring]):
+            return None
+    return KernelForm(name, dict(obj.kernel_parameters()))
 
 
 def _as_float_array(x: Any) -> np.ndarray:
@@ -58,9 +83,20 @@ class Activation:
     elementwise = True     # f applies to each number alone: usable as a hidden layer
     aliases: tuple[str, ...] = ()
     init = "xavier"        # the initial weights that keep its layer's outputs in range (He for ReLUs)
+    compiled_as: str | None = None  # its formula's name in the kernel module, if it has one there
 
     def __call__(self, x: Any, out: np.ndarray | None = None) -> np.ndarray:
         raise NotImplementedError
+
+    @property
+    def kernel(self) -> KernelForm | None:
+        """Its compiled form (``compiled_as`` and ``kernel_parameters()``), or None: networks using
+        it then train on the NumPy path, and ``net.kernel_plan(...)`` says so."""
+        return declared_kernel(self, ("__call__", "derivative_from_output", "derivative"))
+
+    def kernel_parameters(self) -> dict:
+        """The settings its kernel takes (none by default)."""
+        return {}
 
     def derivative(self, x: Any) -> np.ndarray:
         """f'(x), elementwise: computed from the output, f'(x) = g(f(x))."""
@@ -99,6 +135,7 @@ class Step(Activation):
     """
 
     name = "step"
+    compiled_as = "step"
     display_name = "step"
 
     def __call__(self, x, out=None):
@@ -124,6 +161,7 @@ class Sigmoid(Activation):
     """
 
     name = "sigmoid"
+    compiled_as = "sigmoid"
     display_name = "sigmoid"
     aliases = ("logistic",)  # scikit-learn's name
 
@@ -149,6 +187,7 @@ class Tanh(Activation):
     f'(x) = 1 - f(x)^2."""
 
     name = "tanh"
+    compiled_as = "tanh"
     display_name = "tanh"
 
     def to_onnx(self, graph, x, out):
@@ -168,6 +207,7 @@ class ReLU(Activation):
     f'(x) = 1 if x > 0 else 0."""
 
     name = "relu"
+    compiled_as = "relu"
     display_name = "ReLU"
     init = "he"
 
@@ -186,6 +226,7 @@ class LeakyReLU(Activation):
     f'(x) = 1 if x > 0 else alpha."""
 
     name = "leaky_relu"
+    compiled_as = "leaky_relu"
     display_name = "Leaky ReLU"
     init = "he"
 
@@ -211,6 +252,9 @@ class LeakyReLU(Activation):
     def config(self):
         return {"name": self.name, "alpha": self.alpha}
 
+    def kernel_parameters(self):
+        return {"alpha": self.alpha}
+
     @classmethod
     def from_settings(cls, config):
         alpha = config.get("alpha", 0.01)
@@ -229,6 +273,7 @@ class Identity(Activation):
     """Identity: f(x) = x; f'(x) = 1. The output of regression networks (seed 003)."""
 
     name = "identity"
+    compiled_as = "identity"
     display_name = "identity"
     aliases = ("linear",)
 

@@ -65,9 +65,31 @@ class Layer:
         """Width of the output for an input of width ``in_features`` (None: unknown)."""
         return in_features
 
+    compiled_as: str | None = None  # its formula's name in the kernel module, if it has one there
+
+    @property
+    def kernel(self) -> _activations.KernelForm | None:
+        """Its compiled form, or None: a network with this layer trains on the NumPy path (and
+        ``net.kernel_plan(...)`` says that this layer is why)."""
+        return _activations.declared_kernel(self, ("forward", "backward"))
+
+    def kernel_parameters(self) -> dict:
+        return {}
+
     def config(self) -> dict:
         """The JSON description a model file stores for this layer (no arrays)."""
         return {"type": type(self).__name__}
+
+    @classmethod
+    def check_config(cls, config: dict) -> dict:
+        """Validate this class's description from an untrusted source (a model file) without
+        building anything; returns the cleaned config. A layer with settings overrides it."""
+        return {"type": config["type"]}
+
+    @classmethod
+    def from_config(cls, config: dict, dtype: Any = np.float32) -> "Layer":
+        """Build from a checked config, parameters at zero (the caller fills them in)."""
+        return cls()
 
     def to_onnx(self, graph: Any, x: str, out: str) -> str:
         """Add this layer's ONNX node(s) to ``graph``; returns the output's name."""
@@ -114,6 +136,8 @@ class Dense(Layer):
     W has shape ``(in_features, out_features)``: the transpose of the seeds' w_ji
     (row j = neuron, column i = input), because the batch runs along the rows here.
     """
+
+    compiled_as = "dense"  # the compiled step's matmul + bias (forward) and dW, db, dL/dx (backward)
 
     decayed = ("W",)
 
@@ -182,6 +206,20 @@ class Dense(Layer):
     def parameter_shapes(config: dict) -> dict[str, tuple[int, ...]]:
         return {"W": (config["in_features"], config["out_features"]), "b": (config["out_features"],)}
 
+    @classmethod
+    def check_config(cls, config):
+        clean = {"type": config["type"], "in_features": _config_int(config, "in_features"),
+                 "out_features": _config_int(config, "out_features")}
+        if "dtype" in config:
+            if config["dtype"] not in ("float32", "float64"):
+                raise ConfigurationError(f"layer Dense: dtype must be 'float32' or 'float64', got {config['dtype']!r}")
+            clean["dtype"] = config["dtype"]
+        return clean
+
+    @classmethod
+    def from_config(cls, config, dtype=np.float32):
+        return cls(config["in_features"], config["out_features"], init="zeros", dtype=config.get("dtype", dtype))
+
     def __repr__(self):
         return f"Dense({self.in_features}, {self.out_features}, dtype={np.dtype(self.dtype).name})"
 
@@ -194,6 +232,7 @@ class ActivationLayer(Layer):
     wraps any registered activation; the named subclasses below are the classic ones.
     """
 
+    compiled_as = "activation"  # the layer itself: f and f' are the function's (``kernel`` below)
     function: _activations.Activation = _activations.identity
 
     def __init__(self, function: _activations.Activation | str | None = None) -> None:
@@ -225,8 +264,30 @@ class ActivationLayer(Layer):
     def to_onnx(self, graph, x, out):
         return self.function.to_onnx(graph, x, out)
 
+    @property
+    def kernel(self):
+        """Its activation's compiled form (``function.kernel``), unless this class rewrote the layer's
+        own forward or backward."""
+        own = _activations.declared_kernel(self, ("forward", "backward"))
+        return self.function.kernel if own is not None else None
+
     def __repr__(self):
         return f"Activation({self.function.name!r})" if type(self) is ActivationLayer else super().__repr__()
+
+    @classmethod
+    def check_config(cls, config):
+        if cls is not ActivationLayer:  # a named activation layer (Sigmoid, ReLU, ...): no settings
+            return super().check_config(config)
+        function = _activations.from_config(config.get("activation"))  # a registered name, checked settings
+        if not function.elementwise:
+            raise ConfigurationError(f"layer Activation: {function.name!r} is not elementwise")
+        return {"type": config["type"], "activation": function.config()}
+
+    @classmethod
+    def from_config(cls, config, dtype=np.float32):
+        if cls is not ActivationLayer:
+            return cls()
+        return cls(_activations.from_config(config["activation"]))
 
 
 class Step(ActivationLayer):
@@ -269,6 +330,14 @@ class LeakyReLU(ActivationLayer):
 
     def config(self):
         return {"type": "LeakyReLU", "alpha": self.alpha}
+
+    @classmethod
+    def check_config(cls, config):
+        return {"type": config["type"], "alpha": _config_fraction(config, "alpha")}
+
+    @classmethod
+    def from_config(cls, config, dtype=np.float32):
+        return cls(config["alpha"])
 
     def __repr__(self):
         return f"LeakyReLU(alpha={self.alpha})"
@@ -345,6 +414,20 @@ class Flatten(Layer):
     def config(self):
         return {"type": "Flatten", "in_shape": list(self.in_shape) if self.in_shape else None}
 
+    @classmethod
+    def check_config(cls, config):
+        shape = config.get("in_shape")
+        if shape is not None:
+            if (not isinstance(shape, list) or not 1 <= len(shape) <= 8
+                    or not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= _MAX_FEATURES
+                               for d in shape)):
+                raise ConfigurationError(f"layer Flatten: in_shape must be a list of positive sizes, got {shape!r}")
+        return {"type": config["type"], "in_shape": shape}
+
+    @classmethod
+    def from_config(cls, config, dtype=np.float32):
+        return cls(config["in_shape"])
+
     def to_onnx(self, graph, x, out):
         return graph.node("Flatten", [x], out, axis=1)
 
@@ -364,6 +447,14 @@ class Dropout(Layer):
         self.p = p
         self.rng = _init.make_rng(rng)
         self._mask = None
+
+    @classmethod
+    def check_config(cls, config):
+        return {"type": config["type"], "p": _config_fraction(config, "p")}
+
+    @classmethod
+    def from_config(cls, config, dtype=np.float32):
+        return cls(config["p"])
 
     def forward(self, x, training=True):
         """``(batch, features) -> (batch, features)``."""
@@ -456,38 +547,14 @@ def _config_fraction(config: dict, key: str) -> float:
 
 def check_config(config: Any) -> dict:
     """Validate a layer description from an untrusted source (a model file) without building
-    anything: known type, whole positive sizes, numbers in range. Returns the cleaned config."""
+    anything: a known type, then its class's own ``check_config`` (whole positive sizes, numbers in
+    range). Returns the cleaned config."""
     if not isinstance(config, dict):
         raise ConfigurationError(f"layer: expected an object, got {type(config).__name__}")
     kind = config.get("type")
     if kind not in LAYER_TYPES:
         raise ConfigurationError(f"layer type: unknown {kind!r}; expected one of {sorted(LAYER_TYPES)}")
-    clean: dict[str, Any] = {"type": kind}
-    if kind == "Dense":
-        clean["in_features"] = _config_int(config, "in_features")
-        clean["out_features"] = _config_int(config, "out_features")
-        if "dtype" in config:
-            if config["dtype"] not in ("float32", "float64"):
-                raise ConfigurationError(f"layer Dense: dtype must be 'float32' or 'float64', got {config['dtype']!r}")
-            clean["dtype"] = config["dtype"]
-    elif kind == "LeakyReLU":
-        clean["alpha"] = _config_fraction(config, "alpha")
-    elif kind == "Dropout":
-        clean["p"] = _config_fraction(config, "p")
-    elif kind == "Activation":
-        function = _activations.from_config(config.get("activation"))  # a registered name, checked settings
-        if not function.elementwise:
-            raise ConfigurationError(f"layer Activation: {function.name!r} is not elementwise")
-        clean["activation"] = function.config()
-    elif kind == "Flatten":
-        shape = config.get("in_shape")
-        if shape is not None:
-            if (not isinstance(shape, list) or not 1 <= len(shape) <= 8
-                    or not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= _MAX_FEATURES
-                               for d in shape)):
-                raise ConfigurationError(f"layer Flatten: in_shape must be a list of positive sizes, got {shape!r}")
-        clean["in_shape"] = shape
-    return clean
+    return LAYER_TYPES[kind].check_config(config)
 
 
 def parameter_shapes(config: dict) -> dict[str, tuple[int, ...]]:
@@ -497,19 +564,8 @@ def parameter_shapes(config: dict) -> dict[str, tuple[int, ...]]:
 
 
 def from_config(config: dict, dtype: Any = np.float32) -> Layer:
-    """Build a layer from ``Layer.config()``: only the known types above, never a callable
-    named by the file. Parameters start at zero (the caller fills them in)."""
+    """Build a layer from ``Layer.config()``: only the known types above, each by its own class's
+    ``from_config``, never a callable named by the file. Parameters start at zero (the caller
+    fills them in)."""
     config = check_config(config)
-    kind = config["type"]
-    if kind == "Dense":
-        return Dense(config["in_features"], config["out_features"], init="zeros",
-                     dtype=config.get("dtype", dtype))
-    if kind == "LeakyReLU":
-        return LeakyReLU(config["alpha"])
-    if kind == "Dropout":
-        return Dropout(config["p"])
-    if kind == "Activation":
-        return ActivationLayer(_activations.from_config(config["activation"]))
-    if kind == "Flatten":
-        return Flatten(config["in_shape"])
-    return LAYER_TYPES[kind]()
+    return LAYER_TYPES[config["type"]].from_config(config, dtype)

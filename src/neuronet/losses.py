@@ -21,11 +21,19 @@ from typing import Any
 import numpy as np
 
 from . import activations as _activations
-from .errors import DataError, WrongType
+from .activations import KernelForm, declared_kernel
+from .errors import ConfigurationError, DataError, WrongType
 from .registry import Registry
 
 __all__ = ["Loss", "SoftmaxCrossEntropy", "CrossEntropy", "BinaryCrossEntropy", "Hinge", "MSE", "Poisson",
-           "get", "names", "register", "unregister", "from_config"]
+           "get", "names", "register", "unregister", "from_config", "weight_total"]
+
+
+def weight_total(sample_weight: Any, n: int) -> float:
+    """The normaliser of a batch's (weighted) mean: its size ``n``, or the sum of its weights (in
+    float64). A total of 0 means the batch holds no data (no rows, or every weight 0): the
+    trainer skips such a batch on every path."""
+    return float(n) if sample_weight is None else float(np.sum(sample_weight, dtype=np.float64))
 
 
 class Loss:
@@ -48,6 +56,17 @@ class Loss:
     is_classification = True
     trains_classifiers = True   # K raw scores + class labels 0..K-1: a K-class classifier (the playground's)
     output_layer: str | None = None  # an activation the network must end with (cross-entropy: "softmax")
+    compiled_as: str | None = None  # its formula's name in the kernel module, if it has one there
+
+    @property
+    def kernel(self) -> KernelForm | None:
+        """Its compiled form (``compiled_as`` and ``kernel_parameters()``), or None: a network trained
+        with it takes the NumPy path, and ``net.kernel_plan(...)`` says so."""
+        return declared_kernel(self, ("per_sample", "sample_gradient", "forward", "backward", "check_targets"))
+
+    def kernel_parameters(self) -> dict:
+        """The settings its kernel takes (none by default)."""
+        return {}
 
     def __call__(self, scores: Any, targets: Any, sample_weight: Any = None) -> float:
         scores = np.asarray(scores)
@@ -63,7 +82,7 @@ class Loss:
             self._weights, self._total = None, n
             return float(per_sample.sum() / n)
         weights = np.asarray(sample_weight, dtype=per_sample.dtype)
-        total = float(weights.sum())
+        total = weight_total(sample_weight, n)
         self._weights, self._total = weights, total
         return float(np.dot(weights, per_sample) / total)
 
@@ -103,6 +122,12 @@ class Loss:
     def predict(self, scores: np.ndarray) -> np.ndarray:
         """Class indices (classification) or the scores themselves (regression)."""
         return scores.argmax(axis=1)
+
+    def count_correct(self, scores: np.ndarray, targets: np.ndarray) -> int:
+        """How many rows of ``scores`` predict their target's class (targets as ``check_targets``
+        gives them): ``predict`` against the label, or against the argmax of a one-hot row."""
+        labels = targets if targets.ndim == 1 else targets.argmax(axis=1)
+        return int(np.count_nonzero(self.predict(scores) == labels))
 
     def check_targets(self, scores: np.ndarray, targets: Any) -> np.ndarray:
         """Validate ``targets`` against ``scores`` of shape (batch, K); integer labels or one-hot."""
@@ -170,10 +195,23 @@ class SoftmaxCrossEntropy(Loss):
 
     log y is computed as a - max(a) - log(sum exp(a - max(a))), which never
     overflows and never takes the log of 0.
+
+    ``clip=True`` reports scikit-learn's log-loss instead: log y of the probabilities clipped
+    to [eps, 1 - eps] (eps the dtype's machine epsilon), so a confident wrong answer costs at
+    most -log eps; the gradient stays y - t, as scikit-learn's.
     """
 
     name = "softmax_cross_entropy"
     display_name = "softmax cross-entropy"
+    compiled_as = "softmax_cross_entropy"
+
+    def __init__(self, clip: bool = False):
+        if not isinstance(clip, (bool, np.bool_)):
+            raise ConfigurationError(f"clip: expected True or False, got {clip!r}")
+        self.clip = bool(clip)
+
+    def kernel_parameters(self):
+        return {"clip": self.clip}
 
     def per_sample(self, scores, targets):
         shifted = scores - scores.max(axis=1, keepdims=True)
@@ -182,6 +220,8 @@ class SoftmaxCrossEntropy(Loss):
         log_probabilities = shifted
         log_probabilities -= np.log(sums)
         exp /= sums
+        if self.clip:
+            log_probabilities = np.log(_clipped(exp))
         self._probabilities, self._targets = exp, targets
         if targets.ndim == 1:
             return -log_probabilities[np.arange(scores.shape[0]), targets]
@@ -200,6 +240,19 @@ class SoftmaxCrossEntropy(Loss):
 
     def probabilities(self, scores):
         return _activations.softmax(scores)
+
+    def config(self):
+        return {"name": self.name, **({"clip": True} if self.clip else {})}
+
+    def __repr__(self):
+        return f"{type(self).__name__}({'clip=True' if self.clip else ''})"
+
+
+def _clipped(probabilities: np.ndarray) -> np.ndarray:
+    """p clipped to [eps, 1 - eps], eps the dtype's machine epsilon: what scikit-learn's
+    ``log_loss`` and ``binary_log_loss`` take the log of."""
+    eps = np.finfo(probabilities.dtype).eps
+    return np.clip(probabilities, eps, probabilities.dtype.type(1) - eps)
 
 
 class CrossEntropy(Loss):
@@ -247,12 +300,31 @@ class BinaryCrossEntropy(Loss):
 
     Scores have shape (batch,) or (batch, 1); targets 0/1 labels of the same length.
     With K > 1 score columns it is multi-label: K independent yes/no outputs, targets a
-    (batch, K) 0/1 matrix, and E sums over the K outputs.
+    (batch, K) 0/1 matrix, and E sums over the K outputs; a row counts as correct (accuracy)
+    when all K of its labels are (exact match, as scikit-learn's ``accuracy_score``).
+
+    ``clip=True`` reports scikit-learn's ``binary_log_loss`` instead: -[t log p + (1 - t)
+    log(1 - p)] with p clipped to [eps, 1 - eps]; the gradient stays p - t.
     """
 
     name = "binary_cross_entropy"
     display_name = "binary cross-entropy (sigmoid outputs)"
     trains_classifiers = False  # K outputs are K independent yes/no labels (multi-label)
+    compiled_as = "binary_cross_entropy"
+
+    def __init__(self, clip: bool = False):
+        if not isinstance(clip, (bool, np.bool_)):
+            raise ConfigurationError(f"clip: expected True or False, got {clip!r}")
+        self.clip = bool(clip)
+
+    def kernel_parameters(self):
+        return {"clip": self.clip}
+
+    def config(self):
+        return {"name": self.name, **({"clip": True} if self.clip else {})}
+
+    def __repr__(self):
+        return f"{type(self).__name__}({'clip=True' if self.clip else ''})"
 
     def n_classes(self, out_features):
         return 2 if out_features == 1 else out_features
@@ -270,9 +342,14 @@ class BinaryCrossEntropy(Loss):
 
     def per_sample(self, scores, targets):
         z = scores.reshape(targets.shape)
-        softplus = np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
         self._scores_shape, self._z, self._targets = scores.shape, z, targets
-        losses = softplus - targets * z
+        if self.clip:
+            p = _clipped(_activations.sigmoid(z))
+            one = p.dtype.type(1)
+            losses = -(targets * np.log(p) + (one - targets) * np.log(one - p))
+        else:
+            softplus = np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
+            losses = softplus - targets * z
         return losses.sum(axis=1) if losses.ndim == 2 else losses
 
     def sample_gradient(self):
@@ -293,6 +370,11 @@ class BinaryCrossEntropy(Loss):
         if scores.ndim == 2 and scores.shape[1] > 1:
             return (scores > 0).astype(np.intp)
         return (scores.reshape(-1) > 0).astype(np.intp)
+
+    def count_correct(self, scores, targets):
+        if targets.ndim == 2 and targets.shape[1] > 1:  # multi-label: every label of the row right
+            return int(np.count_nonzero((self.predict(scores) == targets).all(axis=1)))
+        return int(np.count_nonzero(self.predict(scores) == targets.reshape(-1)))
 
     def to_onnx(self, graph, scores, width):
         if width > 1:  # multi-label
@@ -343,6 +425,7 @@ class Hinge(Loss):
 
     name = "hinge"
     display_name = "hinge (SVM)"
+    compiled_as = "hinge"
 
     def __init__(self, margin: float = 1.0):
         self.margin = float(margin)
@@ -399,6 +482,9 @@ class Hinge(Loss):
     def config(self):
         return {"name": self.name, "margin": self.margin}
 
+    def kernel_parameters(self):
+        return {"margin": self.margin}
+
 
 class MSE(Loss):
     """Mean squared error, for regression: E = 1/N sum_n 1/2 ||s_n - t_n||^2, dE/ds = (s - t) / N.
@@ -410,6 +496,7 @@ class MSE(Loss):
     name = "mse"
     display_name = "squared error"
     is_classification = False
+    compiled_as = "squared_error"
 
     def check_targets(self, scores, targets):
         if scores.ndim != 2:
@@ -439,6 +526,9 @@ class MSE(Loss):
     def predict(self, scores):
         return scores
 
+    def count_correct(self, scores, targets):
+        return _argmax_agreement(scores, targets)
+
     def to_onnx(self, graph, scores, width):
         graph.node("Identity", [scores], "predictions")
         graph.output("predictions", "float", ["batch", width])
@@ -458,6 +548,7 @@ class Poisson(Loss):
     display_name = "Poisson deviance"
     is_classification = False
     trains_classifiers = False
+    compiled_as = "poisson"
 
     def check_targets(self, scores, targets):
         targets = MSE().check_targets(scores, targets)
@@ -475,6 +566,9 @@ class Poisson(Loss):
     def sample_gradient(self):
         return self._rate - self._targets
 
+    def count_correct(self, scores, targets):
+        return _argmax_agreement(scores, targets)
+
     def output(self, scores):
         return np.exp(scores)
 
@@ -484,6 +578,12 @@ class Poisson(Loss):
     def to_onnx(self, graph, scores, width):
         graph.node("Exp", [scores], "predictions")
         graph.output("predictions", "float", ["batch", width])
+
+
+def _argmax_agreement(scores: np.ndarray, targets: np.ndarray) -> int:
+    """Rows whose largest score is where their target row is largest (a regression loss trained on
+    one-hot rows as a classifier, as TensorFlow Playground does)."""
+    return int(np.count_nonzero(scores.argmax(axis=1) == targets.reshape(scores.shape[0], -1).argmax(axis=1)))
 
 
 REGISTRY: Registry[Loss] = Registry("loss", Loss)
@@ -497,11 +597,16 @@ def names() -> list[str]:
     return REGISTRY.names()
 
 
-def get(name: str | Loss) -> Loss:
-    """A loss by name (``"softmax_cross_entropy"``, ``"hinge"``, ...) or an instance passed through."""
+def get(name: str | Loss, **settings: Any) -> Loss:
+    """A loss by name (``"softmax_cross_entropy"``, ``"hinge"``, ...) or an instance passed through;
+    ``settings`` go to its class (``get("binary_cross_entropy", clip=True)``)."""
     if isinstance(name, Loss):
         return name
-    return REGISTRY.lookup(name)()
+    cls = REGISTRY.lookup(name)
+    try:
+        return cls(**settings)
+    except TypeError:
+        raise ConfigurationError(f"loss {cls.name}: unknown settings {sorted(settings)}") from None
 
 
 def from_config(config: dict) -> Loss:
@@ -514,4 +619,8 @@ def from_config(config: dict) -> Loss:
         if not isinstance(margin, (int, float)) or isinstance(margin, bool) or not np.isfinite(margin) or margin <= 0:
             raise DataError(f"loss hinge: margin must be a positive number, got {margin!r}")
         loss.margin = float(margin)
+    if "clip" in config:
+        if not isinstance(config["clip"], bool) or not hasattr(loss, "clip"):
+            raise DataError(f"loss {loss.name}: clip must be true or false, got {config['clip']!r}")
+        loss.clip = config["clip"]
     return loss

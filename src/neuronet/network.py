@@ -36,13 +36,15 @@ from . import backend
 from . import init as _init
 from . import kernels as _kernels
 from . import losses as _losses
+from . import optim as _optim
 from .errors import ConfigurationError, WrongType
 from .layers import Dense, Dropout, Flatten, Layer, activation_layer
 from .memory import check_fits, network_bytes
+from .trainer import evaluate as _evaluate
 from .training import fit as _fit
 from .validation import check_features, prepare_targets
 
-__all__ = ["Sequential", "MLP", "as_network", "predict_in_chunks", "UntrainedNetworkWarning"]
+__all__ = ["Sequential", "MLP", "build_mlp", "as_network", "predict_in_chunks", "UntrainedNetworkWarning"]
 
 _PREDICT_BATCH = 4096  # rows per forward pass in predict/evaluate: bounds memory
 
@@ -86,8 +88,29 @@ class Sequential:
         self.stop_training = False
         # False until an optimizer steps it or a model file fills it; predict() warns once before that
         self.trained = False
-        self.kernels = _kernels.resolve(kernels)  # "numpy" (the reference) or "numba" (fused, compiled)
+        self.kernels = kernels  # validated; "auto" resolves to "numba" where installed
         self._bind_flat_buffers()
+
+    # --- kernels ------------------------------------------------------------------------
+    @property
+    def kernels(self) -> str:
+        """``"numpy"`` (the readable reference) or ``"numba"`` (compiled): how this network's steps
+        are computed. Set it to ``"auto"``, ``"numpy"`` or ``"numba"`` (anything else is a
+        ``ConfigurationError``); ``NEURONET_KERNELS`` overrides it for the whole process."""
+        return self.__dict__.get("_kernels", "numpy")
+
+    @kernels.setter
+    def kernels(self, value: str) -> None:
+        self._kernels = _kernels.resolve(value)
+        self.kernels_asked = value
+
+    def kernel_plan(self, loss: Any, optimizer: Any, gradient: str = "backprop") -> Any:
+        """How a step of training this network on ``loss`` with ``optimizer`` is computed: a
+        ``neuronet.kernels.plan.KernelPlan``, either the compiled step or the first reason it cannot
+        be (``str(plan)``: "numba kernels", "numpy kernels: Dropout has no compiled form")."""
+        from .kernels.plan import KernelPlan
+
+        return KernelPlan.for_network(self, _losses.get(loss), _optim.get(optimizer), gradient)
 
     # --- parameters ---------------------------------------------------------------------
     def _bind_flat_buffers(self, xp: Any = None) -> None:
@@ -113,6 +136,8 @@ class Sequential:
 
     def __setstate__(self, state: dict) -> None:
         # Pickle and deepcopy copy each parameter view on its own: put them back into one buffer.
+        if "kernels" in state:  # pickled before ``kernels`` was a property
+            state["_kernels"] = state.pop("kernels")
         self.__dict__.update(state)
         self._bind_flat_buffers()
 
@@ -153,9 +178,6 @@ class Sequential:
     def flat_parameters(self) -> dict[str, Any]:
         """``{"W": every decayed parameter, "b": the rest}`` as two flat views."""
         return {"W": self._flat_params[:self._n_weights], "b": self._flat_params[self._n_weights:]}
-
-    def flat_gradients(self) -> dict[str, Any]:
-        return {"W": self._flat_grads[:self._n_weights], "b": self._flat_grads[self._n_weights:]}
 
     # --- device ---------------------------------------------------------------------------
     @property
@@ -236,8 +258,7 @@ class Sequential:
     def update(self, optimizer: Any) -> None:
         """One optimizer step on every parameter, from the gradients ``backward`` filled
         (the whole flat buffer at once: ``Optimizer.step_flat``)."""
-        optimizer.step_flat(self._flat_params, self._flat_grads, self._n_weights,
-                            kernels=self.__dict__.get("kernels", "numpy"))
+        optimizer.step_flat(self._flat_params, self._flat_grads, self._n_weights, kernels=self.kernels)
         self.trained = True
 
     @contextmanager
@@ -267,11 +288,15 @@ class Sequential:
     def scores(self, X: Any) -> np.ndarray:
         """The network's raw outputs for validated ``X``, ``(n, in_features) -> (n, out_features)``,
         on the host, computed in chunks of rows so memory stays bounded."""
+        self._warn_if_untrained(stacklevel=4)
+        return predict_in_chunks(self, self.as_rows(X))
+
+    def _warn_if_untrained(self, stacklevel: int) -> None:
         if not self.__dict__.get("trained", True) and not self.__dict__.get("_warned_untrained"):
             self._warned_untrained = True
             warnings.warn("this network has not been trained (no optimizer step, not loaded from a file): its "
-                          "outputs come from its random initial weights", UntrainedNetworkWarning, stacklevel=3)
-        return predict_in_chunks(self, self.as_rows(X))
+                          "outputs come from its random initial weights", UntrainedNetworkWarning,
+                          stacklevel=stacklevel)
 
     def output_loss(self) -> _losses.Loss:
         """The loss that gives the outputs their meaning: the one it was trained with, else softmax
@@ -296,13 +321,11 @@ class Sequential:
     def evaluate(self, X: Any, y: Any) -> dict[str, float]:
         """``{"loss": ..., "accuracy": ...}`` on (X, y); accuracy only for classifiers."""
         loss = self.output_loss()
-        scores = self.scores(X)
-        targets = prepare_targets(self, loss, y, scores.shape[0], fit=False)
-        result = {"loss": loss(scores, targets)}
-        if loss.is_classification:
-            labels = targets if targets.ndim == 1 else targets.argmax(axis=1)
-            result["accuracy"] = float(np.mean(loss.predict(scores) == labels))
-        return result
+        self._warn_if_untrained(stacklevel=3)
+        X = self.as_rows(X)
+        targets = prepare_targets(self, loss, y, X.shape[0], fit=False)
+        value, accuracy = _evaluate(self, loss, X, targets)
+        return {"loss": value, **({"accuracy": float(accuracy)} if accuracy is not None else {})}
 
     def objective(self, X: Any, y: Any, l2: float = 0.0) -> float:
         """The number ``fit`` minimizes: the mean data loss on (X, y) plus (l2 / 2) ||W||^2 over the
@@ -382,29 +405,61 @@ def MLP(sizes: Sequence[int], activation: str | Sequence[str] = "sigmoid", outpu
     ``device="cuda"`` puts this network's parameters (and so every array it computes) on the
     GPU through CuPy (``net.to("cuda")``); nothing else in the process changes.
     """
+    sizes = list(sizes)
+    n_hidden = max(len(sizes) - 2, 0)
+    hidden = [activation] * n_hidden if isinstance(activation, str) else list(activation)
+    return build_mlp(sizes, hidden, output, init=init, dropout=dropout, alpha=alpha, rng=rng, dtype=dtype,
+                     device=device, kernels=kernels)
+
+
+def build_mlp(sizes: Sequence[int], activations: Sequence[str], output: str | None = None, *,
+              init: str | None = None, weights: Sequence[tuple[Any, Any]] | None = None, dropout: float = 0.0,
+              alpha: float = 0.01, rng: Any = None, dtype: Any = np.float32, device: str | None = None,
+              kernels: str = "auto") -> Sequential:
+    """The one builder of a multilayer perceptron (``MLP``, the estimators and the playground build
+    through it): Dense layers of ``sizes = [in, hidden..., out]``, the hidden layer i followed by
+    the activation ``activations[i]`` (one name per hidden layer) and, with ``dropout``, a Dropout
+    layer; ``output``: an activation after the last Dense, or None.
+
+    The weights are drawn by ``init`` (None: each layer's activation's own, He for the ReLU family,
+    Xavier otherwise and for the output layer) from ``rng``, or given: ``weights``, one ``(W, b)``
+    pair per Dense layer, W of shape ``(fan_in, fan_out)``. The network's memory is checked before
+    anything is allocated."""
     if device is not None:
         backend.module(device)  # a clear error before building, when CuPy or CUDA is missing
     sizes = list(sizes)
     if len(sizes) < 2 or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0 for s in sizes):
         raise ConfigurationError(f"MLP: sizes must be at least two positive integers [in, ..., out], got {sizes}")
+    n_hidden = len(sizes) - 2
+    hidden = list(activations)
+    if len(hidden) != n_hidden:
+        raise ConfigurationError(f"MLP: activation lists {len(hidden)} names but there are {n_hidden} hidden layers")
+    if weights is not None and len(weights) != len(sizes) - 1:
+        raise ConfigurationError(f"MLP: weights holds {len(weights)} (W, b) pairs for {len(sizes) - 1} Dense layers")
     itemsize = np.dtype(dtype).itemsize
     largest = max(a * b for a, b in zip(sizes[:-1], sizes[1:]))
     check_fits(network_bytes(sizes, itemsize, optimizer_slots=2) + 8 * largest,  # + the float64 initial draw
                f"MLP({sizes}) with its gradients and optimizer state")
-    n_hidden = len(sizes) - 2
-    hidden = [activation] * n_hidden if isinstance(activation, str) else list(activation)
-    if len(hidden) != n_hidden:
-        raise ConfigurationError(f"MLP: activation lists {len(hidden)} names but there are {n_hidden} hidden layers")
     generator = _init.make_rng(rng)
     layers: list[Layer] = []
     for index, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         is_output = index == n_hidden
         name = output if is_output else hidden[index]
-        layer_init = init or (_activations.get(name).init if name is not None else "xavier")
-        layers.append(Dense(fan_in, fan_out, init=layer_init, rng=generator, dtype=dtype))
+        if weights is None:
+            layer_init = init or (_activations.get(name).init if name is not None else "xavier")
+            dense = Dense(fan_in, fan_out, init=layer_init, rng=generator, dtype=dtype)
+        else:
+            dense = Dense(fan_in, fan_out, init="zeros", dtype=dtype)
+            for key, value in zip(("W", "b"), weights[index]):
+                value = backend.to_numpy(value)
+                if value.shape != dense.params[key].shape:
+                    raise ConfigurationError(f"MLP: weights[{index}] {key} has shape {value.shape}, expected "
+                                             f"{dense.params[key].shape}")
+                dense.params[key] = np.asarray(value, dtype=dtype)
+        layers.append(dense)
         if name is not None:
             layers.append(activation_layer(name, alpha))
         if not is_output and dropout:
             layers.append(Dropout(dropout, rng=generator))
-    net = Sequential(layers, kernels=kernels)
+    net = Sequential(layers, kernels=kernels)  # copies the parameters into its flat buffer
     return net.to(device) if device is not None else net

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from . import backend
+from .activations import KernelForm, declared_kernel
 from .errors import ConfigurationError
 from .registry import Registry
 from .validation import fraction, non_negative, positive
@@ -37,6 +38,22 @@ class Optimizer:
     name = "optimizer"
     slots: tuple[str, ...] = ()
     nonnegative_slots: tuple[str, ...] = ()  # running sums of squared gradients
+    compiled_as: str | None = None  # its formula's name in the kernel module, if it has one there
+
+    @property
+    def kernel(self) -> KernelForm | None:
+        """Its compiled form (``compiled_as`` and ``kernel_parameters()``: the constants of its
+        formula), or None: the update then runs in NumPy, and ``net.kernel_plan(...)`` says so."""
+        return declared_kernel(self, ("update", "step", "step_flat", "step_sizes"))
+
+    def kernel_parameters(self) -> dict:
+        """The constants its kernel takes besides the learning rate and weight decay."""
+        return {}
+
+    def step_sizes(self, count: int) -> np.ndarray:
+        """The learning rate of each of the next ``count`` updates (float64): ``lr`` for all, unless
+        the optimizer corrects it per iteration (Adam). The compiled step takes them from here."""
+        return np.full(count, self.lr)
 
     def __init__(self, lr: float, weight_decay: float = 0.0):
         self.lr = positive("lr", lr)
@@ -155,6 +172,7 @@ class SGD(Optimizer):
     """Stochastic gradient descent: w <- w - lr * g (seed 001, eq. 27)."""
 
     name = "sgd"
+    compiled_as = "sgd"
 
     def __init__(self, lr: float = 0.01, weight_decay: float = 0.0):
         super().__init__(lr, weight_decay)
@@ -169,6 +187,7 @@ class Momentum(Optimizer):
 
     name = "momentum"
     slots = ("velocity",)
+    compiled_as = "momentum"
 
     def __init__(self, lr: float = 0.01, momentum: float = 0.9, weight_decay: float = 0.0):
         super().__init__(lr, weight_decay)
@@ -184,12 +203,16 @@ class Momentum(Optimizer):
     def config(self):
         return {**super().config(), "momentum": self.momentum}
 
+    def kernel_parameters(self):
+        return {"momentum": self.momentum}
+
 
 class Nesterov(Momentum):
     """Nesterov's accelerated gradient: v <- mu v - lr g;  w <- w + mu v - lr g
     (the look-ahead form scikit-learn and Keras use)."""
 
     name = "nesterov"
+    compiled_as = "nesterov"
 
     def update(self, param, grad, state, scratch):
         velocity = state["velocity"]
@@ -207,6 +230,7 @@ class AdaGrad(Optimizer):
     name = "adagrad"
     slots = ("sum_squares",)
     nonnegative_slots = slots
+    compiled_as = "adagrad"
 
     def __init__(self, lr: float = 0.01, eps: float = 1e-8, weight_decay: float = 0.0):
         super().__init__(lr, weight_decay)
@@ -221,6 +245,9 @@ class AdaGrad(Optimizer):
     def config(self):
         return {**super().config(), "eps": self.eps}
 
+    def kernel_parameters(self):
+        return {"eps": self.eps}
+
 
 class RMSProp(Optimizer):
     """RMSProp: h <- rho h + (1 - rho) g^2;  w <- w - lr g / (sqrt(h) + eps)."""
@@ -228,6 +255,7 @@ class RMSProp(Optimizer):
     name = "rmsprop"
     slots = ("mean_squares",)
     nonnegative_slots = slots
+    compiled_as = "rmsprop"
 
     def __init__(self, lr: float = 0.001, rho: float = 0.9, eps: float = 1e-8, weight_decay: float = 0.0):
         super().__init__(lr, weight_decay)
@@ -245,6 +273,9 @@ class RMSProp(Optimizer):
     def config(self):
         return {**super().config(), "rho": self.rho, "eps": self.eps}
 
+    def kernel_parameters(self):
+        return {"rho": self.rho, "eps": self.eps}
+
 
 class Adam(Optimizer):
     """Adam (Kingma and Ba, 2015):
@@ -257,6 +288,7 @@ class Adam(Optimizer):
     name = "adam"
     slots = ("m", "v")
     nonnegative_slots = ("v",)
+    compiled_as = "adam"
 
     def __init__(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
                  weight_decay: float = 0.0):
@@ -278,11 +310,20 @@ class Adam(Optimizer):
 
     def step_size(self) -> float:
         """lr sqrt(1 - beta2^t) / (1 - beta1^t) at step t = ``iterations``: the bias-corrected rate."""
-        t = self.iterations
-        return float(self.lr * np.sqrt(1 - self.beta2 ** t) / (1 - self.beta1 ** t))
+        return float(self._bias_corrected(np.array([self.iterations], dtype=np.float64))[0])
+
+    def step_sizes(self, count):
+        """The bias-corrected rate of the next ``count`` updates (t = iterations + 1, + 2, ...)."""
+        return self._bias_corrected(np.arange(self.iterations + 1, self.iterations + count + 1, dtype=np.float64))
+
+    def _bias_corrected(self, t: np.ndarray) -> np.ndarray:
+        return self.lr * np.sqrt(1 - self.beta2 ** t) / (1 - self.beta1 ** t)
 
     def config(self):
         return {**super().config(), "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
+
+    def kernel_parameters(self):
+        return {"beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
 
 
 def _scaled_step(param, numerator, squares, lr, eps, scratch) -> None:

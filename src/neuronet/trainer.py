@@ -19,7 +19,10 @@ rate before each epoch.
 Two speeds, one meaning: where the network's kernels are compiled (``kernels="numba"``) and every
 part of the step has a kernel, the same step runs as one compiled call for a run of batches
 (``neuronet.kernels.steps``); otherwise, and always for the reader, the steps below run layer by
-layer in NumPy. The tests hold the two to the same loss curve.
+layer in NumPy. ``trainer.plan`` says which, and why (``neuronet.kernels.plan``). Both paths get
+the same data, checked once at the boundary (``check_data``), and the same numbers decided here
+(``coefficient``, ``losses.weight_total``, ``optimizer.step_sizes``). The tests hold the two to
+the same loss curve.
 
 A Trainer needs of the network only its public face: ``forward``, ``backward``,
 ``update(optimizer)``, ``parameter_vector()``, ``gradient_vector()`` and ``decayed_slice``.
@@ -35,11 +38,31 @@ import numpy as np
 from . import backend
 from .errors import ConfigurationError, TrainingDiverged
 from .gradients import numerical_gradient
+from .kernels.plan import KernelPlan
 from .kernels.steps import StepKernel
+from .losses import weight_total
 from .schedules import Schedule
 from .validation import check_order, check_rows, check_sample_weight, non_negative, positive, positive_int
 
-__all__ = ["Trainer", "StepResult"]
+__all__ = ["Trainer", "StepResult", "evaluate"]
+
+
+def evaluate(net: Any, loss: Any, X: Any, targets: Any, chunk: int = 1024) -> tuple[float, float | None]:
+    """The mean loss and the accuracy (None for a regression loss) of ``net`` on checked rows ``X``
+    and targets (``loss.check_targets``'s form), forward in chunks of rows so memory stays bounded:
+    the one evaluation every front end reports (``Sequential.evaluate``, ``fit``'s validation).
+    Accuracy counts the rows ``loss.count_correct`` calls right (multi-label: exact matches)."""
+    total, correct, n = 0.0, 0, X.shape[0]
+    for start in range(0, n, chunk):
+        x, t = X[start:start + chunk], targets[start:start + chunk]
+        if hasattr(x, "toarray"):  # scipy.sparse: densified chunk by chunk
+            x = x.toarray()
+        scores = backend.to_numpy(net.forward(x, training=False))
+        total += loss.forward(scores, backend.to_numpy(t)) * x.shape[0]
+        if loss.is_classification:
+            correct += loss.count_correct(scores, backend.to_numpy(t))
+    n = max(n, 1)
+    return total / n, (correct / n if loss.is_classification else None)
 
 
 class StepResult(NamedTuple):
@@ -80,29 +103,55 @@ class Trainer:
         self.last_scores: Any = None
         self._batch_buffer: Any = None
         self._scratch: Any = None
-        self._kernel_key: Any = None
-        self._kernel: StepKernel | None = None
+        self._plan_key: Any = None
+        self._network_plan: KernelPlan | None = None
+        self._refusals: set[str] = set()
+        self._plan: KernelPlan | None = None  # the plan of the last step or epoch, data checks included
         self._identity = np.zeros(0, np.intp)
 
-    def _compiled(self, X: Any, targets: Any, sample_weight: Any) -> tuple[StepKernel, tuple] | None:
-        """The compiled step and its arguments for this data, or None: the layer-by-layer path."""
-        key = (self.net.__dict__.get("kernels"), id(self.optimizer), id(self.loss), self.gradient_method,
-               self.net.n_parameters)
-        if key != self._kernel_key:
-            self._kernel_key, self._kernel = key, StepKernel.for_trainer(self)
-        if self._kernel is None:
+    @property
+    def plan(self) -> KernelPlan:
+        """How this trainer's steps are computed (``neuronet.kernels.plan.KernelPlan``): the plan of
+        its last step or epoch, the data's own checks included ("numpy kernels: X is float64, the
+        network float32"); before any, the network's (``net.kernel_plan(loss, optimizer)``)."""
+        if self._plan is None:
+            return KernelPlan.for_network(self.net, self.loss, self.optimizer, self.gradient_method)
+        return self._plan
+
+    def _compiled(self, X: Any, targets: Any, sample_weight: Any) -> tuple[StepKernel, Any] | None:
+        """The compiled step and its data for this call, or None: the layer-by-layer path
+        (``self.plan`` says why; a network that asked for ``kernels="numba"`` is warned once)."""
+        net, loss = self.net, self.loss
+        key = (getattr(net, "kernels", None), id(self.optimizer), id(loss), loss.kernel, self.gradient_method,
+               net.n_parameters, id(net.parameter_vector()))
+        if key != self._plan_key:
+            self._plan_key, self._network_plan = key, KernelPlan.for_network(net, loss, self.optimizer,
+                                                                              self.gradient_method)
+            self._refusals = set()
+            self._network_plan.warn()
+        plan = self._plan = self._network_plan
+        if not plan.compiled:
             return None
-        data = self._kernel.arguments(self, X, targets, sample_weight)
-        return None if data is None else (self._kernel, data)
+        data, reason = plan.step.data(X, targets, sample_weight)
+        if data is not None and not plan.step.ready(self, data):
+            self._plan_key = None  # the kernels became unusable in this process: plan again next time
+            reason = "the compiled kernels cannot be compiled"
+        if data is None or reason is not None:
+            self._plan = plan.refused(reason)
+            if reason not in self._refusals:
+                self._refusals.add(reason)
+                self._plan.warn()
+            return None
+        return plan.step, data
 
     # --- one minibatch ----------------------------------------------------------------------
-    def _coefficient(self, n: int, sample_weight: Any) -> float:
-        if not self.l2:
+    def coefficient(self, total: float) -> float:
+        """The L2 coefficient of a batch whose weighted mean has the normaliser ``total``
+        (``losses.weight_total``): ``l2``, or ``l2 / total`` with ``l2_per_sample``; 0 for a batch
+        with no data (a total of 0), which is skipped."""
+        if not self.l2 or not total:
             return 0.0
-        if not self.l2_per_sample:
-            return self.l2
-        total = float(np.sum(sample_weight)) if sample_weight is not None else n
-        return self.l2 / total
+        return self.l2 / total if self.l2_per_sample else self.l2
 
     def penalty(self, coefficient: float) -> float:
         """(coefficient / 2) ||W||^2 over the decayed parameters."""
@@ -128,6 +177,11 @@ class Trainer:
         return self._compute_gradient(*self.check_data(x, targets, sample_weight))
 
     def _compute_gradient(self, x: Any, targets: Any, sample_weight: Any) -> tuple[float, float]:
+        total = weight_total(sample_weight, x.shape[0])
+        if total == 0:  # no data: no loss, no gradient (see _step)
+            self.net.gradient_vector()[...] = 0
+            self.last_scores = None
+            return 0.0, 0.0
         compiled = self._compiled(x, targets, sample_weight)
         if compiled is not None:
             kernel, data = compiled
@@ -135,7 +189,7 @@ class Trainer:
             self.last_scores = kernel.scores(x.shape[0])
             return float(run.losses[0]), float(run.penalties[0])
         net, loss = self.net, self.loss
-        coefficient = self._coefficient(x.shape[0], sample_weight)
+        coefficient = self.coefficient(total)
         if self.gradient_method == "backprop":
             scores = net.forward(x, training=True)
             value = loss.forward(scores, targets, sample_weight)
@@ -177,6 +231,11 @@ class Trainer:
         return self._step(*self.check_data(x, targets, sample_weight))
 
     def _step(self, x: Any, targets: Any, sample_weight: Any) -> StepResult:
+        if weight_total(sample_weight, x.shape[0]) == 0:
+            # A batch with no data (no rows, or every weight 0) has no mean to take: it is skipped,
+            # on every path alike (no update; its loss and penalty are reported as 0)
+            self.batch += 1
+            return StepResult(0.0, 0.0, 0)
         compiled = self._compiled(x, targets, sample_weight)
         if compiled is not None:  # one batch of the compiled epoch: the batch in its own order
             results: list[StepResult] = []
@@ -197,8 +256,7 @@ class Trainer:
         return StepResult(value, penalty, correct)
 
     def _correct(self, targets: Any) -> int:
-        labels = targets if targets.ndim == 1 else targets.argmax(axis=1)
-        return int(np.count_nonzero(self.loss.predict(self.last_scores) == labels))
+        return self.loss.count_correct(self.last_scores, targets)
 
     # --- one epoch --------------------------------------------------------------------------
     def begin_epoch(self, epoch: int) -> None:
@@ -254,7 +312,7 @@ class Trainer:
         chunk = kernel.chunk(batch_size)
         for first in range(0, batches, chunk):
             run = kernel.run(self, data, order, batch_size, first, min(first + chunk, batches))
-            raising = run.status != 0 and self.on_nonfinite == "raise"
+            raising = run.status != kernel.compiled.FINISHED and self.on_nonfinite == "raise"
             for i in range(run.done):
                 size = min(batch_size, n - (first + i) * batch_size)
                 result = StepResult(float(run.losses[i]), float(run.penalties[i]), int(run.correct[i]))

@@ -9,9 +9,16 @@
   products in NumPy's own BLAS (``neuronet.kernels.blas``).
 
 A network chooses its kernels when it is built (``MLP(..., kernels="auto")``, or
-``net.kernels = "numpy"``): ``"auto"`` is ``"numba"`` where Numba is installed, else
-``"numpy"``; the environment variable ``NEURONET_KERNELS=numpy`` forces the reference. Nothing
-here is process-wide state, and model files do not record which kernels trained them.
+``net.kernels = "numpy"``, a validated property): ``"auto"`` is ``"numba"`` where Numba is
+installed, else ``"numpy"``; the environment variable ``NEURONET_KERNELS`` (``auto``, ``numpy``
+or ``numba``) overrides it for the whole process. Nothing else here is process-wide state, and
+model files do not record which kernels trained them.
+
+Whether a step is compiled is a plan (``neuronet.kernels.plan.KernelPlan``): the compiled step,
+or the first reason it cannot be ("Dropout has no compiled form", "gradient='numerical'",
+"CuPy arrays", "kernels='numpy'"). ``net.kernel_plan(loss, optimizer)`` and ``trainer.plan``
+give it; a network built with ``kernels="numba"`` that cannot have them is warned
+(``KernelFallbackWarning``) and trains on the NumPy path, with the same results.
 
 Their cost: the first run ever compiles them (about 15 s per dtype, cached on disk); later
 processes load them from the cache, which with importing Numba takes about a second. A
