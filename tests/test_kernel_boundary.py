@@ -101,7 +101,8 @@ PROPERTY = textwrap.dedent('''
 @pytest.mark.slow
 def test_invalid_labels_weights_and_shapes_give_the_same_clean_error_on_both_paths():
     done = subprocess.run([sys.executable, "-c", PROPERTY], capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, f"exit {done.returncode} (a negative one is a signal)\n{done.stdout}\n{done.stderr[-4000:]}"
+    assert done.returncode == 0, (f"exit {done.returncode} (a negative one is a signal)\n{done.stdout}\n"
+                                  f"{done.stderr[-4000:]}")
     assert "boundary: ok" in done.stdout
 
 

@@ -2,6 +2,7 @@
 
 import base64
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -20,6 +21,13 @@ from neuronet.playground import (  # noqa: E402
     validate_settings,
 )
 from neuronet.playground.server import create_app  # noqa: E402
+
+HOST = "127.0.0.1:8000"  # the server answers only to the names it was started for
+WS = f"ws://{HOST}/ws"
+
+
+def _client(**options):
+    return TestClient(create_app(**options), base_url=f"http://{HOST}")
 
 
 @pytest.mark.parametrize("raw, message", [
@@ -91,7 +99,7 @@ def _receive(ws, kind):
 
 
 def test_training_over_a_websocket_then_download_and_export(tmp_path):
-    with TestClient(create_app()) as client, client.websocket_connect("/ws") as ws:
+    with _client() as client, client.websocket_connect(WS) as ws:
         hello = json.loads(ws.receive_text())
         assert hello["type"] == "hello" and hello["limits"]["max_layers"] == 6
         ws.send_text(json.dumps({"type": "configure", "settings": {"dataset": "xor", "seed": 3}}))
@@ -119,8 +127,8 @@ def test_training_over_a_websocket_then_download_and_export(tmp_path):
 
 
 def test_bad_messages_get_errors_and_the_connection_keeps_serving():
-    with TestClient(create_app()) as client, client.websocket_connect("/ws") as ws, \
-            client.websocket_connect("/ws") as other:
+    with _client() as client, client.websocket_connect(WS) as ws, \
+            client.websocket_connect(WS) as other:
         json.loads(ws.receive_text())
         json.loads(other.receive_text())
         for text, message in [("{not json", "not valid JSON"), ("[1, 2]", "object with a 'type'"),
@@ -140,7 +148,7 @@ def test_bad_messages_get_errors_and_the_connection_keeps_serving():
 
 
 def test_page_and_assets_are_served_from_the_package():
-    with TestClient(create_app()) as client:
+    with _client() as client:
         page = client.get("/")
         assert page.status_code == 200 and "neuronet playground" in page.text
         for asset in ("/static/app.js", "/static/style.css"):
@@ -158,7 +166,8 @@ def test_cli_playground_checks_its_arguments(capsys, monkeypatch):
     calls = []
     monkeypatch.setattr(server, "serve", lambda **options: calls.append(options))
     assert cli.main(["playground", "--port", "8123", "--no-browser"]) == 0
-    assert calls == [{"host": "127.0.0.1", "port": 8123, "open_browser": False}]  # this machine only, by default
+    assert calls == [{"host": "127.0.0.1", "port": 8123, "open_browser": False,
+                      "allowed": ()}]  # this machine only, by default
 
 
 # --- hostile messages: every one gets an answer and the connection goes on ---------------------------------
@@ -183,7 +192,7 @@ def _pause_and_settle(ws):
     (lambda ws: ws.send_text(json.dumps({"type": "upload", "csv": 'x1,x2,label\n1,2,"a\n'})), "upload"),
 ])
 def test_messages_that_once_closed_the_connection_get_errors(send, message):
-    with TestClient(create_app()) as client, client.websocket_connect("/ws") as ws:
+    with _client() as client, client.websocket_connect(WS) as ws:
         json.loads(ws.receive_text())
         ws.send_text(json.dumps({"type": "configure", "settings": {"dataset": "xor", "samples": 40}}))
         _receive(ws, "state")
@@ -196,20 +205,20 @@ def test_messages_that_once_closed_the_connection_get_errors(send, message):
 def test_websockets_from_another_origin_are_refused():
     from starlette.websockets import WebSocketDisconnect
 
-    with TestClient(create_app()) as client:
+    with _client() as client:
         with pytest.raises(WebSocketDisconnect) as refused:
-            with client.websocket_connect("/ws", headers={"origin": "http://evil.example"}) as ws:
+            with client.websocket_connect(WS, headers={"origin": "http://evil.example"}) as ws:
                 ws.receive_text()
         assert refused.value.code == 1008
-        with client.websocket_connect("/ws", headers={"origin": "http://testserver"}) as ws:  # the page's own
+        with client.websocket_connect(WS, headers={"origin": f"http://{HOST}"}) as ws:  # the page's own
             assert json.loads(ws.receive_text())["type"] == "hello"
-        with client.websocket_connect("/ws") as ws:  # no Origin: a script, not a browser page
+        with client.websocket_connect(WS) as ws:  # no Origin: a script, not a browser page
             assert json.loads(ws.receive_text())["type"] == "hello"
 
 
 def test_playing_connections_beyond_the_slots_are_queued_and_still_train():
-    with TestClient(create_app(training_slots=1)) as client, client.websocket_connect("/ws") as first, \
-            client.websocket_connect("/ws") as second:
+    with _client(training_slots=1) as client, client.websocket_connect(WS) as first, \
+            client.websocket_connect(WS) as second:
         for ws in (first, second):
             json.loads(ws.receive_text())
             ws.send_text(json.dumps({"type": "configure", "settings": {"dataset": "xor", "samples": 40}}))
@@ -238,7 +247,8 @@ _typed = st.fixed_dictionaries({"type": st.sampled_from(["configure", "upload", 
                                                          "download", "export", "nothing"])},
                                optional={"settings": _json | st.dictionaries(
                                    st.sampled_from(["dataset", "classes", "noise", "samples", "seed", "layers", "lr",
-                                                    "batch_size", "loss", "gradient", "l2"]), _json, max_size=4),
+                                                    "batch_size", "loss", "gradient", "l2", "kernels", "features",
+                                                    "discretize", "problem"]), _json, max_size=4),
                                    "csv": st.text(max_size=300)})
 _frames = st.one_of(_json.map(lambda value: ("text", json.dumps(value))), _typed.map(lambda m: ("text", json.dumps(m))),
                     st.binary(max_size=200).map(lambda data: ("bytes", data)),
@@ -249,10 +259,174 @@ _frames = st.one_of(_json.map(lambda value: ("text", json.dumps(value))), _typed
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(frames=st.lists(_frames, min_size=1, max_size=3))
 def test_random_messages_never_end_the_connection(frames):
-    with TestClient(create_app()) as client, client.websocket_connect("/ws") as ws:
+    with _client() as client, client.websocket_connect(WS) as ws:
         json.loads(ws.receive_text())
         ws.send_text(json.dumps({"type": "configure", "settings": {"dataset": "xor", "samples": 40}}))
         _receive(ws, "state")
         for kind, payload in frames:
             ws.send_bytes(payload) if kind == "bytes" else ws.send_text(payload)
         _pause_and_settle(ws)
+
+
+# --- the host it was started for: DNS rebinding and foreign Origins are refused -----------------------------
+def _refused(client, url, headers):
+    from starlette.websockets import WebSocketDisconnect
+
+    with pytest.raises(WebSocketDisconnect) as refused:
+        with client.websocket_connect(url, headers=headers) as ws:
+            ws.receive_text()
+    return refused.value
+
+
+def test_a_rebinding_request_is_refused_over_http_and_websocket():
+    # an attacker's name resolving to 127.0.0.1: the browser sends it as Host and, for a
+    # WebSocket, as the Origin too (the two agree, so comparing them alone lets it through)
+    evil = "rebind.evil.example:8000"
+    client = TestClient(create_app(), base_url=f"http://{evil}")
+    page = client.get("/")
+    assert page.status_code == 400 and "rebind.evil.example" in page.text and "--allowed-host" in page.text
+    assert client.get("/static/app.js").status_code == 400
+    refused = _refused(client, f"ws://{evil}/ws", {"origin": f"http://{evil}"})
+    assert refused.code == 1008 and "rebind.evil.example" in refused.reason
+    assert _refused(client, f"ws://{evil}/ws", {}).code == 1008  # no Origin does not make a wrong Host right
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:8000", "localhost:8000", "[::1]:8000", "LocalHost", "127.0.0.1"])
+def test_the_local_names_are_served(host):
+    client = TestClient(create_app(), base_url=f"http://{host}")
+    assert client.get("/").status_code == 200
+    with client.websocket_connect(f"ws://{host}/ws", headers={"origin": f"http://{host}"}) as ws:
+        assert json.loads(ws.receive_text())["type"] == "hello"
+
+
+@pytest.mark.parametrize("origin", ["https://127.0.0.1:8000", "http://127.0.0.1:9000", "http://127.0.0.1",
+                                    "http://localhost:8000", "null", "http://127.0.0.1:8000.evil.example",
+                                    "http://user@127.0.0.1:8000", "ws://127.0.0.1:8000"])
+def test_an_origin_must_match_scheme_host_and_port(origin):
+    with _client() as client:
+        refused = _refused(client, WS, {"origin": origin})
+    assert refused.code == 1008 and "Origin" in refused.reason
+
+
+def test_allowed_host_names_another_name_to_answer_to():
+    from neuronet.playground.server import allowed_hosts
+
+    app = create_app(allowed=allowed_hosts(["Playground.LAN", "[fe80::1]", "192.168.1.5"], bound="10.0.0.7"))
+    for host in ("playground.lan:8000", "[fe80::1]:8000", "192.168.1.5:8000", "10.0.0.7:8000", "127.0.0.1:8000"):
+        client = TestClient(app, base_url=f"http://{host}")
+        assert client.get("/").status_code == 200, host
+        with client.websocket_connect(f"ws://{host}/ws", headers={"origin": f"http://{host}"}) as ws:
+            assert json.loads(ws.receive_text())["type"] == "hello"
+    assert TestClient(app, base_url="http://other.lan:8000").get("/").status_code == 400
+    assert allowed_hosts(bound="0.0.0.0") == allowed_hosts()  # a wildcard address is no name
+    for bad in ("http://playground.lan", "playground.lan:8000", "*", "a/b", "", "[playground.lan]"):
+        with pytest.raises(SettingsError, match="allowed host"):
+            allowed_hosts([bad])
+
+
+def test_cli_allowed_host_is_checked_and_passed_on(capsys, monkeypatch):
+    from neuronet import cli
+    from neuronet.playground import server
+
+    calls = []
+    monkeypatch.setattr(server, "serve", lambda **options: calls.append(options))
+    assert cli.main(["playground", "--allowed-host", "http://evil.example/", "--no-browser"]) == 2
+    assert "--allowed-host" in capsys.readouterr().err and not calls
+    assert cli.main(["playground", "--allowed-host", "playground.lan", "--allowed-host", "10.0.0.2",
+                     "--no-browser"]) == 0
+    assert calls[-1]["allowed"] == ("playground.lan", "10.0.0.2")
+    assert cli.main(["playground", "--host", "0.0.0.0", "--no-browser"]) == 0
+    assert "--allowed-host" in capsys.readouterr().err  # told how to reach it by another name
+
+
+# --- weak answers made answers ------------------------------------------------------------------------------
+def _strict(text):
+    """JSON as a browser's JSON.parse reads it: NaN and Infinity are not JSON."""
+    def refuse(constant):
+        raise AssertionError(f"not JSON: {constant}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_pause_before_configure_gets_a_reply():
+    with _client() as client, client.websocket_connect(WS) as ws:
+        json.loads(ws.receive_text())
+        for kind in ("pause", "play", "step", "download", "export"):
+            ws.send_text(json.dumps({"type": kind}))
+            reply = _strict(ws.receive_text())
+            assert reply["type"] == "error" and "configure" in reply["message"], (kind, reply)
+
+
+def test_an_upload_with_huge_coordinates_is_refused_and_replies_stay_json():
+    with _client() as client, client.websocket_connect(WS) as ws:
+        json.loads(ws.receive_text())
+        ws.send_text(json.dumps({"type": "configure", "settings": {"dataset": "xor", "samples": 40}}))
+        _receive(ws, "state")
+        ws.send_text(json.dumps({"type": "upload", "csv": "x1,x2,label\n1e308,0,a\n-1e308,1,b\n0,0,a\n1,1,b\n"}))
+        reply = _strict(ws.receive_text())
+        assert reply["type"] == "error" and "row 1" in reply["message"] and "1e+100" in reply["message"], reply
+        ws.send_text(json.dumps({"type": "step"}))  # the run before the upload goes on
+        state = _strict(ws.receive_text())
+        assert state["type"] == "state" and state["steps"] == 1 and state["classes"] == 2
+        # the largest coordinates allowed make a picture in valid JSON
+        ws.send_text(json.dumps({"type": "upload", "csv": "1e100,0,a\n-1e100,1,b\n0,-1e100,a\n1,1e100,b\n"}))
+        state = _strict(ws.receive_text())
+        assert state["type"] == "state" and state["extent"][1] > 1e99
+
+
+def test_replies_map_non_finite_numbers_to_null(monkeypatch):
+    from neuronet.playground.server import strict_json
+
+    assert strict_json({"a": [1.0, float("inf"), {"b": float("nan")}], "c": -float("inf"), "d": "x", "e": 3}) == \
+        {"a": [1.0, None, {"b": None}], "c": None, "d": "x", "e": 3}
+    drawn = Session.snapshot
+    monkeypatch.setattr(Session, "snapshot", lambda self: {**drawn(self), "lr": float("inf")})  # an overflowed number
+    with _client() as client, client.websocket_connect(WS) as ws:
+        json.loads(ws.receive_text())
+        ws.send_text(json.dumps({"type": "configure", "settings": {"dataset": "xor", "samples": 40}}))
+        state = _strict(ws.receive_text())
+    assert state["type"] == "state" and state["lr"] is None and state["classes"] == 2
+
+
+# --- the kernels setting and the output layer's label --------------------------------------------------------
+def test_kernels_is_a_setting_validated_and_passed_to_the_network():
+    from neuronet import kernels
+
+    from neuronet.playground import menus
+
+    assert [value for value, _ in menus()["kernels"]] == ["auto", *kernels.NAMES]
+    assert validate_settings({}).kernels == "auto"
+    with pytest.raises(SettingsError, match="kernels"):
+        validate_settings({"kernels": "cuda"})
+    for choice in kernels.available():
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # measuring the numerical rate is no fallback to warn about
+            session = Session(validate_settings({"dataset": "xor", "samples": 40, "kernels": choice}))
+            session.step()
+        assert session.net.kernels == choice
+        assert session.snapshot()["plan"].startswith(f"{choice} kernels")
+    assert Session(validate_settings({"dataset": "xor", "samples": 40})).net.kernels == kernels.resolve("auto")
+    with _client() as client, client.websocket_connect(WS) as ws:
+        json.loads(ws.receive_text())
+        ws.send_text(json.dumps({"type": "configure", "settings": {"kernels": "numpy", "dataset": "xor"}}))
+        assert _receive(ws, "state")["plan"] == "numpy kernels: kernels='numpy'"  # the page says how, and why
+        ws.send_text(json.dumps({"type": "export"}))
+        assert _receive(ws, "weights")["data"]["settings"]["kernels"] == "numpy"
+
+
+@pytest.mark.parametrize("loss, output", [("softmax_cross_entropy", "softmax"), ("hinge", "identity"),
+                                          ("mse", "identity")])
+def test_the_output_layer_is_labelled_by_the_loss(loss, output):
+    session = Session(validate_settings({"dataset": "xor", "samples": 40, "loss": loss}))
+    weights = session.weights_json()
+    assert weights["layers"][-1]["activation"] == output
+    assert [layer["activation"] for layer in weights["layers"][:-1]] == ["tanh", "tanh"]
+    assert weights["loss"] == {"name": loss, "display_name": nn.losses.get(loss).display_name, "output": output}
+
+
+def test_every_menu_loss_has_a_named_output():
+    from neuronet.playground import menus
+    from neuronet.playground.render import output_link
+
+    for name, _ in menus()["loss"]:
+        assert output_link(nn.losses.get(name)) in nn.activations.names(), name

@@ -12,7 +12,7 @@ import pytest
 playwright = pytest.importorskip("playwright.sync_api")
 uvicorn = pytest.importorskip("uvicorn")
 
-from neuronet.playground.server import create_app  # noqa: E402
+from neuronet.playground.server import config  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.slow
@@ -23,7 +23,7 @@ def server():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    instance = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+    instance = uvicorn.Server(config("127.0.0.1", port))  # as `neuronet playground` runs it
     thread = threading.Thread(target=instance.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -109,13 +109,16 @@ def test_upload_a_csv(server, page, tmp_path):
 
 def test_a_shared_url_restores_the_settings(server, page):
     url = (server + "#dataset=moons&loss=hinge&optimizer=sgd&gradient=numerical&classes=2&noise=0.1"
-           "&samples=200&train_ratio=0.7&seed=7&lr=0.1&batch_size=20&l2=0.001&layers=5:relu,3:sigmoid")
+           "&samples=200&train_ratio=0.7&seed=7&lr=0.1&batch_size=20&l2=0.001&layers=5:relu,3:sigmoid&kernels=numpy")
     page.goto(url)
     _ready(page)
     assert page.input_value("#dataset") == "moons"
     assert page.input_value("#loss") == "hinge"
     assert page.input_value("#optimizer") == "sgd"
     assert page.input_value("#gradient") == "numerical"
+    assert page.input_value("#kernels") == "numpy"
+    assert [option.get_attribute("value") for option in page.query_selector_all("#kernels option")] == \
+        ["auto", "numpy", "numba"]
     assert page.input_value("#seed") == "7" and page.input_value("#batch") == "20"
     assert page.input_value("#ratio") == "0.7"
     layers = page.query_selector_all("#network .layer")
@@ -126,4 +129,46 @@ def test_a_shared_url_restores_the_settings(server, page):
     page.reload()
     _ready(page)
     assert _regions(page) == first  # same settings, same seed: the same picture
+    assert not page.errors
+
+
+def test_a_chapter_link_shows_a_linear_model_solving_the_circle_with_squares(server, page):
+    # the link a chapter gives: no hidden layer, the inputs x1² and x2², regions in full colour
+    page.goto(server + "#dataset=circles&noise=0.05&seed=2&lr=0.1&layers=&features=x1_sq,x2_sq&discretize=true")
+    _ready(page)
+    inputs = page.query_selector_all('#network .neuron[data-layer="0"]')
+    assert [i.get_attribute("title") for i in inputs] == ["x1²", "x2²"]
+    assert page.is_checked("#discretize")
+    checked = page.eval_on_selector_all("#features input:checked", "boxes => boxes.map(b => b.value)")
+    assert checked == ["x1_sq", "x2_sq"]
+    page.click("#play")
+    page.wait_for_function("Number(document.getElementById('test-accuracy').textContent) > 0.95", timeout=60_000)
+    page.click("#play")  # pause
+    # choosing the inputs and the view in the page goes into the URL a chapter can link to
+    page.click("#features input[value=x1_x2]")
+    page.wait_for_function("document.querySelectorAll('#network .neuron[data-layer=\"0\"]').length === 3")
+    page.uncheck("#discretize")
+    page.wait_for_function("location.hash.includes('discretize=false')")
+    assert "features=x1_sq,x2_sq,x1_x2" in page.url
+    assert not page.errors
+
+
+def test_regression_draws_the_predicted_values_and_learns_them(server, page):
+    page.goto(server + "#problem=regression&dataset=bumps&loss=mse&noise=0")
+    page.wait_for_function("document.getElementById('test-loss').textContent !== '–'")  # no accuracy to wait for
+    assert page.input_value("#problem") == "regression"
+    assert [o.get_attribute("value") for o in page.query_selector_all("#dataset option")] == ["plane", "bumps"]
+    assert page.input_value("#loss") == "mse"
+    assert len(page.query_selector_all('#network .neuron[data-layer="3"]')) == 1  # one output
+    assert page.is_hidden("#confusion") and page.inner_text("#test-accuracy") == "–"
+    first = float(page.inner_text("#test-loss"))
+    before = _regions(page)
+    page.click("#play")
+    page.wait_for_function(f"Number(document.getElementById('test-loss').textContent) < {first / 4}",
+                           timeout=60_000)
+    page.click("#play")
+    assert _regions(page) != before
+    page.select_option("#problem", "classification")  # back: a classification set and loss again
+    page.wait_for_function("document.getElementById('confusion').hidden === false")
+    assert page.input_value("#dataset") == "spiral" and "problem=classification" in page.url
     assert not page.errors

@@ -8,28 +8,33 @@ validated (``settings.py``); what the page draws is made in ``render.py``.
 
 from __future__ import annotations
 
+import threading
 import time
+import warnings
 from typing import Any
 
 import numpy as np
 
-from .. import activations as _activations
 from .. import losses as _losses
 from .. import optim as _optim
 from .. import schedules as _schedules
 from ..datasets import toy
-from ..layers import Dense, activation_layer
-from ..network import Sequential
+from ..errors import MissingExtra
+from ..kernels.plan import KernelFallbackWarning
+from ..network import Sequential, build_mlp
 from ..trainer import Trainer
 from . import render
-from .settings import LIMITS, Settings, SettingsError, parse_upload, validate_settings
+from .settings import REGRESSION_SETS, LIMITS, Settings, SettingsError, features, parse_upload, validate_settings
 
 __all__ = ["LIMITS", "Settings", "SettingsError", "validate_settings", "parse_upload", "Session", "make_data"]
 
 MAX_HISTORY = 500  # points per learning curve sent to the page
+_QUIET = threading.Lock()  # warnings.catch_warnings changes process-wide filters: one at a time
 
 
 def make_data(settings: Settings, upload: tuple[np.ndarray, np.ndarray] | None) -> tuple[np.ndarray, np.ndarray]:
+    if settings.problem == "regression":
+        return REGRESSION_SETS[settings.dataset][1](settings.samples, settings.noise, settings.seed)
     if settings.dataset == "upload":
         if upload is None:
             raise SettingsError("dataset: 'upload' needs a CSV file uploaded first")
@@ -54,15 +59,21 @@ class Session:
         # Standardise with the data's own statistics so every set fits the same view.
         self.mean, self.scale = X.mean(axis=0), X.std(axis=0) + 1e-12
         X = ((X - self.mean) / self.scale).astype(dtype)
-        self.classes = int(y.max()) + 1 if len(y) else 2
+        self.regression = settings.problem == "regression"
+        # classification: one output per class; regression: one real-valued output (no classes)
+        self.classes = 0 if self.regression else int(y.max()) + 1 if len(y) else 2
+        self.outputs = 1 if self.regression else self.classes
         order = np.random.default_rng(settings.seed).permutation(len(X))
         n_train = min(max(1, int(round(settings.train_ratio * len(X)))), len(X) - 1)
-        self.X_train, self.y_train = np.ascontiguousarray(X[order[:n_train]]), y[order[:n_train]]
-        self.X_test, self.y_test = X[order[n_train:]], y[order[n_train:]]
+        # the points as drawn (standardised x1, x2) and as the network sees them (the chosen features)
+        self.points_train, self.points_test = X[order[:n_train]], X[order[n_train:]]
+        self.X_train, self.y_train = self.inputs(self.points_train), y[order[:n_train]]
+        self.X_test, self.y_test = self.inputs(self.points_test), y[order[n_train:]]
         self.net = self._network(np.random.default_rng(settings.seed), dtype)
         self.loss = _losses.get(settings.loss)
         self.optimizer = _optim.get(settings.optimizer, settings.lr)
-        self.net.loss, self.net.optimizer, self.net.classes = self.loss, self.optimizer, np.arange(self.classes)
+        self.net.loss, self.net.optimizer = self.loss, self.optimizer
+        self.net.classes = None if self.regression else np.arange(self.classes)
         self.trainer = Trainer(self.net, self.loss, self.optimizer, l2=settings.l2, gradient=settings.gradient,
                                eps=1e-3, schedule=_schedules.get(settings.lr_schedule, settings.lr),
                                on_nonfinite="skip")  # a diverging run on the page just stops moving
@@ -80,21 +91,29 @@ class Session:
         self._record()
 
     def _network(self, rng: np.random.Generator, dtype: Any) -> Sequential:
-        layers, width = [], 2
-        for layer in self.settings.layers:
-            init = _activations.get(layer["activation"]).init
-            layers += [Dense(width, layer["neurons"], init=init, rng=rng, dtype=dtype),
-                       activation_layer(layer["activation"])]
-            width = layer["neurons"]
-        layers.append(Dense(width, self.classes, init="xavier", rng=rng, dtype=dtype))
-        return Sequential(layers)
+        """The network of the settings, by the engine's one MLP builder: one input per feature, the hidden
+        layers as the page lists them, one output per class (the loss applies its link)."""
+        layers = self.settings.layers
+        try:
+            return build_mlp([len(self.settings.features), *(layer["neurons"] for layer in layers), self.outputs],
+                             [layer["activation"] for layer in layers], rng=rng, dtype=dtype,
+                             kernels=self.settings.kernels)
+        except MissingExtra as error:
+            raise SettingsError(f"kernels: {error}") from None
+
+    def inputs(self, points: np.ndarray) -> np.ndarray:
+        """The network's input columns (``settings.features``) for standardised points (n, 2)."""
+        return features(self.settings.features, points)
 
     def _order(self) -> np.ndarray:
         return self.rng.permutation(len(self.X_train)) if self.shuffle else np.arange(len(self.X_train))
 
     def targets(self, labels: np.ndarray) -> np.ndarray:
-        """Class labels as the loss takes them (one-hot rows for squared error)."""
-        return self.loss.check_targets(np.empty((len(labels), self.classes), self.net.dtype), labels)
+        """Class labels as the loss takes them (one-hot rows for squared error), or the real
+        targets of a regression as a column."""
+        if self.regression:
+            labels = np.asarray(labels, dtype=self.net.dtype).reshape(-1, 1)
+        return self.loss.check_targets(np.empty((len(labels), self.outputs), self.net.dtype), labels)
 
     # --- training ---------------------------------------------------------------------------
     def step(self) -> None:
@@ -127,30 +146,42 @@ class Session:
         self.speed = (self.steps - steps) / max(time.perf_counter() - start, 1e-9)
 
     def _measure_rates(self) -> dict[str, float]:
-        """Steps per second of each gradient method on this network (timed, not applied)."""
+        """Steps per second of each gradient method on this network (timed, not applied).
+
+        Each method computes one untimed gradient first: the first call of a process loads (or
+        compiles) the compiled kernels, a one-time cost of about a second that is no part of
+        either method's speed and would show backpropagation slower than numerical
+        differentiation. The training that follows uses the same, now loaded, kernels."""
         saved = self.net.parameter_vector().copy()
         index = self.order[:self.settings.batch_size]
-        x, t = self.X_train[index], self.targets_train[index]
+        x, t = self.trainer.gather(self.X_train, index), self.targets_train[index]  # as step() gathers
         rates = {}
         for method, repeats in (("backprop", 20), ("numerical", 2)):
             timer = Trainer(self.net, self.loss, self.optimizer, l2=self.settings.l2, gradient=method, eps=1e-3)
-            start = time.perf_counter()
-            with np.errstate(over="ignore", invalid="ignore"):
+            # a network that asked for the compiled kernels is told when a step cannot use them; the
+            # numerical gradient measured here never can, and is not what this run trains with
+            with _QUIET, warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):
+                warnings.simplefilter("ignore", KernelFallbackWarning)
+                timer.compute_gradient(x, t)  # warm-up: one-time loading, not timed
+                start = time.perf_counter()
                 for _ in range(repeats):
                     timer.compute_gradient(x, t)
-            rates[method] = repeats / max(time.perf_counter() - start, 1e-9)
+                rates[method] = repeats / max(time.perf_counter() - start, 1e-9)
         self.net.set_parameter_vector(saved)
         return rates
 
     # --- what the page draws ----------------------------------------------------------------
-    def metrics(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float, np.ndarray]:
-        """(loss, accuracy, predicted classes) on (X, y), in one forward pass."""
+    def metrics(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float | None, np.ndarray]:
+        """(loss, accuracy, predicted classes) on (X, y), in one forward pass; a regression has
+        no accuracy (None) and predicts values."""
         if len(X) == 0:
-            return float("nan"), float("nan"), np.zeros(0, dtype=int)
+            return float("nan"), None if self.regression else float("nan"), np.zeros(0, dtype=int)
         with np.errstate(over="ignore", invalid="ignore"):
             scores = self.net.forward(X, training=False)
-            predicted = scores.argmax(axis=1)  # K outputs for K classes, whatever the loss
             value = self.loss.forward(scores, self.targets(y))
+            if self.regression:
+                return float(value), None, scores[:, 0].copy()
+            predicted = scores.argmax(axis=1)  # K outputs for K classes, whatever the loss
         return float(value), float(np.mean(predicted == y)), predicted
 
     def _record(self) -> None:

@@ -3,8 +3,9 @@
 Every name a menu offers comes from a registry: the datasets from ``datasets.toy.PLANE_SETS``,
 the activations from ``activations.hidden_names()``, the losses that train a K-class
 classifier from ``losses``, the optimizers from ``optim``, the learning-rate schedules from
-``schedules``. The server sends ``menus()`` in its hello message, so the page has no list of
-its own, and ``validate_settings`` accepts exactly what the menus offer.
+``schedules``, the kernel sets from ``kernels.NAMES`` (and "auto"). The server sends ``menus()``
+in its hello message, so the page has no list of its own, and ``validate_settings`` accepts
+exactly what the menus offer.
 """
 
 from __future__ import annotations
@@ -18,20 +19,80 @@ from typing import Any
 import numpy as np
 
 from .. import activations as _activations
+from .. import kernels as _kernels
 from .. import losses as _losses
 from .. import optim as _optim
 from .. import schedules as _schedules
 from ..datasets import toy
 from ..errors import ConfigurationError
 
-__all__ = ["LIMITS", "Settings", "SettingsError", "validate_settings", "parse_upload", "menus", "GRADIENTS"]
+__all__ = ["LIMITS", "Settings", "SettingsError", "validate_settings", "parse_upload", "menus", "GRADIENTS",
+           "FEATURES", "features", "REGRESSION_SETS", "PROBLEMS"]
 
 GRADIENTS = {"backprop": "backpropagation", "numerical": "numerical differentiation"}
 LIMITS = {
     "max_layers": 6, "max_neurons": 16, "min_classes": 2, "max_classes": 5, "max_upload_bytes": 1_000_000,
     "max_upload_rows": 5_000, "min_samples": 20, "max_samples": 1_000, "max_batch": 500, "grid": 50,
-    "neuron_grid": 20,
+    "neuron_grid": 20, "max_coordinate": 1e100,
 }
+# The network's inputs, computed from the standardised coordinates (x1, x2) of each point: with
+# x1² and x2² even a network without hidden layers separates the circles (a linear model in them).
+FEATURES: dict[str, tuple[str, Any]] = {
+    "x1": ("x1", lambda x1, x2: x1),
+    "x2": ("x2", lambda x1, x2: x2),
+    "x1_sq": ("x1²", lambda x1, x2: x1 * x1),
+    "x2_sq": ("x2²", lambda x1, x2: x2 * x2),
+    "x1_x2": ("x1·x2", lambda x1, x2: x1 * x2),
+    "sin_x1": ("sin x1", lambda x1, x2: np.sin(x1)),
+    "sin_x2": ("sin x2", lambda x1, x2: np.sin(x2)),
+}
+
+
+def features(names: list[str], points: np.ndarray) -> np.ndarray:
+    """The input columns ``names`` (of ``FEATURES``) for ``points`` of shape (n, 2), in their dtype."""
+    x1, x2 = points[:, 0], points[:, 1]
+    return np.ascontiguousarray(np.stack([FEATURES[name][1](x1, x2) for name in names], axis=1), dtype=points.dtype)
+
+
+def _plane(n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Points uniform in [-1, 1]^2, target (x1 + x2) / 2: a tilted plane, one linear unit fits it."""
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1, 1, (n, 2))
+    return X, (X[:, 0] + X[:, 1]) / 2 + rng.normal(0, 0.1 * noise, n)
+
+
+def _bumps(n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Points uniform in [-1, 1]^2, target a sum of four Gaussian bumps, two up and two down
+    (TensorFlow Playground's "multi Gaussian"), within [-1, 1]."""
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1, 1, (n, 2))
+    centres, signs = np.array([[-0.5, -0.5], [0.5, 0.5], [-0.5, 0.5], [0.5, -0.5]]), np.array([1, 1, -1, -1])
+    squared = ((X[:, None, :] - centres[None]) ** 2).sum(axis=2)
+    y = (signs * np.exp(-squared / (2 * 0.25 ** 2))).sum(axis=1)
+    return X, np.clip(y + rng.normal(0, 0.1 * noise, n), -1, 1)
+
+
+# Regression: a real-valued target over the plane; ``noise`` adds N(0, (noise / 10)^2) to it.
+REGRESSION_SETS: dict[str, tuple[str, Any]] = {
+    "plane": ("plane: (x1 + x2) / 2", _plane),
+    "bumps": ("four Gaussian bumps", _bumps),
+}
+PROBLEMS = {"classification": "classification", "regression": "regression"}
+
+
+def _fits_real_targets(loss: Any) -> bool:
+    """Whether ``loss`` takes real targets of either sign (a regression loss), by asking it."""
+    if loss.is_classification:
+        return False
+    try:
+        loss.check_targets(np.zeros((2, 1)), np.array([[-0.5], [0.5]]))
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+KERNEL_LABELS = {"auto": "auto (compiled where installed)", "numpy": "NumPy (the readable reference)",
+                 "numba": "Numba (compiled)"}
 
 
 class SettingsError(ConfigurationError):
@@ -51,6 +112,11 @@ def menus() -> dict[str, list[list[str]]]:
         "lr_schedule": [[name, label] for name, label in _schedules.display_names().items()
                         if name != "invscaling"],  # per-sample decay: too fast for a picture that trains for minutes
         "gradient": [[name, label] for name, label in GRADIENTS.items()],
+        "kernels": [[name, KERNEL_LABELS.get(name, name)] for name in ("auto", *_kernels.NAMES)],
+        "features": [[name, label] for name, (label, _) in FEATURES.items()],
+        "problem": [[name, label] for name, label in PROBLEMS.items()],
+        "regression_dataset": [[name, label] for name, (label, _) in REGRESSION_SETS.items()],
+        "regression_loss": pairs([n for n in _losses.names() if _fits_real_targets(_losses.get(n))], _losses.get),
     }
 
 
@@ -75,6 +141,10 @@ class Settings:
     batch_size: int = 10
     l2: float = 0.0
     gradient: str = "backprop"
+    kernels: str = "auto"
+    features: list = field(default_factory=lambda: ["x1", "x2"])
+    discretize: bool = False  # draw each region in its class's full colour, not shaded by confidence
+    problem: str = "classification"  # or "regression": a real-valued target, one output
 
 
 def _number(raw: dict, name: str, low: float, high: float, integer: bool = False) -> Any:
@@ -116,27 +186,50 @@ def validate_settings(raw: Any) -> Settings:
             raise SettingsError(f"layers[{index}]: expected {{'neurons': 1-{LIMITS['max_neurons']}, 'activation': name}}")
         checked_layers.append({"neurons": _number(layer, "neurons", 1, LIMITS["max_neurons"], integer=True),
                                "activation": _choice(layer, "activation", activations)})
+    problem = _choice(merged, "problem", _values("problem"))
+    regression = problem == "regression"
     return Settings(
-        dataset=_choice(merged, "dataset", _values("dataset")),
+        dataset=_choice(merged, "dataset", _values("regression_dataset" if regression else "dataset")),
         classes=_number(merged, "classes", LIMITS["min_classes"], LIMITS["max_classes"], integer=True),
         noise=_number(merged, "noise", 0.0, 2.0),
         samples=_number(merged, "samples", LIMITS["min_samples"], LIMITS["max_samples"], integer=True),
         train_ratio=_number(merged, "train_ratio", 0.1, 0.9),
         seed=_number(merged, "seed", 0, 2**31 - 1, integer=True),
         layers=checked_layers,
-        loss=_choice(merged, "loss", _values("loss")),
+        loss=_choice(merged, "loss", _values("regression_loss" if regression else "loss")),
         optimizer=_choice(merged, "optimizer", _values("optimizer")),
         lr=_number(merged, "lr", 1e-5, 10.0),
         lr_schedule=_choice(merged, "lr_schedule", _values("lr_schedule")),
         batch_size=_number(merged, "batch_size", 1, LIMITS["max_batch"], integer=True),
         l2=_number(merged, "l2", 0.0, 1.0),
         gradient=_choice(merged, "gradient", _values("gradient")),
+        kernels=_choice(merged, "kernels", _values("kernels")),
+        features=_features(merged["features"]),
+        discretize=_flag(merged, "discretize"),
+        problem=problem,
     )
+
+
+def _flag(raw: dict, name: str) -> bool:
+    value = raw[name]
+    if not isinstance(value, bool):
+        raise SettingsError(f"{name}: expected true or false, got {str(value)[:40]}")
+    return value
+
+
+def _features(value: Any) -> list[str]:
+    options = _values("features")
+    if not isinstance(value, list) or not value or not all(isinstance(name, str) for name in value) \
+            or len(set(value)) != len(value) or not set(value) <= set(options):
+        raise SettingsError(f"features: expected a list of distinct input features from {', '.join(options)} "
+                            f"(at least one), got {str(value)[:60]}")
+    return [name for name in options if name in value]  # in the menu's order
 
 
 def parse_upload(text: Any) -> tuple[np.ndarray, np.ndarray]:
     """An uploaded CSV of ``x1,x2,label`` rows (a header line is optional) -> (X, y), labels
-    mapped to 0..K-1. At most 1 MB and 5,000 rows, 2 to 5 classes, finite numbers only."""
+    mapped to 0..K-1. At most 1 MB and 5,000 rows, 2 to 5 classes, finite coordinates of
+    magnitude at most ``LIMITS["max_coordinate"]`` (larger ones overflow the view's statistics)."""
     if not isinstance(text, str):
         raise SettingsError("upload: expected the CSV file's text")
     if len(text.encode("utf-8")) > LIMITS["max_upload_bytes"]:
@@ -159,6 +252,12 @@ def parse_upload(text: Any) -> tuple[np.ndarray, np.ndarray]:
         labels.append(row[2].strip())
     if not np.all(np.isfinite(X)):
         raise SettingsError("upload: coordinates must be finite numbers")
+    largest = LIMITS["max_coordinate"]
+    too_large = np.flatnonzero(np.any(np.abs(X) > largest, axis=1))
+    if too_large.size:
+        row = int(too_large[0])
+        raise SettingsError(f"upload: data row {row + 1}: coordinates must be at most {largest:g} in magnitude, "
+                            f"got {X[row, 0]:g},{X[row, 1]:g}")
     classes, y = np.unique(labels, return_inverse=True)
     if not LIMITS["min_classes"] <= len(classes) <= LIMITS["max_classes"]:
         raise SettingsError(f"upload: {len(classes)} classes; expected 2 to 5")

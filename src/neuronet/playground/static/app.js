@@ -15,11 +15,13 @@ let playing = false;
 
 // --- settings <-> URL --------------------------------------------------------------------
 const NUMBER_FIELDS = ["classes", "noise", "samples", "train_ratio", "seed", "lr", "batch_size", "l2"];
-const TEXT_FIELDS = ["dataset", "loss", "optimizer", "lr_schedule", "gradient"];
+const TEXT_FIELDS = ["problem", "dataset", "loss", "optimizer", "lr_schedule", "gradient", "kernels"];
 
 function toHash(s) {
   const parts = [...TEXT_FIELDS, ...NUMBER_FIELDS].map((k) => `${k}=${encodeURIComponent(s[k])}`);
   parts.push("layers=" + s.layers.map((l) => `${l.neurons}:${l.activation}`).join(","));
+  parts.push("features=" + s.features.map(encodeURIComponent).join(","));
+  parts.push(`discretize=${s.discretize}`);
   return "#" + parts.join("&");
 }
 
@@ -28,6 +30,8 @@ function fromHash(hash, base) {
   const params = new URLSearchParams(hash.replace(/^#/, ""));
   for (const k of TEXT_FIELDS) if (params.has(k)) s[k] = params.get(k);
   for (const k of NUMBER_FIELDS) if (params.has(k) && params.get(k) !== "" && !isNaN(Number(params.get(k)))) s[k] = Number(params.get(k));
+  if (params.has("features")) s.features = params.get("features").split(",").filter((name) => name !== "");
+  if (params.has("discretize")) s.discretize = params.get("discretize") === "true";
   if (params.has("layers")) {
     const text = params.get("layers");
     s.layers = text === "" ? [] : text.split(",").map((part) => {
@@ -59,7 +63,8 @@ function connect() {
       limits = message.limits;
       defaults = message.defaults;
       menus = message.menus;
-      for (const id of ["dataset", "loss", "optimizer", "lr_schedule", "gradient"]) fillMenu(id, menus[id]);
+      for (const id of ["problem", "optimizer", "lr_schedule", "gradient", "kernels"]) fillMenu(id, menus[id]);
+      fillFeatures(menus.features);
       settings = fromHash(location.hash, defaults);
       configure();
     } else if (message.type === "state") {
@@ -99,7 +104,12 @@ function setPlaying(on) {
 }
 
 // --- controls --------------------------------------------------------------------------------
+const regression = () => settings.problem === "regression";
+
 function showControls() {
+  $("problem").value = settings.problem;
+  fillMenu("dataset", menus[regression() ? "regression_dataset" : "dataset"]);
+  fillMenu("loss", menus[regression() ? "regression_loss" : "loss"]);
   $("dataset").value = settings.dataset;
   $("classes").value = settings.classes;
   $("noise").value = settings.noise; $("noise-value").textContent = settings.noise;
@@ -113,6 +123,9 @@ function showControls() {
   $("batch").value = settings.batch_size;
   selectNumber("l2", settings.l2);
   $("gradient").value = settings.gradient;
+  $("kernels").value = settings.kernels;
+  $("discretize").checked = settings.discretize;
+  for (const box of document.querySelectorAll("#features input")) box.checked = settings.features.includes(box.value);
   $("layer-count").textContent = `${settings.layers.length} hidden layer${settings.layers.length === 1 ? "" : "s"}`;
   buildNetwork();
 }
@@ -122,6 +135,27 @@ function fillMenu(id, pairs) {
   const select = $(id);
   select.innerHTML = "";
   for (const [value, label] of pairs) select.add(new Option(label, value));
+}
+
+// One checkbox per input feature the server offers; the network takes the checked ones.
+function fillFeatures(pairs) {
+  const box = $("features");
+  box.querySelectorAll("label").forEach((label) => label.remove());
+  for (const [value, label] of pairs) {
+    const item = document.createElement("label");
+    item.className = "check";
+    const input = document.createElement("input");
+    input.type = "checkbox";
+    input.value = value;
+    input.addEventListener("change", () => {
+      const chosen = [...box.querySelectorAll("input:checked")].map((i) => i.value);
+      if (chosen.length === 0) { input.checked = true; return; }  // a network needs an input
+      settings.features = chosen;
+      configure();
+    });
+    item.append(input, document.createTextNode(label));
+    box.append(item);
+  }
 }
 
 // Select the option equal to `value`, adding it when a shared URL holds one the list lacks.
@@ -143,11 +177,19 @@ function setUpControls() {
     ["ratio", "train_ratio", Number], ["samples", "samples", Number], ["seed", "seed", Number],
     ["loss", "loss", String], ["optimizer", "optimizer", String], ["lr", "lr", Number],
     ["lr_schedule", "lr_schedule", String],
-    ["batch", "batch_size", Number], ["l2", "l2", Number], ["gradient", "gradient", String]];
+    ["batch", "batch_size", Number], ["l2", "l2", Number], ["gradient", "gradient", String],
+    ["kernels", "kernels", String]];
   for (const [id, field, parse] of controls) bind(id, field, parse);
   $("noise").addEventListener("input", () => { $("noise-value").textContent = $("noise").value; });
   $("ratio").addEventListener("input", () => { $("ratio-value").textContent = $("ratio").value; });
   $("show-test").addEventListener("change", draw);
+  $("discretize").addEventListener("change", () => { settings.discretize = $("discretize").checked; configure(); });
+  $("problem").addEventListener("change", () => {  // another kind of data: its first dataset, a loss for it
+    settings.problem = $("problem").value;
+    settings.dataset = menus[regression() ? "regression_dataset" : "dataset"][0][0];
+    settings.loss = regression() ? menus.regression_loss[0][0] : defaults.loss;
+    configure();
+  });
   $("play").addEventListener("click", () => { setPlaying(!playing); send({ type: playing ? "play" : "pause" }); });
   $("step").addEventListener("click", () => { setPlaying(false); send({ type: "step" }); });
   $("reset").addEventListener("click", () => { setPlaying(false); send({ type: "pause" }); send({ type: "reset" }); });
@@ -168,6 +210,7 @@ function setUpControls() {
     if (file.size > limits.max_upload_bytes) { showError(`upload: the file is larger than 1 MB`); return; }
     const text = await file.text();
     settings.dataset = "upload";
+    if (regression()) { settings.problem = "classification"; settings.loss = defaults.loss; }  // labels: classes
     history.replaceState(null, "", toHash(settings));
     showControls();
     send({ type: "upload", csv: text });
@@ -180,8 +223,11 @@ function setUpControls() {
 function buildNetwork() {
   const root = $("network");
   root.innerHTML = "";
-  const columns = [{ neurons: 2, label: "input" }, ...settings.layers.map((l, i) => ({ ...l, index: i })),
-                   { neurons: state ? state.classes : 2, label: "output" }];
+  const label = Object.fromEntries(menus.features);
+  const names = settings.features.map((name) => label[name] || name);
+  const columns = [{ neurons: settings.features.length, label: "input", names },
+                   ...settings.layers.map((l, i) => ({ ...l, index: i })),
+                   { neurons: state ? state.outputs : (regression() ? 1 : 2), label: "output" }];
   columns.forEach((column, c) => {
     const layer = document.createElement("div");
     layer.className = "layer";
@@ -210,6 +256,13 @@ function buildNetwork() {
       canvas.dataset.layer = c;
       canvas.dataset.neuron = n;
       layer.append(canvas);
+      if (column.names) {
+        canvas.title = column.names[n];
+        const name = document.createElement("span");
+        name.className = "neuron-name";
+        name.textContent = column.names[n];
+        layer.append(name);
+      }
     }
     root.append(layer);
   });
@@ -222,14 +275,14 @@ function drawNetwork() {
   const root = $("network");
   const expected = settings.layers.length + 2;
   const outputs = root.querySelectorAll(`.neuron[data-layer="${expected - 1}"]`).length;
-  if (root.querySelectorAll(".layer").length !== expected || outputs !== state.classes) buildNetwork();
+  const inputs = root.querySelectorAll('.neuron[data-layer="0"]').length;
+  if (root.querySelectorAll(".layer").length !== expected || outputs !== state.outputs
+      || inputs !== state.inputs.length) buildNetwork();
   const size = state.neurons.length ? state.neurons[0][0].length : 0;
   const grid = Math.round(Math.sqrt(size)) || limits.neuron_grid;
-  // input neurons: x1 and x2 themselves
+  // input neurons: each feature (x1, x2, x1², ...) over the plane
   root.querySelectorAll('.neuron[data-layer="0"]').forEach((canvas, n) => {
-    const values = [];
-    for (let r = 0; r < grid; r++) for (let c = 0; c < grid; c++) values.push(n === 0 ? (2 * c) / (grid - 1) - 1 : 1 - (2 * r) / (grid - 1));
-    paintSigned(canvas, values, grid);
+    if (state.inputs[n]) paintSigned(canvas, state.inputs[n], grid);
   });
   state.neurons.forEach((layer, l) => {
     root.querySelectorAll(`.neuron[data-layer="${l + 1}"]`).forEach((canvas, n) => {
@@ -238,7 +291,7 @@ function drawNetwork() {
   });
   root.querySelectorAll(`.neuron[data-layer="${expected - 1}"]`).forEach((canvas, n) => {
     const context = canvas.getContext("2d");
-    const [r, g, b] = COLOURS[n % COLOURS.length];
+    const [r, g, b] = state.problem === "regression" ? [120, 120, 120] : COLOURS[n % COLOURS.length];
     context.fillStyle = `rgb(${r},${g},${b})`;
     context.fillRect(0, 0, canvas.width, canvas.height);
   });
@@ -290,14 +343,20 @@ function drawRegions() {
   cells.width = cells.height = n;
   const cellContext = cells.getContext("2d");
   const image = cellContext.createImageData(n, n);
-  state.regions.forEach((label, k) => {
-    const [r, g, b] = COLOURS[label % COLOURS.length];
-    const t = 0.25 + 0.45 * Math.max(0, (state.confidence[k] - 1 / state.classes) / (1 - 1 / state.classes));
+  const shade = (k, [r, g, b], t) => {
     image.data[4 * k] = 255 + (r - 255) * t;
     image.data[4 * k + 1] = 255 + (g - 255) * t;
     image.data[4 * k + 2] = 255 + (b - 255) * t;
     image.data[4 * k + 3] = 255;
-  });
+  };
+  if (state.problem === "regression") {  // the predicted value: blue above 0, orange below
+    state.values.forEach((v, k) => shade(k, signed(v), 0.7 * Math.min(1, Math.abs(v))));
+  } else {
+    state.regions.forEach((label, k) => {
+      const t = 0.25 + 0.45 * Math.max(0, (state.confidence[k] - 1 / state.classes) / (1 - 1 / state.classes));
+      shade(k, COLOURS[label % COLOURS.length], t);
+    });
+  }
   cellContext.putImageData(image, 0, 0);
   context.imageSmoothingEnabled = true;
   context.drawImage(cells, 0, 0, canvas.width, canvas.height);
@@ -306,7 +365,8 @@ function drawRegions() {
   const py = (y) => ((y1 - y) / (y1 - y0)) * canvas.height;
   const drawPoints = (points, test) => {
     for (const [x, y, label] of points) {
-      const [r, g, b] = COLOURS[label % COLOURS.length];
+      const [r, g, b] = state.problem === "regression" ? blend(signed(label), Math.min(1, 0.3 + Math.abs(label)))
+        : COLOURS[label % COLOURS.length];
       context.beginPath();
       context.arc(px(x), py(y), 3.2, 0, 2 * Math.PI);
       context.fillStyle = `rgb(${r},${g},${b})`;
@@ -350,8 +410,14 @@ function drawChart() {
   context.fillText("loss (grey/black) · accuracy (green); dashed: test", 8, 12);
 }
 
+const signed = (v) => (v >= 0 ? [31, 119, 180] : [255, 127, 14]);
+const blend = ([r, g, b], t) => [255 + (r - 255) * t, 255 + (g - 255) * t, 255 + (b - 255) * t].map(Math.round);
+
 function drawConfusion() {
   const table = $("confusion");
+  const shown = state.problem !== "regression";  // a regression has no classes to confuse
+  table.hidden = $("confusion-title").hidden = !shown;
+  if (!shown) { table.innerHTML = ""; return; }
   const k = state.classes;
   let html = "<tr><th>true \\ predicted</th>" + [...Array(k).keys()].map((j) => `<th>${j}</th>`).join("") + "</tr>";
   state.confusion.forEach((row, i) => {
@@ -378,6 +444,7 @@ function draw() {
   $("rate-numerical").textContent = Math.round(state.rates.numerical).toLocaleString();
   const speed = state.playing && state.speed ? state.speed : state.rates[settings.gradient];
   $("speed").textContent = Math.round(speed).toLocaleString();
+  $("plan").textContent = state.plan;
   drawRegions();
   drawChart();
   drawConfusion();
