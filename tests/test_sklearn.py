@@ -469,3 +469,27 @@ def test_incremental_over_a_dask_dataframe_with_the_encoding_fitted_first():
     local = frame.drop(columns=[target])
     assert model.estimator_.encoder_ is encoder or model.estimator_.encoder_.width == encoder.width
     assert np.mean(model.estimator_.predict(local) == frame[target].to_numpy()) > 0.9
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam", "lbfgs"])
+def test_unscaled_data_gives_sklearns_loss_curve_and_stopping_epoch(solver):
+    """On unscaled data the output saturates and scikit-learn's log-loss clips the probabilities to
+    [eps, 1 - eps]: the reported loss, and so the tol/n_iter_no_change stopping rule and L-BFGS's
+    line search, follow that clipped value (the gradient is y - t either way)."""
+    from sklearn.datasets import load_breast_cancer
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X = X * 100.0
+    options = {"solver": solver, "hidden_layer_sizes": (8,), "max_iter": 40, "random_state": 0,
+               "learning_rate_init": 0.01}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = MLPClassifier(**options).fit(X, y)
+        theirs = skl.MLPClassifier(**options).fit(X, y)
+    assert ours.n_iter_ == theirs.n_iter_
+    if solver == "lbfgs":
+        assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-9)
+    else:
+        np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-9)
+    for mine, reference in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        np.testing.assert_allclose(mine, reference, rtol=1e-7, atol=1e-10)

@@ -26,9 +26,9 @@ from .. import kernels as _kernels
 from .. import training_data as _data
 from .. import weights as _weights
 from ..errors import ConfigurationError, DataError
-from ..layers import Dense, Dropout, activation_layer
+from ..layers import Dense
 from ..memory import check_fits, network_bytes
-from ..network import Sequential, predict_in_chunks
+from ..network import Sequential, build_mlp, predict_in_chunks
 from . import _parameters
 from ._lbfgs import LbfgsSolver
 from ._stochastic import Progress, StochasticSettings, StochasticSolver
@@ -112,19 +112,12 @@ class BaseMLP(BaseEstimator):
     def _build_network(self, layer_units: list[int], activations: list[str], dtype: np.dtype,
                        coefs: list[np.ndarray], intercepts: list[np.ndarray], dropout: float = 0.0,
                        rng: Any = None) -> Sequential:
-        """Dense and activation layers holding ``coefs``/``intercepts``; with ``dropout``, a
-        Dropout layer after each hidden activation (training only: inference needs none)."""
-        layers = []
-        for index, (fan_in, fan_out) in enumerate(zip(layer_units[:-1], layer_units[1:])):
-            dense = Dense(fan_in, fan_out, init="zeros", dtype=dtype)
-            dense.params["W"] = np.asarray(coefs[index], dtype=dtype)
-            dense.params["b"] = np.asarray(intercepts[index], dtype=dtype)
-            layers.append(dense)
-            if index < len(activations):
-                layers.append(activation_layer(activations[index]))
-                if dropout:
-                    layers.append(Dropout(dropout, rng=rng))
-        return Sequential(layers, kernels=self.kernels)  # copies the values into its flat buffer
+        """The network holding ``coefs``/``intercepts`` (``neuronet.network.build_mlp``); with
+        ``dropout``, a Dropout layer after each hidden activation (training only: inference needs
+        none)."""
+        names = [_activations.get(name).name for name in activations]  # scikit-learn's aliases
+        return build_mlp(layer_units, names, weights=list(zip(coefs, intercepts)), dropout=dropout, rng=rng,
+                         dtype=dtype, kernels=self.kernels)
 
     @staticmethod
     def _dense_layers(net: Sequential) -> list[Dense]:
@@ -182,7 +175,11 @@ class BaseMLP(BaseEstimator):
 
     # --- the engine's loss for this output layer --------------------------------------------------
     def _loss(self) -> _losses.Loss:
-        return OUTPUT_LOSSES[self.out_activation_]()
+        """The engine's loss for the output layer; the log-losses report scikit-learn's clipped
+        value (probabilities clipped to [eps, 1 - eps]; the gradient is y - t either way), so the
+        loss curve and the tol/n_iter_no_change rule follow scikit-learn on any scale of data."""
+        loss_class = OUTPUT_LOSSES[self.out_activation_]
+        return loss_class(clip=True) if self.out_activation_ in ("softmax", "logistic") else loss_class()
 
     def _class_weights(self, y: np.ndarray, incremental: bool) -> np.ndarray | None:
         """Each sample's class weight (classifiers with ``class_weight``), else None."""
