@@ -20,11 +20,13 @@ import csv
 import io as _io
 import json
 import sys
+import warnings
 from typing import Any
 
 import numpy as np
 
 from .. import activations, losses, optim, schedules
+from ..kernels.plan import KernelFallbackWarning
 from . import _common
 from ._common import UserError
 
@@ -268,11 +270,15 @@ def run_train(args: argparse.Namespace) -> int:
     n_train = round(n_rows * (1 - validation_split))
     net.kernels = kernels.for_one_run(args.kernels, net.n_parameters, n_train * args.epochs,
                                       -(-n_train // args.batch_size) * args.epochs)
+    if args.kernels == "auto" and net.kernels == "numpy" and kernels.resolve("auto") == "numba":
+        plan = "numpy kernels: a short run (loading the compiled ones would cost more than they save)"
+    else:  # the plan says why a step cannot be compiled, e.g. "numpy kernels: Dropout has no compiled form"
+        plan = str(net.kernel_plan(loss, optim.get(args.optimizer), args.gradient))
     lr = args.lr if args.lr is not None else optim.get(args.optimizer).lr
     schedule = schedules.get(args.lr_schedule, lr, epochs=args.epochs)
     print(f"data: {data['source']}: {n_rows:,} training and {data.get('n_test', 0) or len(data['X_test']):,} test "
           f"samples; network {'-'.join(map(str, sizes))} ({args.activation}), {net.n_parameters:,} parameters, "
-          f"{net.kernels} kernels", file=sys.stderr)
+          f"{plan}", file=sys.stderr)
     if encoder is not None:
         print(f"table: {len(encoder.columns)} columns -> {encoder.width} features; target {encoder.target.describe()}",
               file=sys.stderr)
@@ -288,9 +294,13 @@ def run_train(args: argparse.Namespace) -> int:
         source = data["train_source"]
         if class_weight is not None:
             source = _ClassWeighted(source, _per_class(class_weight, encoder, data["class_counts"]))
-        history = fit(net, source, None, **{**options, "class_weight": None})
+        with warnings.catch_warnings():  # the first line has said why a step is not compiled
+            warnings.simplefilter("ignore", KernelFallbackWarning)
+            history = fit(net, source, None, **{**options, "class_weight": None})
     else:
-        history = fit(net, X_train, y_train, validation_split=validation_split, **options)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", KernelFallbackWarning)
+            history = fit(net, X_train, y_train, validation_split=validation_split, **options)
     if encoder is not None:
         if encoder.target.task == "classification":
             net.classes = encoder.target.classes  # the labels as given (bools stay bools)
