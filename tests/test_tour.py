@@ -1,6 +1,7 @@
 """The tour can never drift from the code: every code block of both languages runs, every
 example runs (fast settings) and writes its figure, and the two tours have the same chapters."""
 
+import json
 import os
 import re
 import subprocess
@@ -17,7 +18,7 @@ CODE = re.compile(r"```python\n(.*?)```", re.S)
 
 
 def _chapters(language):
-    return sorted(path for path in TOURS[language].glob("*.md") if path.name != "index.md")
+    return sorted(path for path in TOURS[language].glob("*.md") if path.name not in ("index.md", "errata.md", "answers.md"))
 
 
 def _without_comments(code: str) -> list[str]:
@@ -47,6 +48,8 @@ def test_both_tours_have_the_same_chapters_and_code():
     for language in TOURS:
         index = (TOURS[language] / "index.md").read_text(encoding="utf-8")
         assert all(f"({path.name})" in index for path in _chapters(language))
+        for page in ("errata.md", "answers.md"):  # the errata and the answers, in both languages
+            assert (TOURS[language] / page).is_file() and f"({page})" in index
 
 
 @pytest.mark.parametrize("chapter", _chapters("en"), ids=lambda path: path.stem)
@@ -94,6 +97,7 @@ def test_neuronet_tour_lists_and_runs(tmp_path, capsys):
     assert (tmp_path / "single_neuron.png").is_file()
     assert cli.main(["tour", "no_such_example"]) == 2
     assert "nor an example" in capsys.readouterr().err
+    assert "neuronet tour errata" in listing and "neuronet tour answers" in listing  # after the chapters
 
 
 def test_cifar_example_says_when_it_uses_the_stand_in(tmp_path, capsys):
@@ -139,14 +143,19 @@ def test_chapters_ship_in_the_package_and_print_or_open(capsys, monkeypatch):
     assert capsys.readouterr().out.startswith("# 1. The formal neuron")
     assert cli.main(["tour", "01-neuron", "--ja"]) == 0
     assert capsys.readouterr().out.startswith("# 1. 形式ニューロン")
+    assert cli.main(["tour", "7", "--raw"]) == 0
+    assert capsys.readouterr().out == read_chapter(7)  # --raw: the source as it is
     opened = []
     monkeypatch.setattr("webbrowser.open", lambda url: opened.append(url))
     assert cli.main(["tour", "7", "--open"]) == 0
     page = Path(opened[0].removeprefix("file://"))
-    assert page.suffix == ".html" and "<h1>7. Numerical differentiation</h1>" in page.read_text(encoding="utf-8")
-    assert "<pre><code>" in chapter_html(7)
+    assert page.suffix == ".html"
+    assert re.search(r"<h1[^>]*>7\. Numerical differentiation</h1>", page.read_text(encoding="utf-8"))
+    assert (page.parent / "08-backpropagation.html").is_file()  # the chapters it links to are beside it
+    assert '<pre><code class="language-python">' in chapter_html(7)
     capsys.readouterr()
-    assert cli.main(["tour", "14"]) == 2 and "not a chapter number (1-13)" in capsys.readouterr().err
+    last = len(tour.CHAPTERS)
+    assert cli.main(["tour", str(last + 1)]) == 2 and f"not a chapter number (1-{last})" in capsys.readouterr().err
 
 
 def test_the_japanese_listing_is_aligned_by_display_width():
@@ -158,26 +167,111 @@ def test_the_japanese_listing_is_aligned_by_display_width():
     assert "形式ニューロン" in lines[0]
 
 
+NOT_DONE = {False: "not done yet", True: "まだ"}
+
+
 @pytest.mark.slow
+@pytest.mark.parametrize("answers", [False, True], ids=["unfilled", "answers"])
 @pytest.mark.parametrize("japanese", [False, True], ids=["en", "ja"])
-def test_the_notebooks_are_written_and_run(tmp_path, japanese):
+def test_the_notebooks_are_written_and_run(tmp_path, japanese, answers):
+    """Every notebook runs to the end, unfilled (each checked exercise then says it is not done
+    yet, in the notebook's language, without a traceback) and with the answers (each passes);
+    figures show inline; nothing prints a warning."""
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
+    from neuronet.exercises import EXERCISES
     from neuronet.tour import CHAPTERS
 
-    assert cli.main(["tour", "--notebooks", str(tmp_path)] + (["--ja"] if japanese else [])) == 0
+    arguments = ["tour", "--notebooks", str(tmp_path)] + (["--ja"] if japanese else []) + \
+        (["--answers"] if answers else [])
+    assert cli.main(arguments) == 0
     paths = sorted(tmp_path.glob("*.ipynb"))
     assert len(paths) == len(CHAPTERS)
-    for path in paths:
+    assert all(path.stem.endswith("-answers") == answers for path in paths)
+    checked_total = 0
+    for path, chapter in zip(paths, CHAPTERS):
         notebook = nbformat.read(path, as_version=4)
         nbformat.validate(notebook)
-        assert any(cell.cell_type == "code" for cell in notebook.cells)
+        sources = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+        own = [name for name, exercise in EXERCISES.items() if exercise.chapter == chapter.slug]
+        checked = own + [name for name in chapter.also_checked if name not in own]
+        for name in checked:  # a cell per checked exercise: the stub (or the answer) and its check
+            cell = [source for source in sources if f'check("{name}", {name}' in source][-1]  # after the reading
+            assert f"def {name}(" in cell
+            assert ("raise NotImplementedError" in cell) != answers
+        checked_total += len(own)
         client = nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3",
                                          resources={"metadata": {"path": str(tmp_path)}})
         client.execute()  # raises CellExecutionError if any cell fails
         outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
         assert outputs, f"{path.name} printed nothing"
+        assert not [output for output in outputs if output.output_type == "error"], path.name
+        stderr = "".join(output.get("text", "") for output in outputs if output.get("name") == "stderr")
+        assert "Warning" not in stderr and "warn" not in stderr.lower(), f"{path.name}: {stderr[:500]}"
+        printed = "".join(output.get("text", "") for output in outputs if output.output_type == "stream")
+        assert "Traceback" not in printed
+        for name in checked:
+            line = ([line for line in printed.splitlines() if f" {name}:" in line] or [""])[-1]  # its own cell's
+            if answers:
+                assert line.startswith("✓"), f"{path.name}: {line or name + ' printed nothing'}"
+            else:
+                assert line.startswith("✗") and NOT_DONE[japanese] in line, f"{path.name}: {line}"
+        drawn = sum(source.count(".savefig(") + source.count("figure(\"") for source in sources)
+        shown = sum(1 for output in outputs if "image/png" in output.get("data", {}))
+        assert shown >= drawn, f"{path.name}: {drawn} figures drawn or linked, {shown} shown"
+    assert checked_total == len(EXERCISES)  # every checked exercise is in some chapter's notebook
+
+
+def test_notebooks_are_assignments_with_the_chapters_exercises():
+    """After the reading: each prose exercise with a cell to work in, then the checked exercises
+    with a stub that has the reference's signature and the task as its docstring."""
+    import inspect
+
+    from neuronet.exercises import EXERCISES, solutions
+    from neuronet.tour import notebook
+
+    book = notebook("07-numerical-differentiation")
+    kinds = [cell["cell_type"] for cell in book["cells"]]
+    texts = ["".join(cell["source"]) for cell in book["cells"]]
+    exercises = texts.index("## Exercises")
+    assert "## Run it" in "".join(texts[:exercises])  # the reading comes first
+    items = [index for index, text in enumerate(texts) if re.match(r"\d+\. ", text) and index > exercises]
+    assert len(items) >= 2 and all(kinds[index + 1] == "code" for index in items)
+    stub = next(text for text in texts if text.startswith("def numerical_gradient"))
+    assert stub.startswith(f"def numerical_gradient{inspect.signature(solutions.numerical_gradient)}:")
+    assert EXERCISES["numerical_gradient"].task.split()[0] in stub
+    assert "solutions" not in json.dumps(book)  # the answers stay out of sight
+    answered = "".join("".join(cell["source"]) for cell in notebook(7, answers=True)["cells"])
+    assert inspect.getsource(solutions.numerical_gradient).strip() in answered
+    assert "**Answer.**" in answered and "**Answer.**" not in json.dumps(book)  # the prose answers too
+    first_answer = tour.read_chapter("answers").split("## 07-numerical-differentiation", 1)[1].split("1. ", 1)[1]
+    assert first_answer.split("\n")[0] in answered
+    japanese = "".join("".join(cell["source"]) for cell in notebook(7, japanese=True)["cells"])
+    assert "## 練習問題" in japanese and 'language="ja"' in japanese
+    assert EXERCISES["numerical_gradient"].task_ja[:10] in japanese
+
+
+def test_the_capstone_notebook_checks_every_stage():
+    from neuronet.examples import capstone
+    from neuronet.tour import find_chapter
+
+    assert find_chapter(14).also_checked == tuple(capstone.STAGES)
+
+
+def test_notebook_figures_are_shown_not_only_saved():
+    """A cell that saves a figure displays it; a figure the chapter links is shown from the copy
+    shipped in the package (chapter 3's gates come from an example, not from its code)."""
+    from neuronet.tour import figure, notebook
+
+    code = ["".join(cell["source"]) for cell in notebook(2)["cells"] if cell["cell_type"] == "code"]
+    cell = next(source for source in code if '.savefig("activations.png")' in source)
+    assert 'display(Image(filename="activations.png"))' in cell
+    cells = notebook(3)["cells"]
+    texts = ["".join(cell["source"]) for cell in cells]
+    section = texts.index("## The figure")
+    assert cells[section + 1]["cell_type"] == "code" and 'figure("tour/gates.png")' in texts[section + 1]
+    assert figure("tour/gates.png").data[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.mark.parametrize("language, heading", [("en", "## Exercises"), ("ja", "## 練習問題")])

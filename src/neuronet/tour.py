@@ -4,29 +4,34 @@ The chapters ship inside the package (``neuronet/chapters/en`` and ``ja``; the d
 shows the same files), so the tour works after ``pip install`` without a checkout:
 
 - ``neuronet tour`` lists the chapters and the example each one runs;
-- ``neuronet tour 4`` (or ``04-matrices``) prints a chapter, ``--open`` shows it in the browser;
+- ``neuronet tour 4`` (or ``04-matrices``) prints a chapter with its formulas as text
+  (``--raw``: the Markdown as written), ``--open`` shows it in the browser, rendered with the
+  KaTeX shipped in the package (no network);
+- ``neuronet tour errata`` prints the errata of the seeds;
 - ``neuronet tour single_neuron`` runs that example (``neuronet.examples.NAME``), which
   prints what it computes and writes its figure;
-- ``neuronet tour --notebooks DIR`` writes every chapter as a Jupyter notebook;
+- ``neuronet tour --notebooks DIR`` writes every chapter as a Jupyter notebook to work in: the
+  reading, then the chapter's exercises (``--answers``: with the reference solutions filled in);
 - ``--ja``: the same in Japanese.
 """
 
 from __future__ import annotations
 
-import html
 import importlib
+import inspect
 import json
 import re
-import unicodedata
+import textwrap
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Sequence
 
-from .errors import ConfigurationError
+from .errors import ConfigurationError, MissingExtra
+from .tour_render import display_width as _width
 
-__all__ = ["Chapter", "CHAPTERS", "EXAMPLES", "run_example", "listing", "find_chapter", "read_chapter",
-           "chapter_html", "notebook", "write_notebooks"]
+__all__ = ["Chapter", "CHAPTERS", "ERRATA", "ANSWERS", "PAGES", "EXAMPLES", "run_example", "listing", "find_chapter",
+           "read_chapter", "chapter_text", "chapter_html", "write_pages", "figure", "notebook", "write_notebooks"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,8 @@ class Chapter:
     title: str
     title_ja: str
     example: str | None
+    # checked exercises the chapter's notebook asks for besides its own (Exercise.chapter)
+    also_checked: tuple[str, ...] = ()
 
 
 CHAPTERS = (
@@ -57,15 +64,20 @@ CHAPTERS = (
     Chapter("12-image-classifier", "An image classifier on CIFAR-10", "CIFAR-10 の画像分類器", "cifar10_two_layer"),
     Chapter("13-training-practice", "Training in practice: optimizers, initial weights, overfitting",
             "学習の実際：最適化手法・重みの初期値・過学習", "training_practice"),
+    Chapter("14-capstone", "Capstone: your own network on real digits",
+            "総仕上げ：自分で書いたネットワークで本物の数字を読む", "capstone",
+            # the stages of the capstone, in order (neuronet.examples.capstone.STAGES)
+            also_checked=("sigmoid", "dense_forward", "softmax", "cross_entropy", "softmax_cross_entropy_gradient",
+                          "dense_backward", "two_layer_gradients", "numerical_gradient", "sgd_step")),
 )
 
+ERRATA = Chapter("errata", "Errata: the seeds' slips and their corrections", "正誤表：ノートの誤りと訂正", None)
+ANSWERS = Chapter("answers", "Answers to the exercises", "練習問題の答え", None)
+PAGES = (ERRATA, ANSWERS)  # read like chapters, listed after them, no notebook of their own
+
 EXAMPLES = ("single_neuron", "gates", "activations", "numerical_vs_backprop", "three_class_boundary",
-            "binary_softmax_vs_svm", "cifar10_two_layer", "training_practice", "why_nonlinearity", "dask_grid_search")
-
-
-def _width(text: str) -> int:
-    """Columns ``text`` takes in a terminal: East Asian wide and full-width characters take two."""
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+            "binary_softmax_vs_svm", "cifar10_two_layer", "training_practice", "capstone", "why_nonlinearity",
+            "dask_grid_search")
 
 
 def _pad(text: str, width: int) -> str:
@@ -73,27 +85,32 @@ def _pad(text: str, width: int) -> str:
 
 
 def listing(japanese: bool = False) -> str:
-    """The chapters, one a line, with the example each runs; aligned by display width (Japanese
-    titles take two columns a character)."""
+    """The chapters, one a line, with the example each runs, then the errata; aligned by display
+    width (Japanese titles take two columns a character)."""
     titles = [chapter.title_ja if japanese else chapter.title for chapter in CHAPTERS]
-    width = max(_width(title) for title in titles) + 2
+    others = [page.title_ja if japanese else page.title for page in PAGES]
+    width = max(_width(title) for title in titles + others) + 2
     lines = []
     for number, (chapter, title) in enumerate(zip(CHAPTERS, titles), start=1):
         run = f"neuronet tour {chapter.example}" if chapter.example else ""
         lines.append(f"{number:>2}. {_pad(title, width)}{run}".rstrip())
+    for page, title in zip(PAGES, others):
+        lines.append(f"    {_pad(title, width)}neuronet tour {page.slug}")
     return "\n".join(lines)
 
 
 def find_chapter(reference: str | int) -> Chapter:
-    """A chapter by number (``4``, ``"4"``, ``"04"``) or slug (``"04-matrices"``)."""
+    """A chapter by number (``4``, ``"4"``, ``"04"``) or slug (``"04-matrices"``), or the errata
+    (``"errata"``) or the answers to the exercises (``"answers"``)."""
     text = str(reference).strip()
-    if text.isdigit() and 1 <= int(text) <= len(CHAPTERS):
+    if re.fullmatch(r"[0-9]{1,3}", text) and 1 <= int(text) <= len(CHAPTERS):
         return CHAPTERS[int(text) - 1]
-    for chapter in CHAPTERS:
-        if text == chapter.slug or text == chapter.slug.split("-", 1)[1]:
+    for chapter in CHAPTERS + PAGES:
+        if text == chapter.slug or text == chapter.slug.split("-", 1)[-1]:
             return chapter
-    raise ConfigurationError(f"chapter: {reference!r} is not a chapter number (1-{len(CHAPTERS)}), a chapter "
-                             f"name ({', '.join(c.slug for c in CHAPTERS)}) nor an example ({', '.join(EXAMPLES)})")
+    raise ConfigurationError(f"chapter: {str(reference)[:80]!r} is not a chapter number (1-{len(CHAPTERS)}), a "
+                             f"chapter name ({', '.join(c.slug for c in CHAPTERS + PAGES)}) nor an example "
+                             f"({', '.join(EXAMPLES)})")
 
 
 def _chapter_file(chapter: Chapter, japanese: bool):
@@ -102,83 +119,293 @@ def _chapter_file(chapter: Chapter, japanese: bool):
 
 def read_chapter(reference: str | int, japanese: bool = False) -> str:
     """The chapter's Markdown text, from the copy inside the package."""
-    return _chapter_file(find_chapter(reference), japanese).read_text(encoding="utf-8")
+    chapter = find_chapter(reference)
+    source = _chapter_file(chapter, japanese)
+    if not source.is_file():
+        raise ConfigurationError(f"chapter: {chapter.slug} is not in this installation of neuronet ({source})")
+    return source.read_text(encoding="utf-8")
+
+
+def _renderer():
+    """neuronet.tour_render, or one line naming the extra that brings what it needs."""
+    try:
+        import markdown_it  # noqa: F401
+        import mdit_py_plugins  # noqa: F401
+        import pylatexenc  # noqa: F401
+        import unicodeit  # noqa: F401
+    except ModuleNotFoundError as error:
+        raise MissingExtra(f"reading the tour needs {error.name}, which is not installed: "
+                           "pip install \"neuronet[cli]\" (or --raw prints the chapter's Markdown as it is)") from None
+    from . import tour_render
+
+    return tour_render
+
+
+def chapter_text(reference: str | int, japanese: bool = False, width: int | None = None) -> str:
+    """The chapter as text for a terminal: formulas as Unicode text (∂E/∂w = (1/N) ∑ₙ ∂Eₙ/∂w, the
+    equation number at the right), tables aligned, figures named with their file, links to other
+    chapters as the command that prints them."""
+    terminal_text = _renderer().terminal_text
+
+    def link(text: str, slug: str) -> str:
+        name = str(int(slug[:2])) if slug[:2].isdigit() else slug
+        return f"{text} (neuronet tour {name}{' --ja' if japanese else ''})"
+
+    return terminal_text(read_chapter(reference, japanese), width=width, chapter_link=link)
 
 
 def chapter_html(reference: str | int, japanese: bool = False) -> str:
-    """The chapter as a small self-contained HTML page (headings, paragraphs, code, tables as text,
-    equations as written), for ``neuronet tour N --open``."""
+    """The chapter as an HTML page (markdown-it-py; formulas by the KaTeX shipped in the package;
+    figures inline; links to the other chapters' pages written beside it by ``write_pages``)."""
+    html_page = _renderer().html_page
     chapter = find_chapter(reference)
-    text = read_chapter(chapter.slug, japanese)
-    parts, body = re.split(r"```python\n(.*?)```", text, flags=re.S), []
-    for index, part in enumerate(parts):
-        if index % 2:
-            body.append(f"<pre><code>{html.escape(part)}</code></pre>")
-            continue
-        for block in re.split(r"\n\s*\n", part):
-            block = block.strip()
-            if not block:
-                continue
-            heading = re.match(r"^(#{1,3})\s+(.*)", block)
-            if heading:
-                level = len(heading.group(1))
-                body.append(f"<h{level}>{html.escape(heading.group(2))}</h{level}>")
-            elif block.startswith("|") or block.startswith("$$") or block.startswith(">"):
-                body.append(f"<pre>{html.escape(block)}</pre>")
-            else:
-                escaped = html.escape(block)
-                escaped = re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)
-                escaped = re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", escaped)
-                body.append(f"<p>{escaped}</p>")
     title = chapter.title_ja if japanese else chapter.title
-    return (f"<!doctype html><html lang=\"{'ja' if japanese else 'en'}\"><meta charset=\"utf-8\">"
-            f"<title>{html.escape(title)}</title><style>body{{max-width:46em;margin:2em auto;font:16px/1.55 "
-            f"system-ui,sans-serif;padding:0 1em}}pre{{background:#f4f4f4;padding:.8em;overflow:auto}}</style>"
-            f"<body>{''.join(body)}</body></html>")
+    return html_page(read_chapter(chapter.slug, japanese), title, japanese=japanese,
+                     chapter_href=lambda slug: f"{slug}.html")
 
 
-def notebook(reference: str | int, japanese: bool = False) -> dict:
-    """The chapter as a Jupyter notebook (nbformat 4): its prose as Markdown cells, its code as
-    code cells, figures written by the code itself (the docs' image links are left out)."""
-    chapter = find_chapter(reference)
-    text = read_chapter(chapter.slug, japanese)
+def write_pages(folder: str | Path, japanese: bool = False) -> dict[str, Path]:
+    """Every chapter (and the errata and answers, where this installation has them) as
+    ``<slug>.html`` in ``folder``, linked to one another; returns {slug: path}."""
+    from .atomic import atomic_write
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    pages = {}
+    for chapter in CHAPTERS + PAGES:
+        if not _chapter_file(chapter, japanese).is_file():
+            continue
+        path = folder / f"{chapter.slug}.html"
+        with atomic_write(path, "w", encoding="utf-8") as handle:
+            handle.write(chapter_html(chapter.slug, japanese))
+        pages[chapter.slug] = path
+    return pages
+
+
+# --- notebooks -----------------------------------------------------------------------------------
+
+_EXERCISE_HEADINGS = {False: "## Exercises", True: "## 練習問題"}
+_WORDS = {
+    False: {"checked": "## Checked exercises",
+            "checked_intro": "Write each function below, then run its cell: `check` runs it on the exercise's inputs "
+                             "(edge cases included) and says whether it is right, and if not, what is wrong.",
+            "yours": "# Your answer (code or notes):",
+            "write": "# write it here", "answer": "**Answer.** ",
+            "answers_note": "*This notebook has the answers filled in (`neuronet tour --notebooks DIR --answers`).*"},
+    True: {"checked": "## 自動で確かめる練習問題",
+           "checked_intro": "下の関数を書いてからセルを実行しましょう。`check` が練習問題の入力（端の値を含む）で実行し、"
+                            "正しいかどうか、違うなら何が違うかを教えてくれます。",
+           "yours": "# あなたの答え（コードやメモ）：",
+           "write": "# ここに書く", "answer": "**答え：** ",
+           "answers_note": "*このノートブックには答えが入っています（`neuronet tour --notebooks DIR --answers --ja`）。*"},
+}
+
+
+def _cell(kind: str, source: str) -> dict:
+    cell = {"cell_type": kind, "metadata": {}, "source": source.strip("\n").splitlines(keepends=True)}
+    if kind == "code":
+        cell.update(execution_count=None, outputs=[])
+    return cell
+
+
+def figure(name: str):
+    """A figure of the tour (``"tour/gates.png"``, as the chapters link it under ``images/``),
+    from the copy shipped in the package: an IPython ``Image`` in a notebook, else its path."""
+    from .tour_render import figure_file
+
+    path = figure_file(f"images/{name}")
+    if path is None:
+        raise ConfigurationError(f"figure: no figure {name!r} ships with the tour")
+    try:
+        from IPython.display import Image
+    except ModuleNotFoundError:
+        return path
+    return Image(filename=str(path))
+
+
+def _reading_cells(text: str) -> list[dict]:
+    """The chapter's prose as Markdown cells and its code as code cells; a cell that saves a
+    figure also shows it, and each figure the chapter shows becomes a cell that shows the copy
+    shipped in the package."""
     cells = []
     for index, part in enumerate(re.split(r"```python\n(.*?)```", text, flags=re.S)):
         if index % 2:
-            source, kind = part.rstrip("\n"), "code"
-        else:
-            source = re.sub(r"!\[[^\]]*\]\([^)]+\)\n?", "", part)      # the figure: the code makes it
-            source = re.sub(r"\[([^\]]+)\]\([^)]+\.md\)", r"\1", source)  # links to other chapters
-            source, kind = source.strip("\n"), "markdown"
-        if not source.strip():
+            source = part.rstrip("\n")
+            saved = re.findall(r"""\.savefig\(\s*["']([^"']+)["']""", source)
+            if saved:
+                source += "\n\nfrom IPython.display import Image, display\n" + "\n".join(
+                    f'display(Image(filename="{name}"))' for name in saved)
+            cells.append(_cell("code", source))
             continue
-        cell = {"cell_type": kind, "id": f"{chapter.slug[:2]}-{len(cells)}", "metadata": {},
-                "source": source.splitlines(keepends=True)}
-        if kind == "code":
-            cell.update(execution_count=None, outputs=[])
-        cells.append(cell)
+        for piece_index, piece in enumerate(re.split(r"!\[([^\]]*)\]\(([^)]+)\)", part)):
+            kind = piece_index % 3
+            if kind == 1:
+                alt = piece
+                continue
+            if kind == 2:
+                if "images/" in piece:
+                    name = piece.split("images/", 1)[1]
+                    cells.append(_cell("code", f'from neuronet.tour import figure\n\nfigure("{name}")   # {alt}'))
+                continue
+            piece = re.sub(r"\[([^\]]+)\]\([^)]+\.md\)", r"\1", piece)      # links to other chapters
+            if piece.strip():
+                cells.append(_cell("markdown", piece))
+    return cells
+
+
+def _prose_exercises(text: str) -> list[str]:
+    """The numbered items of a chapter's exercises section, each as Markdown."""
+    items, current = [], None
+    for line in text.splitlines():
+        if re.match(r"^\d+\. ", line):
+            current = [line]
+            items.append(current)
+        elif current is not None and (line.startswith("   ") or (line.strip() and not line.startswith(("[", "#")))):
+            current.append(line)
+        elif current is not None and not line.strip():
+            current = None
+    return ["\n".join(item) for item in items]
+
+
+def _solution_source(name: str) -> str:
+    """The reference solution of exercise ``name`` as it is written in ``neuronet.exercises.solutions``,
+    after the solutions it calls (``softmax`` for ``two_layer_gradients``)."""
+    from .exercises import solutions
+
+    order: list[str] = []
+
+    def visit(function_name: str) -> None:
+        function = getattr(solutions, function_name)
+        for used in function.__code__.co_names:
+            if used in solutions.__all__ and used != function_name and used not in order:
+                visit(used)
+        if function_name not in order:
+            order.append(function_name)
+
+    visit(name)
+    return "\n\n\n".join(inspect.getsource(getattr(solutions, part)).rstrip() for part in order)
+
+
+def _stub(exercise, japanese: bool) -> str:
+    """``def name(arguments):`` with the task as its docstring and a body still to write."""
+    from .exercises import solutions
+
+    reference = getattr(solutions, exercise.name, None)
+    signature = str(inspect.signature(reference)) if reference is not None else f"({', '.join(exercise.arguments)})"
+    task = exercise.task_ja if japanese else exercise.task
+    doc = textwrap.fill(task, width=92, initial_indent="    ", subsequent_indent="    ",
+                        break_long_words=False, break_on_hyphens=False)
+    words = _WORDS[japanese]
+    return (f'def {exercise.name}{signature}:\n    """{exercise.signature}\n\n{doc}\n    """\n'
+            f"    {words['write']}\n    raise NotImplementedError")
+
+
+def _prose_answers(chapter: Chapter, japanese: bool) -> list[str]:
+    """The answers to the chapter's prose exercises (``answers.md``: a ``## <slug>`` section per
+    chapter, one numbered answer per exercise), or [] where this installation has none."""
+    source = _chapter_file(ANSWERS, japanese)
+    if not source.is_file():
+        return []
+    sections = re.split(r"^## +(\S+) *$", source.read_text(encoding="utf-8"), flags=re.M)
+    for slug, body in zip(sections[1::2], sections[2::2]):
+        if slug == chapter.slug:
+            return _prose_exercises(body)
+    return []
+
+
+def _exercise_cells(chapter: Chapter, text: str, japanese: bool, answers: bool) -> list[dict]:
+    """After the reading: the chapter's prose exercises, each with a cell to work in, then its
+    checked exercises, each a stub and ``check``; with ``answers``, each prose exercise is
+    followed by its answer and each stub is the reference solution."""
+    from .exercises import EXERCISES
+
+    words = _WORDS[japanese]
+    heading = _EXERCISE_HEADINGS[japanese]
+    cells = []
+    if heading in text:
+        cells.append(_cell("markdown", heading))
+        solved = _prose_answers(chapter, japanese) if answers else []
+        for number, item in enumerate(_prose_exercises(text.split(heading, 1)[1])):
+            cells.append(_cell("markdown", item))
+            if number < len(solved):
+                marker = re.match(r"\d+\.\s+", solved[number])
+                indent = len(marker.group(0)) if marker else 0
+                answer = re.sub("\n" + " " * indent, "\n", solved[number][indent:])  # out of the list
+                cells.append(_cell("markdown", words["answer"] + answer))
+            cells.append(_cell("code", words["yours"]))
+    checked = [exercise for exercise in EXERCISES.values() if exercise.chapter == chapter.slug]
+    checked += [EXERCISES[name] for name in chapter.also_checked if EXERCISES[name] not in checked]
+    if checked:
+        cells.append(_cell("markdown", f"{words['checked']}\n\n{words['checked_intro']}"))
+        cells.append(_cell("code", "import numpy as np\nfrom neuronet.exercises import check"))
+        language = ', language="ja"' if japanese else ""
+        for exercise in checked:
+            task = exercise.task_ja if japanese else exercise.task
+            cells.append(_cell("markdown", f"### `{exercise.signature}`\n\n{task}"))
+            body = _solution_source(exercise.name) if answers else _stub(exercise, japanese)
+            cells.append(_cell("code", f'{body}\n\n\ncheck("{exercise.name}", {exercise.name}{language})'))
+    return cells
+
+
+def notebook(reference: str | int, japanese: bool = False, answers: bool = False) -> dict:
+    """The chapter as a Jupyter notebook (nbformat 4) to work in: the reading (prose as Markdown
+    cells, code as code cells that show their figures), then the exercises: a cell for each
+    prose exercise, and for each checked exercise of the chapter a stub to fill in and its
+    ``check`` (``answers``: the reference solutions filled in instead)."""
+    chapter = find_chapter(reference)
+    if chapter not in CHAPTERS:
+        raise ConfigurationError(f"chapter: {chapter.slug} has no notebook; expected one of the chapters "
+                                 f"1-{len(CHAPTERS)}")
+    text = read_chapter(chapter.slug, japanese)
+    heading = _EXERCISE_HEADINGS[japanese]
+    reading = text.split(heading, 1)[0]
+    cells = []
+    if answers:
+        cells.append(_cell("markdown", _WORDS[japanese]["answers_note"]))
+    cells += _reading_cells(reading) + _exercise_cells(chapter, text, japanese, answers)
+    for number, cell in enumerate(cells):
+        cell["id"] = f"{chapter.slug[:2]}-{number}"
     return {"cells": cells, "nbformat": 4, "nbformat_minor": 5,
             "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
                          "language_info": {"name": "python"}}}
 
 
-def write_notebooks(folder: str | Path, japanese: bool = False) -> list[Path]:
-    """Every chapter as ``<slug>.ipynb`` in ``folder`` (created if needed); returns the paths."""
+def write_notebooks(folder: str | Path, japanese: bool = False, answers: bool = False) -> list[Path]:
+    """Every chapter as ``<slug>.ipynb`` (``-ja``, ``-answers`` in the name where asked) in
+    ``folder`` (created if needed); returns the paths."""
     from .atomic import atomic_write
 
     folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise ConfigurationError(f"notebooks: {folder} is a file; expected a folder to write the notebooks into")
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for chapter in CHAPTERS:
-        path = folder / f"{chapter.slug}{'-ja' if japanese else ''}.ipynb"
+        path = folder / f"{chapter.slug}{'-ja' if japanese else ''}{'-answers' if answers else ''}.ipynb"
         with atomic_write(path, "w", encoding="utf-8") as handle:
-            json.dump(notebook(chapter.slug, japanese), handle, ensure_ascii=False, indent=1)
+            json.dump(notebook(chapter.slug, japanese, answers), handle, ensure_ascii=False, indent=1)
         paths.append(path)
     return paths
 
 
+# --- examples ------------------------------------------------------------------------------------
+
+# What an example may need that a plain install lacks, and the extra that brings it.
+_EXTRAS = {"matplotlib": "plot", "sklearn": "sklearn", "scipy": "sklearn", "joblib": "sklearn",
+           "dask": "dask", "distributed": "dask", "tqdm": "cli", "numba": "fast"}
+
+
 def run_example(name: str, argv: Sequence[str] = ()) -> None:
-    """Run ``neuronet.examples.<name>`` with command-line ``argv`` (e.g. ``["--fast"]``)."""
+    """Run ``neuronet.examples.<name>`` with command-line ``argv`` (e.g. ``["--fast"]``); an
+    optional dependency that is missing is named with the extra to install, in one line."""
     if name not in EXAMPLES:
         raise ConfigurationError(f"example: unknown name {name!r}; expected one of {', '.join(EXAMPLES)}")
-    importlib.import_module(f"neuronet.examples.{name}").main(list(argv))
+    try:
+        module = importlib.import_module(f"neuronet.examples.{name}")
+        module.main(list(argv))
+    except ModuleNotFoundError as error:
+        package = (error.name or "").split(".")[0]
+        if package not in _EXTRAS:
+            raise
+        raise MissingExtra(f"example {name} needs {package}, which is not installed: "
+                           f"pip install \"neuronet[{_EXTRAS[package]}]\"") from None

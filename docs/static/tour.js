@@ -1,0 +1,1 @@
+../../src/neuronet/static/tour.js
