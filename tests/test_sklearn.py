@@ -336,6 +336,8 @@ def test_bad_sample_weights_are_named(iris, weights, message):
 
 @pytest.mark.parametrize("kernels", ["numpy", "numba"])
 def test_the_kernels_parameter_chooses_the_networks_kernels(iris, kernels):
+    if kernels == "numba":
+        pytest.importorskip("numba")
     X_train, _, y_train, _ = iris
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

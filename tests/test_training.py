@@ -256,3 +256,16 @@ def test_bad_weights_in_fit_are_named(options, message):
     net = nn.MLP([3, 5, 2], "tanh", rng=0)
     with pytest.raises(ValueError, match=re.escape(message)):
         net.fit(X, y, epochs=1, verbose=0, **options)
+
+
+def test_multi_label_binary_cross_entropy_with_a_validation_split_reports_exact_match_accuracy():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(80, 4)).astype(np.float32)
+    Y = (X[:, :3] > 0).astype(np.float32)  # three independent 0/1 labels per row
+    net = nn.MLP([4, 8, 3], "tanh", rng=0)
+    history = net.fit(X, Y, loss="binary_cross_entropy", epochs=60, batch_size=16, validation_split=0.25,
+                      verbose=0, seed=0, lr=0.05)
+    assert 0.8 < history.history["accuracy"][-1] <= 1.0
+    assert 0.0 <= history.history["val_accuracy"][-1] <= 1.0
+    exact = np.mean(np.all((net(X) > 0) == (Y > 0.5), axis=1))
+    assert net.evaluate(X, Y)["accuracy"] == pytest.approx(exact)

@@ -27,7 +27,7 @@ from . import training_data as _data
 from .init import make_rng
 from .memory import check_fits
 from .progress import Progress
-from .trainer import Trainer
+from .trainer import Trainer, evaluate
 from .validation import non_negative, positive, positive_int, prepare_targets
 
 __all__ = ["fit", "History", "TrainingDiverged", "prepare_targets", "NUMERICAL_GRADIENT_LIMIT"]
@@ -133,20 +133,6 @@ def _check_memory(net: Any, optimizer: _optim.Optimizer, batch_size: int) -> Non
     widths = sum(layer.output_features(None) or 0 for layer in net.layers) + net.in_features
     check_fits(net.dtype.itemsize * (net.n_parameters * len(optimizer.slots) + 3 * batch_size * widths),
                f"training {net.n_parameters:,} parameters with {optimizer.name} at batch size {batch_size}")
-
-
-def _evaluate(net: Any, loss: _losses.Loss, X: Any, targets: Any, chunk: int = 1024) -> tuple[float, float | None]:
-    """Mean loss and accuracy (None for regression) over (X, targets), in chunks to bound memory."""
-    total, correct = 0.0, 0
-    for start in range(0, X.shape[0], chunk):
-        x, t = X[start:start + chunk], targets[start:start + chunk]
-        scores = net.forward(x, training=False)
-        total += loss.forward(scores, t) * x.shape[0]
-        if loss.is_classification:
-            labels = t if t.ndim == 1 else t.argmax(axis=1)
-            correct += int(np.count_nonzero(loss.predict(scores) == labels))
-    n = max(X.shape[0], 1)
-    return total / n, (correct / n if loss.is_classification else None)
 
 
 def fit(net: Any, X: Any, y: Any = None, *, loss: str | _losses.Loss = "softmax_cross_entropy",
@@ -286,7 +272,7 @@ def fit(net: Any, X: Any, y: Any = None, *, loss: str | _losses.Loss = "softmax_
             if loss.is_classification and trainer.count_correct:
                 logs["accuracy"] = correct / max(seen, 1)
             if validation is not None:
-                val_loss, val_accuracy = _evaluate(net, loss, *validation)
+                val_loss, val_accuracy = evaluate(net, loss, *validation)
                 logs["val_loss"] = val_loss + trainer.penalty(l2)
                 if val_accuracy is not None:
                     logs["val_accuracy"] = val_accuracy

@@ -20,9 +20,10 @@ or the first reason it cannot be ("Dropout has no compiled form", "gradient='num
 give it; a network built with ``kernels="numba"`` that cannot have them is warned
 (``KernelFallbackWarning``) and trains on the NumPy path, with the same results.
 
-Their cost: the first run ever compiles them (about 15 s per dtype, cached on disk); later
-processes load them from the cache, which with importing Numba takes about a second. A
-one-shot job that would train for less than that on the NumPy path does better without them:
+Their cost: the first run ever compiles them (about 8 s of CPU per dtype, cached on disk);
+later processes load them from the cache, which with importing Numba takes about half a second
+to a second. A one-shot job that would train for less than that on the NumPy path does better
+without them:
 ``for_one_run`` (what ``neuronet train --kernels auto`` uses) weighs the two.
 """
 
