@@ -85,6 +85,7 @@ class Sequential:
         self.optimizer = None
         self.classes: np.ndarray | None = None
         self.metadata: dict = {}
+        self.encoder: Any = None  # a fitted neuronet.tables.TableEncoder when trained on a table
         self.stop_training = False
         # False until an optimizer steps it or a model file fills it; predict() warns once before that
         self.trained = False
@@ -216,7 +217,13 @@ class Sequential:
 
     def as_rows(self, X: Any) -> Any:
         """X as validated rows ``(n, in_features)`` in the network's dtype and device: image tensors
-        ``(n, *input_shape)`` are flattened first."""
+        ``(n, *input_shape)`` are flattened first; a table (a DataFrame, an Arrow table, a CSV path) is
+        encoded by ``self.encoder`` where the network was trained on one."""
+        if self.__dict__.get("encoder") is not None and not isinstance(X, np.ndarray):
+            from .tables.read import is_table
+
+            if is_table(X):
+                X = self.encoder.transform(X)
         shape = np.shape(X)
         if len(shape) > 2 and tuple(shape[1:]) == self.input_shape:
             X = np.reshape(X, (shape[0], -1)) if backend.array_module(X) is np else X.reshape(shape[0], -1)
