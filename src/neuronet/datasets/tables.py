@@ -24,12 +24,12 @@ Licenses and sources (also in ``data/README.md``):
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, NamedTuple
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from ..errors import ConfigurationError
-from ..tables.read import read_table
+
+if TYPE_CHECKING:  # pyarrow is imported when a table is read, so the catalogue never needs it
+    import pyarrow as pa
 
 __all__ = ["load_penguins", "load_cars", "load_table", "TABLES", "LOADERS", "TableInfo", "path"]
 
@@ -60,6 +60,8 @@ def path(name: str) -> Path:
 
 def load_table(name: str) -> tuple[pa.Table, str]:
     """(the table as Arrow, the target column's name) of the bundled table ``name``."""
+    from ..tables.read import read_table
+
     return read_table(path(name)), TABLES[name].target
 
 
