@@ -33,7 +33,9 @@ def test_a_dataframe_with_text_columns_and_missing_values_trains_and_keeps_its_l
     # raw rows in: the network applies its encoding (a DataFrame, an Arrow table)
     np.testing.assert_array_equal(net.predict(frame), net.predict(X))
     np.testing.assert_array_equal(net.predict_proba(table), net.predict_proba(X))
-    assert net.evaluate(frame.dropna(subset=[target]), frame.dropna(subset=[target])[target])["accuracy"] > 0.9
+    labelled = frame.dropna(subset=[target])
+    assert net.evaluate(labelled, labelled[target])["accuracy"] > 0.9
+    assert net.evaluate(table, target) == net.evaluate(labelled, labelled[target])  # the column by its name
     # the same run from the encoded arrays and the labels
     reference = _net(encoder.width)
     X_ref, index = encoder.transform_xy(table)

@@ -326,7 +326,14 @@ class Sequential:
         return self.output_loss().probabilities(self.scores(X))
 
     def evaluate(self, X: Any, y: Any) -> dict[str, float]:
-        """``{"loss": ..., "accuracy": ...}`` on (X, y); accuracy only for classifiers."""
+        """``{"loss": ..., "accuracy": ...}`` on (X, y); accuracy only for classifiers. For a network
+        trained on a table, X may be raw rows and y the target column's name."""
+        if isinstance(y, str) and self.__dict__.get("encoder") is not None and self.encoder.target is not None:
+            from .tables.read import is_table
+
+            if is_table(X):
+                X, index = self.encoder.transform_xy(X)
+                y = self.encoder.target.decode(index) if self.encoder.target.classes is not None else index
         loss = self.output_loss()
         self._warn_if_untrained(stacklevel=3)
         X = self.as_rows(X)

@@ -283,7 +283,9 @@ def run_train(args: argparse.Namespace) -> int:
         print(f"table: {len(encoder.columns)} columns -> {encoder.width} features; target {encoder.target.describe()}",
               file=sys.stderr)
         if data.get("n_unlabeled"):
-            print(f"note: {data['n_unlabeled']:,} rows without a target are left out", file=sys.stderr)
+            unlabeled = data["n_unlabeled"]
+            print(f"note: {unlabeled:,} row{'s' if unlabeled != 1 else ''} without a target "
+                  f"{'are' if unlabeled != 1 else 'is'} left out", file=sys.stderr)
     options = dict(loss=loss, optimizer=args.optimizer, lr=schedule, epochs=args.epochs, batch_size=args.batch_size,
                    l2=args.l2, seed=args.seed, verbose=args.verbose, gradient=args.gradient, class_weight=class_weight)
     if streamed:
