@@ -227,3 +227,13 @@ def test_evaluate_a_multi_label_network_counts_exact_matches():
     scores = net(X)
     assert result["accuracy"] == pytest.approx(np.mean(((scores > 0) == T).all(axis=1)))
     assert result["loss"] == pytest.approx(nn.losses.BinaryCrossEntropy()(scores, T))
+
+
+def test_values_too_large_for_the_networks_dtype_are_named_as_overflow():
+    net = nn.MLP([2, 3, 2], rng=0)
+    with pytest.raises(nn.errors.DataError, match=r"values up to 1e\+300 overflow float32 .*use float64"):
+        net.fit(np.array([[1e300, 0.0], [1.0, 2.0]]), [0, 1], epochs=1, verbose=0)
+    with pytest.raises(nn.errors.DataError, match="contains NaN or infinity"):
+        net.fit(np.array([[np.inf, 0.0], [1.0, 2.0]]), [0, 1], epochs=1, verbose=0)
+    wide = nn.MLP([2, 3, 2], rng=0, dtype=np.float64)
+    wide.fit(np.array([[1e300, 0.0], [1.0, 2.0]]) / 1e300, [0, 1], epochs=1, verbose=0)  # float64 holds it

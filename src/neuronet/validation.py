@@ -70,7 +70,8 @@ def check_features(X: Any, in_features: int, dtype: Any, xp: Any = np) -> Any:
                         "magnitude as separate columns)")
     else:
         try:
-            array = np.asarray(X, dtype=dtype) if xp is np else xp.asarray(X, dtype=dtype)
+            with np.errstate(over="ignore"):  # an overflow is found and named below
+                array = np.asarray(X, dtype=dtype) if xp is np else xp.asarray(X, dtype=dtype)
         except (TypeError, ValueError):
             raise DataError(f"X: expected a numeric array of shape (n_samples, {in_features})") from None
         if array.ndim == 1 and in_features == array.shape[0]:
@@ -78,8 +79,24 @@ def check_features(X: Any, in_features: int, dtype: Any, xp: Any = np) -> Any:
         if array.ndim != 2 or array.shape[1] != in_features:
             raise DataError(f"X: expected shape (n_samples, {in_features}), got {tuple(array.shape)}")
     if not all_finite(array):
-        raise DataError("X: contains NaN or infinity; clean or impute the data first")
+        raise DataError(_non_finite_message(X, array, dtype))
     return array
+
+
+def _non_finite_message(X: Any, array: Any, dtype: Any) -> str:
+    """Why the cast X is not finite: values too large for ``dtype`` (the original was finite), or
+    NaN or infinity in the data itself."""
+    try:
+        original = np.asarray(X, dtype=np.float64)
+        finite = original.shape == tuple(array.shape) and all_finite(original)
+    except (TypeError, ValueError, OverflowError):
+        finite = False
+    if finite:
+        largest = float(np.max(np.abs(original)))
+        name = np.dtype(dtype).name
+        return (f"X: values up to {largest:.3g} overflow {name} (largest {np.finfo(dtype).max:.3g}); scale the data "
+                "or use float64")
+    return "X: contains NaN or infinity; clean or impute the data first"
 
 
 def prepare_targets(net: Any, loss: Any, y: Any, n_samples: int, fit: bool) -> np.ndarray:
