@@ -430,3 +430,27 @@ def test_every_menu_loss_has_a_named_output():
 
     for name, _ in menus()["loss"]:
         assert output_link(nn.losses.get(name)) in nn.activations.names(), name
+
+
+def test_l1_beside_l2_is_a_setting_that_reaches_the_trainer():
+    assert validate_settings({}).l1 == 0.0
+    with pytest.raises(SettingsError, match="l1"):
+        validate_settings({"l1": -0.1})
+    with pytest.raises(SettingsError, match="l1"):
+        validate_settings({"l1": "lots"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plain = Session(validate_settings({"dataset": "xor", "samples": 60, "seed": 1}))
+        sparse = Session(validate_settings({"dataset": "xor", "samples": 60, "seed": 1, "l1": 0.1}))
+        assert sparse.trainer.l1 == 0.1
+        for _ in range(30):
+            plain.step()
+            sparse.step()
+    first = lambda session: np.abs(session.net.layers[0].params["W"]).sum()  # noqa: E731
+    assert first(sparse) < first(plain)  # the L1 term pulls the weights towards zero
+    with _client() as client, client.websocket_connect(WS) as ws:
+        json.loads(ws.receive_text())
+        ws.send_text(json.dumps({"type": "configure", "settings": {"l1": 0.01, "dataset": "xor"}}))
+        _receive(ws, "state")
+        ws.send_text(json.dumps({"type": "export"}))
+        assert _receive(ws, "weights")["data"]["settings"]["l1"] == 0.01

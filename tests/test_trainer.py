@@ -7,6 +7,7 @@ import pytest
 
 import neuronet as nn
 from neuronet.errors import TrainingDiverged
+from neuronet import kernels, losses, optim
 from neuronet.trainer import Trainer
 
 
@@ -123,3 +124,44 @@ def test_schedules_set_the_rate_of_each_epoch():
     assert plateau.rate(7) == 0.25
     assert nn.schedules.InverseScaling(0.1, power_t=0.5).rate(3, samples_seen=99) == pytest.approx(0.01)
     assert nn.schedules.Exponential(0.1, gamma=0.5).rate(3) == pytest.approx(0.0125)
+
+
+def test_l1_adds_its_penalty_and_the_sign_of_each_weight_to_the_gradient():
+    """l1 ||W||_1 over the weights (not the biases): the backprop gradient equals the numerical one
+    of the same objective, and the compiled step is not taken (the plan says why)."""
+    import warnings as _warnings
+
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(12, 3))
+    y = rng.integers(0, 3, 12)
+    results = {}
+    for method in ("backprop", "numerical"):
+        net = nn.MLP([3, 5, 3], "tanh", rng=0, dtype=np.float64, kernels="auto")
+        trainer = Trainer(net, losses.get("softmax_cross_entropy"), optim.get("sgd", lr=0.1), l1=0.05, l2=0.01,
+                          gradient=method)
+        value, penalty = trainer.compute_gradient(X, y)
+        weights = net.parameter_vector()[net.decayed_slice]
+        assert penalty == pytest.approx(0.5 * 0.01 * np.dot(weights, weights) + 0.05 * np.abs(weights).sum())
+        results[method] = net.gradient_vector().copy()
+    np.testing.assert_allclose(results["backprop"], results["numerical"], rtol=1e-6, atol=1e-8)
+    assert not trainer.plan.compiled
+    numba_net = nn.MLP([3, 5, 3], "tanh", rng=0, dtype=np.float64, kernels="auto")
+    sparse = Trainer(numba_net, losses.get("softmax_cross_entropy"), optim.get("sgd", lr=0.1), l1=0.05)
+    with _warnings.catch_warnings():
+        _warnings.simplefilter("ignore")
+        sparse.step(X, y)
+    assert not sparse.plan.compiled
+    if "numba" in kernels.available():  # else the plan's first reason is that Numba is missing
+        assert str(sparse.plan) == "numpy kernels: L1 regularization (l1) has no compiled form"
+
+
+def test_l1_makes_weights_exactly_zero_where_l2_only_shrinks_them():
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(200, 6)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64)  # one feature matters, five do not
+    sparse, shrunk = nn.MLP([6, 2], rng=0), nn.MLP([6, 2], rng=0)
+    sparse.fit(X, y, optimizer="sgd", lr=0.05, l1=0.01, epochs=60, batch_size=20, verbose=0, seed=0)
+    shrunk.fit(X, y, optimizer="sgd", lr=0.05, l2=0.02, epochs=60, batch_size=20, verbose=0, seed=0)
+    W_sparse, W_shrunk = sparse.layers[0].params["W"], shrunk.layers[0].params["W"]
+    assert np.mean(np.abs(W_sparse[1:]) < 1e-3) > np.mean(np.abs(W_shrunk[1:]) < 1e-3)
+    assert np.abs(W_sparse[0]).max() > 0.1  # the feature that matters keeps its weight

@@ -76,6 +76,9 @@ class Trainer:
 
     - ``l2``: the L2 coefficient; the penalty is (l2 / 2) ||W||^2, or with ``l2_per_sample``
       (scikit-learn's ``alpha``) (l2 / 2n) ||W||^2 with n the batch's (weighted) size.
+    - ``l1``: the L1 coefficient; the penalty l1 ||W||_1 (a sum of |w|, which drives small weights
+      to exactly 0: a sparse network), gradient l1 sign(W). The compiled step has no L1 term, so
+      a trainer with ``l1`` takes the readable path (its plan says so).
     - ``gradient``: ``"backprop"`` or ``"numerical"`` (central differences with step ``eps``).
     - ``schedule``: a ``neuronet.schedules.Schedule`` setting ``optimizer.lr`` for each epoch.
     - ``on_nonfinite``: what a NaN/inf loss or gradient does: ``"raise"`` ``TrainingDiverged``
@@ -84,7 +87,7 @@ class Trainer:
     """
 
     def __init__(self, net: Any, loss: Any, optimizer: Any, *, l2: float = 0.0, l2_per_sample: bool = False,
-                 gradient: str = "backprop", eps: float = 1e-4, schedule: Schedule | None = None,
+                 l1: float = 0.0, gradient: str = "backprop", eps: float = 1e-4, schedule: Schedule | None = None,
                  on_nonfinite: str = "raise", count_correct: bool = False, samples_seen: int = 0):
         if gradient not in ("backprop", "numerical"):
             raise ConfigurationError(f"gradient: expected 'backprop' or 'numerical', got {gradient!r}")
@@ -93,6 +96,7 @@ class Trainer:
         self.net, self.loss, self.optimizer = net, loss, optimizer
         self.l2 = non_negative("l2", l2)
         self.l2_per_sample = bool(l2_per_sample)
+        self.l1 = non_negative("l1", l1)
         self.gradient_method = gradient
         self.eps = positive("eps", eps)
         self.schedule = schedule
@@ -132,6 +136,12 @@ class Trainer:
         plan = self._plan = self._network_plan
         if not plan.compiled:
             return None
+        if self.l1:  # the compiled step has no L1 term: the readable path computes it
+            self._plan = plan.refused("L1 regularization (l1) has no compiled form")
+            if self._plan.reason not in self._refusals:
+                self._refusals.add(self._plan.reason)
+                self._plan.warn()
+            return None
         data, reason = plan.step.data(X, targets, sample_weight)
         if data is not None and not plan.step.ready(self, data):
             self._plan_key = None  # the kernels became unusable in this process: plan again next time
@@ -154,11 +164,12 @@ class Trainer:
         return self.l2 / total if self.l2_per_sample else self.l2
 
     def penalty(self, coefficient: float) -> float:
-        """(coefficient / 2) ||W||^2 over the decayed parameters."""
-        if not coefficient:
+        """(coefficient / 2) ||W||^2 over the decayed parameters, plus l1 ||W||_1 where ``l1`` is set."""
+        if not coefficient and not self.l1:
             return 0.0
         weights = self.net.parameter_vector()[self.net.decayed_slice]
-        return 0.5 * coefficient * float(np.dot(weights, weights))
+        value = 0.5 * coefficient * float(np.dot(weights, weights)) if coefficient else 0.0
+        return value + (self.l1 * float(np.abs(weights).sum()) if self.l1 else 0.0)
 
     # --- the boundary: what every path is handed is checked here, once per call -----------------
     def check_data(self, X: Any, targets: Any, sample_weight: Any = None) -> tuple[Any, Any, Any]:
@@ -195,13 +206,18 @@ class Trainer:
             value = loss.forward(scores, targets, sample_weight)
             penalty = self.penalty(coefficient)
             net.backward(loss.backward())
-            if coefficient:  # d/dW (c/2)||W||^2 = c W
+            if coefficient or self.l1:
                 decayed = net.decayed_slice
                 weights, grads = net.parameter_vector()[decayed], net.gradient_vector()[decayed]
                 if self._scratch is None or self._scratch.shape != weights.shape:
                     self._scratch = np.empty_like(weights)
-                np.multiply(weights, coefficient, out=self._scratch)
-                grads += self._scratch
+                if coefficient:  # d/dW (c/2)||W||^2 = c W
+                    np.multiply(weights, coefficient, out=self._scratch)
+                    grads += self._scratch
+                if self.l1:  # d/dW l1 ||W||_1 = l1 sign(W) (0 at 0: the subgradient that keeps a zero weight)
+                    np.sign(weights, out=self._scratch)
+                    self._scratch *= self.l1
+                    grads += self._scratch
         else:
             def objective(_: Any) -> float:
                 return loss.forward(net.forward(x, training=False), targets, sample_weight) + self.penalty(coefficient)

@@ -140,7 +140,7 @@ def fit(net: Any, X: Any, y: Any = None, *, loss: str | _losses.Loss = "softmax_
         batch_size: int = 32, validation_split: float = 0.0, validation_data: tuple | None = None,
         l2: float = 0.0, shuffle: bool = True, seed: Any = None, callbacks: Iterable[Callback] = (),
         verbose: int = 1, gradient: str = "backprop", sample_weight: Any = None,
-        class_weight: Any = None, encoding: dict | None = None) -> History:
+        class_weight: Any = None, encoding: dict | None = None, l1: float = 0.0) -> History:
     """Train ``net`` on (X, y) and return a ``History``.
 
     - ``loss``: a name from ``neuronet.losses.names()`` or a Loss; ``optimizer``: a name from
@@ -151,7 +151,8 @@ def fit(net: Any, X: Any, y: Any = None, *, loss: str | _losses.Loss = "softmax_
     - ``validation_split``: a fraction of (X, y), drawn at random with ``seed``, held out
       for ``val_loss``/``val_accuracy``; or ``validation_data=(X_val, y_val)``.
     - ``l2``: adds (l2 / 2) * sum of squared weights to the loss (biases excluded):
-      ``net.objective(X, y, l2)`` is the number minimized.
+      ``net.objective(X, y, l2)`` is the number minimized. ``l1``: adds l1 * sum of |w|, which
+      drives small weights to exactly zero (the readable path computes it; no compiled form).
     - ``gradient``: ``"backprop"``, or ``"numerical"`` for central differences over every
       parameter (seed 001's method before backpropagation; only for small networks).
     - ``verbose``: 0 silent, 1 progress bar, 2 one line per epoch (on stderr).
@@ -233,11 +234,11 @@ def fit(net: Any, X: Any, y: Any = None, *, loss: str | _losses.Loss = "softmax_
     optimizer = _resolve_optimizer(net, optimizer, schedule.lr if schedule else lr)
     _check_memory(net, optimizer, batch_size)
     net.loss, net.optimizer, net.stop_training = loss, optimizer, False
-    trainer = Trainer(net, loss, optimizer, l2=l2, gradient=gradient, schedule=schedule,
+    trainer = Trainer(net, loss, optimizer, l2=l2, l1=non_negative("l1", l1), gradient=gradient, schedule=schedule,
                       count_correct=loss.is_classification)
     history = History()
     history.params = {"epochs": epochs, "batch_size": batch_size, "samples": n, "loss": loss.name,
-                      "optimizer": optimizer.name, "lr": optimizer.lr, "l2": l2, "gradient": gradient,
+                      "optimizer": optimizer.name, "lr": optimizer.lr, "l2": l2, "l1": l1, "gradient": gradient,
                       "schedule": schedule.config() if schedule else None}
     callbacks = [history, *callbacks]
     for callback in callbacks:

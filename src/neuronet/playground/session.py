@@ -74,7 +74,8 @@ class Session:
         self.optimizer = _optim.get(settings.optimizer, settings.lr)
         self.net.loss, self.net.optimizer = self.loss, self.optimizer
         self.net.classes = None if self.regression else np.arange(self.classes)
-        self.trainer = Trainer(self.net, self.loss, self.optimizer, l2=settings.l2, gradient=settings.gradient,
+        self.trainer = Trainer(self.net, self.loss, self.optimizer, l2=settings.l2, l1=settings.l1,
+                               gradient=settings.gradient,
                                eps=1e-3, schedule=_schedules.get(settings.lr_schedule, settings.lr),
                                on_nonfinite="skip")  # a diverging run on the page just stops moving
         self.targets_train = self.targets(self.y_train)
@@ -157,7 +158,8 @@ class Session:
         x, t = self.trainer.gather(self.X_train, index), self.targets_train[index]  # as step() gathers
         rates = {}
         for method, repeats in (("backprop", 20), ("numerical", 2)):
-            timer = Trainer(self.net, self.loss, self.optimizer, l2=self.settings.l2, gradient=method, eps=1e-3)
+            timer = Trainer(self.net, self.loss, self.optimizer, l2=self.settings.l2, l1=self.settings.l1,
+                            gradient=method, eps=1e-3)
             # a network that asked for the compiled kernels is told when a step cannot use them; the
             # numerical gradient measured here never can, and is not what this run trains with
             with _QUIET, warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):

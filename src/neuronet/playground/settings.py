@@ -140,6 +140,7 @@ class Settings:
     lr_schedule: str = "constant"
     batch_size: int = 10
     l2: float = 0.0
+    l1: float = 0.0
     gradient: str = "backprop"
     kernels: str = "auto"
     features: list = field(default_factory=lambda: ["x1", "x2"])
@@ -202,6 +203,7 @@ def validate_settings(raw: Any) -> Settings:
         lr_schedule=_choice(merged, "lr_schedule", _values("lr_schedule")),
         batch_size=_number(merged, "batch_size", 1, LIMITS["max_batch"], integer=True),
         l2=_number(merged, "l2", 0.0, 1.0),
+        l1=_number(merged, "l1", 0.0, 1.0),
         gradient=_choice(merged, "gradient", _values("gradient")),
         kernels=_choice(merged, "kernels", _values("kernels")),
         features=_features(merged["features"]),

@@ -14,7 +14,7 @@ let state = null;           // the last state from the server
 let playing = false;
 
 // --- settings <-> URL --------------------------------------------------------------------
-const NUMBER_FIELDS = ["classes", "noise", "samples", "train_ratio", "seed", "lr", "batch_size", "l2"];
+const NUMBER_FIELDS = ["classes", "noise", "samples", "train_ratio", "seed", "lr", "batch_size", "l2", "l1"];
 const TEXT_FIELDS = ["problem", "dataset", "loss", "optimizer", "lr_schedule", "gradient", "kernels"];
 
 function toHash(s) {
@@ -122,6 +122,7 @@ function showControls() {
   selectNumber("lr", settings.lr);
   $("batch").value = settings.batch_size;
   selectNumber("l2", settings.l2);
+  selectNumber("l1", settings.l1);
   $("gradient").value = settings.gradient;
   $("kernels").value = settings.kernels;
   $("discretize").checked = settings.discretize;
@@ -177,7 +178,8 @@ function setUpControls() {
     ["ratio", "train_ratio", Number], ["samples", "samples", Number], ["seed", "seed", Number],
     ["loss", "loss", String], ["optimizer", "optimizer", String], ["lr", "lr", Number],
     ["lr_schedule", "lr_schedule", String],
-    ["batch", "batch_size", Number], ["l2", "l2", Number], ["gradient", "gradient", String],
+    ["batch", "batch_size", Number], ["l2", "l2", Number], ["l1", "l1", Number],
+    ["gradient", "gradient", String],
     ["kernels", "kernels", String]];
   for (const [id, field, parse] of controls) bind(id, field, parse);
   $("noise").addEventListener("input", () => { $("noise-value").textContent = $("noise").value; });
