@@ -4,8 +4,8 @@ seeds and fit time, in one run.
 Contestants, each given the raw table (text columns and missing values as they are):
 
 - **neuronet**: ``neuronet.sklearn.MLPClassifier``/``MLPRegressor`` with the tabular recipe
-  below, the table encoded by its ``TableEncoder`` (robust scaling with smooth clipping, missing
-  indicators, one-hot with an unseen slot);
+  below, the raw table encoded by its ``TableEncoder`` (standard scaling, missing indicators,
+  one-hot with an unseen slot);
 - **HistGradientBoosting**: scikit-learn's ``HistGradientBoostingClassifier``/``Regressor`` with
   its defaults (native categorical support for the text columns, ordinal-encoded);
 - **sklearn MLP pipeline**: ``ColumnTransformer`` (numbers: median imputation + standard
@@ -19,7 +19,7 @@ Tables: the bundled penguins (classification, text + missing) and cars (auto-mpg
 text + missing), and scikit-learn's bundled breast_cancer, wine (classification) and diabetes
 (regression). Each seed draws its own stratified 75/25 split and model seed.
 
-    python benchmarks/tabular_compare.py [--seeds 5] [--markdown]
+    python benchmarks/tabular_compare.py [--seeds 5] [--first-seed 5] [--markdown]
 """
 
 from __future__ import annotations
@@ -47,10 +47,12 @@ from neuronet.datasets.tables import load_table
 from neuronet.sklearn import MLPClassifier, MLPRegressor
 from neuronet.tables import TableEncoder
 
-# The tabular recipe: a wider network, robust scaling, and early stopping on a held-out 10 %
-# that restores the best validation epoch's weights.
-RECIPE = {"hidden_layer_sizes": (256, 256), "learning_rate_init": 1e-3, "early_stopping": True,
-          "n_iter_no_change": 20, "max_iter": 500, "batch_size": 64}
+# The tabular recipe: one hidden layer of 128 and a stronger L2 (alpha) than scikit-learn's 1e-4,
+# chosen among ten candidates (widths 128-256 x2, alpha 1e-4 to 1e-2, standard or robust scaling,
+# early stopping or 200-300 epochs) on seeds 0-4; the published table uses seeds 5-9, which the
+# choice never saw (--first-seed 5).
+RECIPE = {"hidden_layer_sizes": (128,), "alpha": 3e-3}
+SCALING = "standard"
 TABLES = ("penguins", "cars", "breast_cancer", "wine", "diabetes")
 
 
@@ -69,7 +71,7 @@ def text_columns(X: pd.DataFrame) -> list[str]:
 
 
 def neuronet_model(X, classification, seed):
-    encoder = TableEncoder(scaling="robust")
+    encoder = TableEncoder(scaling=SCALING)
     if classification:
         return MLPClassifier(random_state=seed, encoder=encoder, **RECIPE)
     return TransformedTargetRegressor(MLPRegressor(random_state=seed, encoder=encoder, **RECIPE),
@@ -105,10 +107,10 @@ CONTESTANTS = {"neuronet": neuronet_model, "HistGradientBoosting": boosting_mode
                "sklearn MLP pipeline": sklearn_mlp_model}
 
 
-def run(name: str, seeds: int) -> dict[str, tuple[list[float], list[float]]]:
+def run(name: str, seeds: int, first_seed: int = 0) -> dict[str, tuple[list[float], list[float]]]:
     X, y, classification = load(name)
     results: dict[str, tuple[list[float], list[float]]] = {key: ([], []) for key in CONTESTANTS}
-    for seed in range(seeds):
+    for seed in range(first_seed, first_seed + seeds):
         X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=seed,
                                                             stratify=y if classification else None)
         if not classification:
@@ -125,6 +127,8 @@ def run(name: str, seeds: int) -> dict[str, tuple[list[float], list[float]]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--first-seed", type=int, default=5, help="seeds first-seed .. +seeds-1 (default 5: the "
+                        "recipe was chosen on seeds 0-4)")
     parser.add_argument("--tables", nargs="*", default=list(TABLES), choices=TABLES)
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     args = parser.parse_args()
@@ -138,11 +142,11 @@ def main() -> None:
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
                platform.processor()) if platform.system() == "Linux" else platform.processor()
     print(f"# {cpu}; {blas}; Python {platform.python_version()}, NumPy {np.__version__}, "
-          f"scikit-learn {sklearn.__version__}; {args.seeds} seeds")
+          f"scikit-learn {sklearn.__version__}; seeds {args.first_seed}-{args.first_seed + args.seeds - 1}")
     header = ["table", "metric", *(f"{key}" for key in CONTESTANTS), *(f"{key} fit" for key in CONTESTANTS)]
     rows, gaps = [], []
     for name in args.tables:
-        results = run(name, args.seeds)
+        results = run(name, args.seeds, args.first_seed)
         metric = "accuracy" if load(name)[2] else "R^2"
         means = {key: float(np.mean(scores)) for key, (scores, _) in results.items()}
         gaps.append(means["neuronet"] - means["HistGradientBoosting"])
