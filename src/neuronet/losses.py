@@ -186,7 +186,20 @@ def _one_hot_like(scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return one_hot
 
 
-class SoftmaxCrossEntropy(Loss):
+class _ClippedLogLoss:
+    """``clip=True``: the reported value is scikit-learn's log-loss, probabilities clipped to
+    [eps, 1 - eps]; the gradient is y - t either way. Shared by the two log-losses."""
+
+    def __init__(self, clip: bool = False):
+        if not isinstance(clip, (bool, np.bool_)):
+            raise ConfigurationError(f"clip: expected True or False, got {clip!r}")
+        self.clip = bool(clip)
+
+    def kernel_parameters(self):
+        return {"clip": self.clip}
+
+
+class SoftmaxCrossEntropy(_ClippedLogLoss, Loss):
     """Softmax followed by cross-entropy, fused, on logits a of shape (batch, K):
 
         y = softmax(a)                               (seed 001, eq. 7)
@@ -204,14 +217,6 @@ class SoftmaxCrossEntropy(Loss):
     name = "softmax_cross_entropy"
     display_name = "softmax cross-entropy"
     compiled_as = "softmax_cross_entropy"
-
-    def __init__(self, clip: bool = False):
-        if not isinstance(clip, (bool, np.bool_)):
-            raise ConfigurationError(f"clip: expected True or False, got {clip!r}")
-        self.clip = bool(clip)
-
-    def kernel_parameters(self):
-        return {"clip": self.clip}
 
     def per_sample(self, scores, targets):
         shifted = scores - scores.max(axis=1, keepdims=True)
@@ -289,7 +294,7 @@ class CrossEntropy(Loss):
         graph.output("label", "int64", ["batch"])
 
 
-class BinaryCrossEntropy(Loss):
+class BinaryCrossEntropy(_ClippedLogLoss, Loss):
     """Binary cross-entropy from one logit per sample: the single neuron as a "binary
     softmax" (logistic regression) classifier of seed 004.
 
@@ -311,14 +316,6 @@ class BinaryCrossEntropy(Loss):
     display_name = "binary cross-entropy (sigmoid outputs)"
     trains_classifiers = False  # K outputs are K independent yes/no labels (multi-label)
     compiled_as = "binary_cross_entropy"
-
-    def __init__(self, clip: bool = False):
-        if not isinstance(clip, (bool, np.bool_)):
-            raise ConfigurationError(f"clip: expected True or False, got {clip!r}")
-        self.clip = bool(clip)
-
-    def kernel_parameters(self):
-        return {"clip": self.clip}
 
     def config(self):
         return {"name": self.name, **({"clip": True} if self.clip else {})}
