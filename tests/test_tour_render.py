@@ -46,6 +46,7 @@ def test_formulas_read_as_text():
                          r"\frac{\partial a_k}{\partial v_{kj}}")[0] == "∂Eₙ/∂vₖⱼ = (∂Eₙ/∂aₖ) (∂aₖ/∂vₖⱼ)"
     assert latex_to_text(r"\frac{f(x+\epsilon) - f(x-\epsilon)}{2\epsilon}")[0] == "(f(x+ε) - f(x-ε))/(2ε)"
     assert latex_to_text(r"E = -\frac{1}{N} \sum_n \sum_k t_{nk} \log y_{nk}")[0] == "E = -(1/N) ∑ₙ ∑ₖ tₙₖ log yₙₖ"
+    assert latex_to_text(r"|b| / \|w\|")[0] == "|b| / ‖w‖"  # the norm keeps its double bars
     assert latex_to_text(r"h \leftarrow \rho h + (1-\rho) g^2")[0] == "h ← ρ h + (1-ρ) g²"
     assert latex_to_text(r"f''(x) + \sqrt{\varepsilon_{\text{machine}}}")[0] == "f″(x) + √(ε_machine)"
     assert latex_to_text(r"\frac{\partial E}{\partial W_2} = Z^\top \Delta_2")[0] == "∂E/∂W₂ = Zᵀ Δ₂"

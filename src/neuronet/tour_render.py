@@ -198,6 +198,7 @@ def latex_to_text(source: str) -> tuple[str, str]:
     if _CONVERTER is None:
         _CONVERTER = _converter()
     walker_context, converter = _CONVERTER
+    source = re.sub(r"(?<!\\)\\\|", "‖", source)  # \| is the norm's double bar (pylatexenc drops it)
     nodes, _, _ = latexwalker.LatexWalker(source, latex_context=walker_context,
                                           tolerant_parsing=True).get_latex_nodes()
     text = converter.nodelist_to_text(nodes)
