@@ -166,7 +166,7 @@ def test_the_next_save_removes_what_a_killed_save_left(tmp_path):
     import subprocess
     import sys
 
-    from neuronet.atomic import temporary_name
+    from neuronet.atomic import QUIET_FOR, temporary_name
 
     target = tmp_path / "model.npz"
     result = subprocess.run([sys.executable, "-c", KILLED_MID_SAVE, str(target)])
@@ -175,12 +175,16 @@ def test_the_next_save_removes_what_a_killed_save_left(tmp_path):
     assert len(left) == 1 and left[0].name.endswith(".tmp") and left[0].stat().st_size == 100_000
     old_style = tmp_path / ".model.npz.999999999.0123abcd.tmp"  # the earlier naming
     old_style.write_bytes(b"x")
+    fresh = temporary_name(target, 999_999_999, "abcdef01")  # no such process here, but written a moment ago:
+    fresh.write_bytes(b"x")                                    # another machine's save in progress
+    for leftover in (left[0], old_style):  # quiet for longer than QUIET_FOR
+        os.utime(leftover, (0, os.stat(leftover).st_mtime - QUIET_FOR - 5))
     alive = temporary_name(target, os.getpid(), "feedbeef")  # a save in progress (this process) is left alone
     alive.write_bytes(b"x")
     other = tmp_path / ".other.npz.4242.0123abcd.tmp"  # another target's temporaries are not touched
     other.write_bytes(b"x")
     nn.save(nn.MLP([2, 2], rng=0), target)
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([alive.name, other.name, "model.npz"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([alive.name, other.name, fresh.name, "model.npz"])
 
 
 def test_a_stale_temporary_of_a_live_process_id_goes_when_old(tmp_path):

@@ -329,3 +329,23 @@ def test_a_data_variable_naming_a_file_is_one_line(tmp_path, capsys, monkeypatch
     code, out, err = run(capsys, "datasets")
     assert code == 2 and out == "" and err.strip() == (f"neuronet datasets: error: NEURONET_DATA: expected a folder "
                                                       f"for the data cache, but '{blocker}' is a file")
+
+
+def test_an_output_that_names_an_input_or_another_output_is_refused_before_any_work(tmp_path, capsys):
+    model, rows = tmp_path / "m.npz", tmp_path / "rows.csv"
+    assert main(["train", "--data", "xor", "--epochs", "1", "--verbose", "0", "--out", str(model)]) == 0
+    rows.write_text("x1,x2\n0.1,0.2\n")
+    before_model, before_rows = model.read_bytes(), rows.read_text()
+    capsys.readouterr()
+    for argv, says in ((["predict", str(model), str(rows), "--out", str(model)], "is also the model"),
+                       (["predict", str(model), str(rows), "--out", str(rows)], "is also the input"),
+                       (["train", "--data", "xor", "--out", str(tmp_path / "s.npz"), "--history",
+                         str(tmp_path / "s.npz")], "--history: ")):
+        assert main(argv) == 2
+        assert says in capsys.readouterr().err
+    table = tmp_path / "t.csv"
+    table.write_text("a,b,y\n" + "".join(f"{i},{i % 3},{i % 2}\n" for i in range(20)))
+    assert main(["train", "--data", str(table), "--target", "y", "--out", str(table)]) == 2
+    assert "is also --data" in capsys.readouterr().err
+    assert model.read_bytes() == before_model and rows.read_text() == before_rows
+    assert table.read_text().startswith("a,b,y") and not (tmp_path / "s.npz").exists()

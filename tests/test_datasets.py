@@ -531,3 +531,13 @@ def test_the_bundled_tables_are_in_the_catalogue_and_load_encoded():
     assert set(y_train.tolist()) == {"Adelie", "Chinstrap", "Gentoo"} and np.isfinite(X_train).all()
     (X_train, y_train), _ = datasets.load("cars")
     assert y_train.dtype == np.float64 and np.isfinite(X_train).all()
+
+
+def test_a_class_with_one_row_stays_in_training_so_the_run_can_test_every_class():
+    from neuronet.datasets.split import train_test_indices
+
+    y = np.array(["A"] * 20 + ["B"] * 20 + ["C"] + ["D"] * 2)
+    for seed in range(10):
+        train, test = train_test_indices(y, seed)
+        assert set(y[test]) <= set(y[train]) == {"A", "B", "C", "D"}
+        assert len(np.intersect1d(train, test)) == 0 and len(train) + len(test) == len(y)

@@ -130,3 +130,16 @@ def test_dask_collections_stream_partition_by_partition():
         assert max(computed) < 344
     finally:
         training_data._dask_batches = original
+
+
+def test_a_list_of_batches_is_a_stream_and_an_empty_stream_is_an_error():
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(60, 3)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64)
+    net = nn.MLP([3, 4, 2], "tanh", rng=0, kernels="numpy")
+    history = net.fit([(X[:30], y[:30]), (X[30:], y[30:])], epochs=3, batch_size=10, verbose=0, seed=0)
+    assert len(history.history["loss"]) == 3
+    with pytest.raises(DataError, match="the stream gave no rows"):
+        nn.MLP([3, 4, 2], rng=0).fit(iter([]), epochs=2, verbose=0)
+    with pytest.raises(DataError, match="X: has no rows"):
+        nn.MLP([3, 4, 2], rng=0).fit(X[:0], y[:0], epochs=1, verbose=0)

@@ -168,3 +168,18 @@ def test_a_full_disk_while_writing_the_cache_costs_one_warning(tmp_path):
     result = _train(tmp_path / "cache", limit_bytes=64 * 1024)
     assert result["plans"]["numba"] == "numba kernels"
     assert len(result["warnings"]) == 1 and "cache" in result["warnings"][0]
+
+
+def test_a_kernel_that_does_not_compile_is_a_bug_that_surfaces_not_a_fallback():
+    pytest.importorskip("numba")
+    from numba.core.errors import TypingError
+
+    from neuronet.kernels import loading
+
+    def broken():
+        raise TypingError("Cannot unify float64 and array(float32, 1d, C)")
+
+    broken.__name__, broken.__module__ = "a_broken_kernel", "neuronet.kernels.compiled"
+    with pytest.raises(TypingError):
+        loading.prepare(broken, ("f", "test"), broken)
+    assert not loading._unusable  # the compiled path is not switched off behind the bug

@@ -165,3 +165,13 @@ def test_l1_makes_weights_exactly_zero_where_l2_only_shrinks_them():
     W_sparse, W_shrunk = sparse.layers[0].params["W"], shrunk.layers[0].params["W"]
     assert np.mean(np.abs(W_sparse[1:]) < 1e-3) > np.mean(np.abs(W_shrunk[1:]) < 1e-3)
     assert np.abs(W_sparse[0]).max() > 0.1  # the feature that matters keeps its weight
+
+
+def test_the_objective_is_what_the_trainer_reports_with_l1_and_l2():
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(16, 3))
+    y = rng.integers(0, 3, 16)
+    net = nn.MLP([3, 5, 3], "tanh", rng=0, dtype=np.float64, kernels="numpy")
+    trainer = Trainer(net, losses.get("softmax_cross_entropy"), optim.get("sgd"), l2=0.02, l1=0.03)
+    value, penalty = trainer.compute_gradient(X, y)
+    assert net.objective(X, y, l2=0.02, l1=0.03) == pytest.approx(value + penalty, rel=1e-12)

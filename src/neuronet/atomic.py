@@ -40,6 +40,9 @@ from .errors import ConfigurationError, PathError
 __all__ = ["atomic_write", "check_writable", "temporary_name", "remove_stale_temporaries"]
 
 STALE_AFTER = 24 * 3600  # seconds: a temporary file this old is stale whoever wrote it
+# seconds since its last write before a temporary whose process is gone here is removed: a save
+# running on another machine that shares the folder has a process id unknown here, but it writes
+QUIET_FOR = 60
 _NAME_MAX = 255
 
 
@@ -99,7 +102,8 @@ def _pid_is_gone(pid: int) -> bool:
 
 def remove_stale_temporaries(path: str | Path) -> list[Path]:
     """Remove the temporary files an interrupted save to ``path`` left beside it: those whose
-    writing process is gone, or older than ``STALE_AFTER``. Also those of the earlier naming,
+    writing process is gone and that nothing has written for ``QUIET_FOR`` seconds (another
+    machine's save in progress keeps writing), or older than ``STALE_AFTER``. Also those of the earlier naming,
     ``.NAME.PID.RANDOM.tmp``. Returns what was removed; what cannot be removed is left."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
@@ -119,7 +123,8 @@ def remove_stale_temporaries(path: str | Path) -> list[Path]:
             info = entry.stat(follow_symlinks=False)
             if not stat.S_ISREG(info.st_mode):
                 continue
-            if _pid_is_gone(int(match.group(1))) or now - info.st_mtime > STALE_AFTER:
+            quiet = now - info.st_mtime
+            if (_pid_is_gone(int(match.group(1))) and quiet > QUIET_FOR) or quiet > STALE_AFTER:
                 os.unlink(entry.path)
                 removed.append(Path(entry.path))
         except OSError:

@@ -41,6 +41,7 @@ from .errors import ConfigurationError, WrongType
 from .layers import Dense, Dropout, Flatten, Layer, activation_layer
 from .memory import check_fits, network_bytes
 from .trainer import evaluate as _evaluate
+from .trainer import weight_penalty
 from .training import fit as _fit
 from .validation import check_features, prepare_targets
 
@@ -341,14 +342,15 @@ class Sequential:
         value, accuracy = _evaluate(self, loss, X, targets)
         return {"loss": value, **({"accuracy": float(accuracy)} if accuracy is not None else {})}
 
-    def objective(self, X: Any, y: Any, l2: float = 0.0) -> float:
-        """The number ``fit`` minimizes: the mean data loss on (X, y) plus (l2 / 2) ||W||^2 over the
-        decayed parameters (seed 004's regularized loss; ``l2`` as in ``fit``)."""
+    def objective(self, X: Any, y: Any, l2: float = 0.0, l1: float = 0.0) -> float:
+        """The number ``fit`` minimizes: the mean data loss on (X, y) plus (l2 / 2) ||W||^2 (and
+        l1 ||W||_1) over the decayed parameters (seed 004's regularized loss; ``l2``, ``l1`` as in
+        ``fit``)."""
         loss = self.output_loss()
         scores = predict_in_chunks(self, self.as_rows(X))  # no "untrained" warning: the first loss is a check
         targets = prepare_targets(self, loss, y, scores.shape[0], fit=False)
         weights = backend.to_numpy(self._flat_params[self.decayed_slice])
-        return loss(scores, targets) + 0.5 * float(l2) * float(np.dot(weights, weights))
+        return loss(scores, targets) + weight_penalty(weights, float(l2), float(l1))
 
     def fit(self, X: Any, y: Any = None, **options: Any):
         """Train with minibatch gradient descent; see ``neuronet.training.fit`` for the options.

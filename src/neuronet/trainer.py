@@ -44,7 +44,7 @@ from .losses import weight_total
 from .schedules import Schedule
 from .validation import check_order, check_rows, check_sample_weight, non_negative, positive, positive_int
 
-__all__ = ["Trainer", "StepResult", "evaluate"]
+__all__ = ["Trainer", "StepResult", "weight_penalty", "evaluate"]
 
 
 def evaluate(net: Any, loss: Any, X: Any, targets: Any, chunk: int = 1024) -> tuple[float, float | None]:
@@ -63,6 +63,13 @@ def evaluate(net: Any, loss: Any, X: Any, targets: Any, chunk: int = 1024) -> tu
             correct += loss.count_correct(scores, backend.to_numpy(t))
     n = max(n, 1)
     return total / n, (correct / n if loss.is_classification else None)
+
+
+def weight_penalty(weights: Any, l2: float = 0.0, l1: float = 0.0) -> float:
+    """(l2 / 2) ||W||^2 + l1 ||W||_1 of the decayed weights ``W`` (seed 004's regularized loss, and
+    its L1 variant): the one formula the trainer and ``Sequential.objective`` add to the loss."""
+    value = 0.5 * l2 * float(np.dot(weights, weights)) if l2 else 0.0
+    return value + (l1 * float(np.abs(weights).sum()) if l1 else 0.0)
 
 
 class StepResult(NamedTuple):
@@ -167,9 +174,7 @@ class Trainer:
         """(coefficient / 2) ||W||^2 over the decayed parameters, plus l1 ||W||_1 where ``l1`` is set."""
         if not coefficient and not self.l1:
             return 0.0
-        weights = self.net.parameter_vector()[self.net.decayed_slice]
-        value = 0.5 * coefficient * float(np.dot(weights, weights)) if coefficient else 0.0
-        return value + (self.l1 * float(np.abs(weights).sum()) if self.l1 else 0.0)
+        return weight_penalty(self.net.parameter_vector()[self.net.decayed_slice], coefficient, self.l1)
 
     # --- the boundary: what every path is handed is checked here, once per call -----------------
     def check_data(self, X: Any, targets: Any, sample_weight: Any = None) -> tuple[Any, Any, Any]:

@@ -152,7 +152,8 @@ def fit(net: Any, X: Any, y: Any = None, *, loss: str | _losses.Loss = "softmax_
       for ``val_loss``/``val_accuracy``; or ``validation_data=(X_val, y_val)``.
     - ``l2``: adds (l2 / 2) * sum of squared weights to the loss (biases excluded):
       ``net.objective(X, y, l2)`` is the number minimized. ``l1``: adds l1 * sum of |w|, which
-      drives small weights to exactly zero (the readable path computes it; no compiled form).
+      drives small weights to exactly zero (the readable path computes it; no compiled form);
+      ``net.objective(X, y, l2, l1)`` is then the number minimized.
     - ``gradient``: ``"backprop"``, or ``"numerical"`` for central differences over every
       parameter (seed 001's method before backpropagation; only for small networks).
     - ``verbose``: 0 silent, 1 progress bar, 2 one line per epoch (on stderr).
@@ -207,7 +208,7 @@ def fit(net: Any, X: Any, y: Any = None, *, loss: str | _losses.Loss = "softmax_
             raise ConfigurationError("encoding: applies to tables (a DataFrame, an Arrow table, a CSV or Parquet file)")
         X = net.as_rows(X)
         if X.shape[0] == 0:
-            raise ConfigurationError("X: has no rows")
+            raise DataError("X: has no rows")
         targets = prepare_targets(net, loss, y, X.shape[0], fit=True)
         weights = _weights(net, loss, targets, sample_weight, class_weight, X.shape[0])
     if validation_data is not None:
@@ -267,6 +268,8 @@ def fit(net: Any, X: Any, y: Any = None, *, loss: str | _losses.Loss = "softmax_
                 else:
                     _, correct, seen = _tables_module().train_epoch(trainer, source, batch_size,
                                                                     rng=rng if shuffle else None, on_batch=on_batch)
+                    if seen == 0:
+                        raise DataError("X: the stream gave no rows to train on")
             except TrainingDiverged as error:
                 raise TrainingDiverged(str(error), history) from None
             logs = {"loss": progress.mean_loss()}

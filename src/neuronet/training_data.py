@@ -61,6 +61,9 @@ def is_stream(data: Any) -> bool:
         return path.suffix.lower() in (".npy", ".parquet", ".pq") or path.is_dir()
     if hasattr(data, "batches") and hasattr(data, "n_features"):
         return True
+    if isinstance(data, (list, tuple)) and data and isinstance(data[0], tuple) and len(data[0]) in (2, 3) \
+            and np.ndim(data[0][0]) == 2:  # a list of (X, y) batches, not rows of numbers
+        return True
     if is_table(data) or isinstance(data, (np.ndarray, list, tuple, dict)) or hasattr(data, "__array__") \
             or hasattr(data, "shape"):
         return False

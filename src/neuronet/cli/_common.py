@@ -138,3 +138,25 @@ def save_figure(figure: Any, path: str) -> None:
         raise UserError(f"-o: expected a .png, .svg or .pdf file name, got {path!r}")
     with atomic_write(path) as handle:
         figure.savefig(handle, format=extension, dpi=110)
+
+
+def distinct_paths(outputs: dict[str, Any], inputs: dict[str, Any]) -> None:
+    """Refuse, before any work, an output that names the same file as an input (the data, the
+    model) or as another output: the write would replace what the run reads or what another
+    output holds."""
+    import os
+
+    def key(path: Any) -> str:
+        return os.path.realpath(os.fspath(path))
+
+    seen: dict[str, str] = {}
+    for label, path in inputs.items():
+        if path and os.path.exists(os.fspath(path)) and not os.path.isdir(os.fspath(path)):
+            seen.setdefault(key(path), label)
+    for flag, path in outputs.items():
+        if not path:
+            continue
+        other = seen.get(key(path))
+        if other is not None:
+            raise UserError(f"{flag}: {path} is also {other}; writing it would replace that, so name another file")
+        seen[key(path)] = flag

@@ -243,6 +243,7 @@ def run_train(args: argparse.Namespace) -> int:
         raise UserError(f"--noise: sets the noise of a generated data set ({', '.join(datasets.GENERATORS)}), "
                         f"but --data {args.data} is not one; leave --noise out")
     outputs = {"--out": args.out, "--history": args.history, "--report": args.report}
+    _common.distinct_paths(outputs, {"--data": args.data})
     for flag, path in outputs.items():
         if path:  # before training, not after: a run's result must have somewhere to go
             check_writable(path, flag)
@@ -474,6 +475,11 @@ def run_predict(args: argparse.Namespace) -> int:
     from ..datasets.files import read_features_csv
     from ..datasets.resolve import apply_preprocessing
 
+    from ..atomic import check_writable
+
+    _common.distinct_paths({"--out": args.out}, {"the model": args.model, "the input": args.input})
+    if args.out:
+        check_writable(args.out, "--out")
     net = _common.load_model(args.model)
     if getattr(net, "encoder", None) is not None:
         X = _predict_table(net, args)

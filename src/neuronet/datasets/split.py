@@ -30,11 +30,14 @@ def stratified_split(y: np.ndarray, test_fraction: float, seed: int) -> tuple[np
 
 def train_test_indices(y: np.ndarray, seed: int, test_fraction: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
     """The 80/20 split of a data file: stratified when ``y`` looks like class labels (few distinct
-    values, each at least twice), a plain random split otherwise (regression targets)."""
+    values), a plain random split otherwise (regression targets). A class too rare to give the
+    test set a row (one or two rows at 20 %) stays wholly in training, so the network always
+    learns every class it may be tested on."""
     if len(y) < 5:
-        raise DataError(f"the data has only {len(y)} rows: too few to hold out a test set")
-    classes, counts = np.unique(y, return_counts=True)
-    if len(classes) <= max(2, len(y) // 5) and counts.min() >= 2:
+        raise DataError(f"the data has only {len(y)} row{'s' if len(y) != 1 else ''}: too few to hold out a test "
+                        "set")
+    classes = np.unique(y)
+    if len(classes) <= max(2, len(y) // 5):
         return stratified_split(y, test_fraction, seed)
     order = np.random.default_rng(seed).permutation(len(y))
     n_test = max(1, int(len(y) * test_fraction))

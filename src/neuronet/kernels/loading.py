@@ -55,7 +55,9 @@ def compiled() -> Any:
 
 def _import_with_a_temporary_cache(error: BaseException) -> Any:
     """Import the kernels with Numba's cache in a temporary folder (one warning), or give up."""
+    import atexit
     import importlib
+    import shutil
     import tempfile
 
     from numba.core import config
@@ -63,7 +65,9 @@ def _import_with_a_temporary_cache(error: BaseException) -> Any:
     _uncached.append(str(error))
     warnings.warn(f"neuronet: the compiled kernels' disk cache cannot be used ({error}); compiling them into a "
                   "temporary folder for this process", RuntimeWarning, stacklevel=4)
-    config.CACHE_DIR = tempfile.mkdtemp(prefix="neuronet-kernels-")
+    folder = tempfile.mkdtemp(prefix="neuronet-kernels-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)  # a cache for this process only
+    config.CACHE_DIR = folder
     sys.modules.pop(__package__ + ".compiled", None)
     try:
         return importlib.import_module(__package__ + ".compiled")
@@ -91,6 +95,16 @@ def _without_cache(module: Any, error: BaseException) -> None:
             value._cache = NullCache()
 
 
+def _is_a_bug(error: BaseException) -> bool:
+    """Whether compiling failed in the kernels' own code (typing, lowering, an unsupported
+    construct, an argument of the wrong kind) rather than in the machine's (a damaged or full
+    cache, no memory): the former must surface, the latter only costs the compiled path."""
+    from numba.core import errors
+
+    return isinstance(error, (errors.TypingError, errors.LoweringError, errors.UnsupportedError, TypeError,
+                              IndexError, AssertionError))
+
+
 def prepare(kernel: Any, kind: Any, first_call: Callable[[], Any]) -> bool:
     """The first time ``kernel`` runs with arguments of ``kind`` in this process (a hashable the
     caller derives from what decides the compiled signature, such as the dtypes), call
@@ -115,11 +129,13 @@ def prepare(kernel: Any, kind: Any, first_call: Callable[[], Any]) -> bool:
         try:
             first_call()
         except Exception as error:  # noqa: BLE001 - a cache Numba cannot read or write fails in many ways
-            if _uncached:
+            if _uncached or _is_a_bug(error):
                 raise
             _without_cache(sys.modules[kernel.__module__], error)
             first_call()
-    except Exception as error:  # noqa: BLE001 - whatever stops compiling stops only the compiled path
+    except Exception as error:  # noqa: BLE001 - what the machine does to compiling stops only the compiled path
+        if _is_a_bug(error):
+            raise  # a kernel that does not type-check or lower is a bug to see, not a slow path to hide
         _give_up(f"the compiled kernels cannot be compiled ({type(error).__name__}: {error})")
         raise KernelsUnavailable(_unusable[0]) from error
     finally:
