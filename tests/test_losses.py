@@ -208,3 +208,25 @@ def test_clip_is_a_setting_of_the_probability_losses_only():
         losses.get("mse", clip=True)
     with pytest.raises(ConfigurationError, match="clip: expected True or False"):
         losses.SoftmaxCrossEntropy(clip="yes")
+
+
+@pytest.mark.parametrize("name", losses.names())
+def test_what_a_loss_says_it_gives_is_what_it_gives(name):
+    """Front ends ask ``gives_probabilities`` and ``takes_signed_targets`` instead of trying."""
+    loss = losses.get(name)
+    scores = np.abs(np.random.default_rng(0).normal(size=(4, 3))) + 0.1
+    scores /= scores.sum(axis=1, keepdims=True)  # valid for every loss, a softmax output included
+    if loss.gives_probabilities:
+        probabilities = loss.probabilities(scores)
+        assert probabilities.shape[0] == 4 and np.all((probabilities >= 0) & (probabilities <= 1))
+    else:
+        with pytest.raises(TypeError):
+            loss.probabilities(scores)
+    signed = np.array([[-0.5], [0.5]])
+    if loss.is_classification:  # class labels or one-hot rows: never signed real targets
+        assert not loss.takes_signed_targets
+    elif loss.takes_signed_targets:
+        loss.check_targets(np.zeros((2, 1)), signed)
+    else:
+        with pytest.raises((TypeError, ValueError)):
+            loss.check_targets(np.zeros((2, 1)), signed)

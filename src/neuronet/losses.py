@@ -56,6 +56,8 @@ class Loss:
     is_classification = True
     trains_classifiers = True   # K raw scores + class labels 0..K-1: a K-class classifier (the playground's)
     output_layer: str | None = None  # an activation the network must end with (cross-entropy: "softmax")
+    gives_probabilities = False  # probabilities(scores) exists (the log-losses); else it raises
+    takes_signed_targets = False  # real targets of either sign (a regression loss such as squared error)
     compiled_as: str | None = None  # its formula's name in the kernel module, if it has one there
 
     @property
@@ -215,6 +217,7 @@ class SoftmaxCrossEntropy(_ClippedLogLoss, Loss):
     """
 
     name = "softmax_cross_entropy"
+    gives_probabilities = True
     display_name = "softmax cross-entropy"
     compiled_as = "softmax_cross_entropy"
 
@@ -270,6 +273,7 @@ class CrossEntropy(Loss):
     """
 
     name = "cross_entropy"
+    gives_probabilities = True
     display_name = "cross-entropy (after a Softmax layer)"
     trains_classifiers = False
     output_layer = "softmax"
@@ -313,6 +317,7 @@ class BinaryCrossEntropy(_ClippedLogLoss, Loss):
     """
 
     name = "binary_cross_entropy"
+    gives_probabilities = True
     display_name = "binary cross-entropy (sigmoid outputs)"
     trains_classifiers = False  # K outputs are K independent yes/no labels (multi-label)
     compiled_as = "binary_cross_entropy"
@@ -491,6 +496,7 @@ class MSE(Loss):
     """
 
     name = "mse"
+    takes_signed_targets = True
     display_name = "squared error"
     is_classification = False
     compiled_as = "squared_error"

@@ -80,12 +80,11 @@ def _softmax_view(loss: Any, scores: np.ndarray) -> np.ndarray:
     """Class confidences for the picture: the loss's probabilities where it has them (softmax
     cross-entropy), else the softmax of its scores (hinge, squared error), which orders the
     classes the same way."""
-    try:
+    if loss.gives_probabilities:
         return loss.probabilities(scores)
-    except TypeError:
-        from ..activations import softmax
+    from ..activations import softmax
 
-        return softmax(scores)
+    return softmax(scores)
 
 
 def input_maps(session: Any) -> list[list[float]]:
