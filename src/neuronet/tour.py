@@ -1,4 +1,4 @@
-"""The guided tour: the seeds' path through neural networks, chapter by chapter.
+"""The guided tour: the study notes' path through neural networks, chapter by chapter.
 
 The chapters ship inside the package (``neuronet/chapters/en`` and ``ja``; the docs site
 shows the same files), so the tour works after ``pip install`` without a checkout:
@@ -7,7 +7,7 @@ shows the same files), so the tour works after ``pip install`` without a checkou
 - ``neuronet tour 4`` (or ``04-matrices``) prints a chapter with its formulas as text
   (``--raw``: the Markdown as written), ``--open`` shows it in the browser, rendered with the
   KaTeX shipped in the package (no network);
-- ``neuronet tour errata`` prints the errata of the seeds;
+- ``neuronet tour errata`` prints the errata of the study notes;
 - ``neuronet tour single_neuron`` runs that example (``neuronet.examples.NAME``), which
   prints what it computes and writes its figure;
 - ``neuronet tour --notebooks DIR`` writes every chapter as a Jupyter notebook to work in: the
@@ -71,7 +71,7 @@ CHAPTERS = (
                           "dense_backward", "two_layer_gradients", "numerical_gradient", "sgd_step")),
 )
 
-ERRATA = Chapter("errata", "Errata: the seeds' slips and their corrections", "正誤表：ノートの誤りと訂正", None)
+ERRATA = Chapter("errata", "Errata: the notes' slips and their corrections", "正誤表：ノートの誤りと訂正", None)
 ANSWERS = Chapter("answers", "Answers to the exercises", "練習問題の答え", None)
 PAGES = (ERRATA, ANSWERS)  # read like chapters, listed after them, no notebook of their own
 
