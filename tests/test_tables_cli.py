@@ -411,3 +411,18 @@ def test_data_for_model_reads_a_table_models_test_part_and_refuses_a_table_for_a
     capsys.readouterr()
     assert "penguins is a table, but the model was trained on numbers" in one_line_error(
         capsys, "evaluate", plain, "--data", "penguins")
+
+
+def test_numeric_names_integer_columns_to_scale_as_numbers(tmp_path, capsys):
+    from neuronet.cli import main
+
+    data = tmp_path / "n.csv"
+    data.write_text("a,b,y\n" + "".join(f"{i % 5},{i % 3},{i % 2}\n" for i in range(40)))
+    model = tmp_path / "n.npz"
+    assert main(["train", "--data", str(data), "--target", "y", "--numeric", "a", "--epochs", "1", "--verbose", "0",
+                 "--out", str(model)]) == 0
+    assert main(["info", str(model)]) == 0
+    shown = capsys.readouterr().out
+    assert "a: numeric" in shown and "b: categorical" in shown  # b, with 3 values, stays a category
+    assert main(["train", "--data", str(data), "--target", "y", "--numeric", "zz", "--epochs", "1"]) == 2
+    assert "numeric: no column 'zz'" in capsys.readouterr().err

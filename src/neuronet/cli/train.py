@@ -43,6 +43,9 @@ def add_parsers(commands: Any) -> None:
     train.add_argument("--categorical", type=_columns, metavar="COLUMNS",
                        help="table: comma-separated integer columns to encode as categories (text and bool columns "
                             "always are)")
+    train.add_argument("--numeric", type=_columns, metavar="COLUMNS",
+                       help="table: comma-separated integer columns to scale as numbers even with few distinct "
+                            "values (by default an integer column with at most 10 values is a category)")
     train.add_argument("--scaling", choices=["standard", "robust"],
                        help="table: numeric columns standardized (default) or robust-scaled with smooth clipping")
     train.add_argument("--class-weight", type=_class_weight, metavar="balanced|LABEL=W,...",
@@ -161,7 +164,8 @@ def _check_float32_range(data: dict) -> None:
 
 def _table_options(args: argparse.Namespace) -> list[str]:
     """The table-only options given (an option a table's encoding reads)."""
-    return [flag for flag, value in (("--categorical", args.categorical), ("--scaling", args.scaling),
+    return [flag for flag, value in (("--categorical", args.categorical), ("--numeric", args.numeric),
+                                     ("--scaling", args.scaling),
                                      ("--stream", args.stream or None)) if value is not None]
 
 
@@ -178,7 +182,8 @@ def _resolve(args: argparse.Namespace) -> dict:
 
     table_only = _table_options(args)
     if is_table(args.data, target=args.target, forced=bool(table_only)):
-        return resolve_table(args.data, args.target, args.seed, categorical=args.categorical, scaling=args.scaling,
+        return resolve_table(args.data, args.target, args.seed, categorical=args.categorical, numeric=args.numeric,
+                             scaling=args.scaling,
                              task=_task(args.loss), dtype="float64" if args.float64 else "float32",
                              stream=True if args.stream else None)
     if table_only:

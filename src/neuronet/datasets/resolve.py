@@ -154,7 +154,7 @@ def data_for_model(net: Any, spec: str | None = None, target: str | None = None)
 
 
 # --- tables: text columns, missing values, Parquet ------------------------------------------------
-TABLE_OPTIONS = ("categorical", "scaling")  # settings that only a table's encoding has
+TABLE_OPTIONS = ("categorical", "numeric", "scaling")  # settings that only a table's encoding has
 
 
 def _bundled_tables() -> dict:
@@ -323,7 +323,7 @@ def _fit_encoder(make: Any, train: Any, whole: Any) -> Any:
 
 
 def resolve_table(spec: str, target: str | None = None, seed: int = 0, *, categorical: Any = None,
-                  scaling: str | None = None, task: str = "auto", dtype: str = "float32",
+                  numeric: Any = None, scaling: str | None = None, task: str = "auto", dtype: str = "float32",
                   stream: bool | None = None) -> dict[str, Any]:
     """A table (a bundled one, a CSV or Parquet file, a folder of Parquet files) split, encoded and
     ready to train on, as ``resolve`` returns it plus ``encoder`` (a ``TableEncoder`` fitted on the
@@ -345,8 +345,8 @@ def resolve_table(spec: str, target: str | None = None, seed: int = 0, *, catego
     if kind == "parquet" and not path.exists():
         raise DataError(f"{path}: no such file or folder")
     streamed = kind == "parquet" and (stream if stream is not None else should_stream(path))
-    settings = {"categorical": list(categorical or []), "scaling": scaling or "standard", "dtype": dtype,
-                "seed": seed}
+    settings = {"categorical": list(categorical or []), "numeric": list(numeric or []),
+                "scaling": scaling or "standard", "dtype": dtype, "seed": seed}
     if streamed:
         return _streamed_table(path, target, seed, task, settings, source)
     try:
