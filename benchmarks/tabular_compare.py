@@ -25,7 +25,6 @@ text + missing), and scikit-learn's bundled breast_cancer, wine (classification)
 from __future__ import annotations
 
 import argparse
-import platform
 import time
 import warnings
 
@@ -43,6 +42,7 @@ from sklearn.neural_network import MLPRegressor as SklearnMLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
+from neuronet.bench import machine
 from neuronet.datasets.tables import load_table
 from neuronet.sklearn import MLPClassifier, MLPRegressor
 from neuronet.tables import TableEncoder
@@ -133,16 +133,8 @@ def main() -> None:
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     args = parser.parse_args()
     warnings.simplefilter("ignore", ConvergenceWarning)
-    try:
-        from threadpoolctl import threadpool_info
-        blas = ", ".join(f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')}"
-                         f" x{i.get('num_threads')}" for i in threadpool_info() if i.get("user_api") == "blas")
-    except ImportError:
-        blas = "unknown BLAS"
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
-               platform.processor()) if platform.system() == "Linux" else platform.processor()
-    print(f"# {cpu}; {blas}; Python {platform.python_version()}, NumPy {np.__version__}, "
-          f"scikit-learn {sklearn.__version__}; seeds {args.first_seed}-{args.first_seed + args.seeds - 1}")
+    print(f"# {machine()}, scikit-learn {sklearn.__version__}; seeds {args.first_seed}-"
+          f"{args.first_seed + args.seeds - 1}")
     header = ["table", "metric", *(f"{key}" for key in CONTESTANTS), *(f"{key} fit" for key in CONTESTANTS)]
     rows, gaps = [], []
     for name in args.tables:

@@ -19,6 +19,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from .errors import DataError
+from .validation import check_sample_weight
 
 __all__ = ["sample_weights", "class_weights", "balanced", "combined"]
 
@@ -33,29 +34,20 @@ def balanced(counts: np.ndarray) -> np.ndarray:
     return per_class
 
 
-def sample_weights(sample_weight: Any, n_samples: int, name: str = "sample_weight") -> np.ndarray | None:
-    """``sample_weight`` as float64 ``(n_samples,)`` (None stays None)."""
+def sample_weights(sample_weight: Any, n_samples: int) -> np.ndarray | None:
+    """``sample_weight`` as float64 ``(n_samples,)`` (None stays None): the trainer's own check
+    (``validation.check_sample_weight``), plus what only the public edge refuses: text, a mapping,
+    and weights that are all zero."""
     if sample_weight is None:
         return None
-    if isinstance(sample_weight, numbers.Real) and not isinstance(sample_weight, bool):
-        weights = np.full(n_samples, float(sample_weight))
-    elif isinstance(sample_weight, (str, bytes, bool, Mapping)):
-        raise DataError(f"{name}: expected a number or an array of {n_samples} numbers, "
+    if isinstance(sample_weight, (str, bytes, bool, Mapping)):
+        raise DataError(f"sample_weight: expected a number or an array of {n_samples} numbers, "
                         f"got {type(sample_weight).__name__}")
-    else:
-        try:
-            weights = np.asarray(sample_weight, dtype=np.float64)
-        except (TypeError, ValueError) as error:
-            raise DataError(f"{name}: expected {n_samples} numbers, got values that are not numbers "
-                            f"({error})") from None
-    if weights.ndim != 1 or weights.shape[0] != n_samples:
-        raise DataError(f"{name}: expected shape ({n_samples},), one weight per sample, got shape {weights.shape}")
-    if not np.isfinite(weights).all():
-        raise DataError(f"{name}: expected finite numbers, got NaN or infinity")
-    if (weights < 0).any():
-        raise DataError(f"{name}: expected weights >= 0, got {weights.min():g}")
+    if isinstance(sample_weight, numbers.Real):  # one weight for every sample
+        sample_weight = np.full(n_samples, float(sample_weight))
+    weights = check_sample_weight(sample_weight, n_samples)  # shape, finite, >= 0: the trainer's own check
     if n_samples and not weights.any():
-        raise DataError(f"{name}: every weight is zero: nothing to learn from")
+        raise DataError("sample_weight: every weight is zero: nothing to learn from")
     return weights
 
 

@@ -147,21 +147,6 @@ def _output_width(loss: losses.Loss, y_train: Any) -> int:
     return loss.outputs_for(len(classes))
 
 
-def _check_float32_range(data: dict) -> None:
-    """Finite values too large for float32 would become infinity when cast: say so, rather than
-    let the cast report them as 'NaN or infinity'."""
-    limit = np.finfo(np.float32).max
-    for part in ("X_train", "X_test"):
-        X = data[part]
-        if np.asarray(X).dtype.kind != "f" or np.asarray(X).dtype.itemsize <= 4:
-            continue
-        with np.errstate(invalid="ignore"):
-            largest = np.nanmax(np.abs(np.where(np.isfinite(X), X, 0)), initial=0.0)
-        if largest > limit:
-            raise UserError(f"--data: values up to {largest:.3g} overflow float32 (largest {limit:.3g}); scale "
-                            "them (leave standardising on: no --no-standardize), or train with --float64")
-
-
 def _table_options(args: argparse.Namespace) -> list[str]:
     """The table-only options given (an option a table's encoding reads)."""
     return [flag for flag, value in (("--categorical", args.categorical), ("--numeric", args.numeric),
@@ -259,8 +244,6 @@ def run_train(args: argparse.Namespace) -> int:
                         "leave --no-standardize out")
     streamed = bool(data.get("stream"))
     X_train, y_train = data["X_train"], data["y_train"]
-    if not args.float64 and not streamed:
-        _check_float32_range(data)
     loss = losses.get(args.loss or ("mse" if data.get("task") == "regression" else "softmax_cross_entropy"))
     class_weight = _class_weights_for(args.class_weight, loss, data)
     if streamed:
