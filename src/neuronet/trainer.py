@@ -47,22 +47,32 @@ from .validation import check_order, check_rows, check_sample_weight, non_negati
 __all__ = ["Trainer", "StepResult", "weight_penalty", "evaluate"]
 
 
-def evaluate(net: Any, loss: Any, X: Any, targets: Any, chunk: int = 1024) -> tuple[float, float | None]:
+def evaluate(net: Any, loss: Any, X: Any, targets: Any, chunk: int = 1024,
+             return_scores: bool = False, classify: bool | None = None) -> tuple[float, float | None] | tuple[float, float | None, np.ndarray]:
     """The mean loss and the accuracy (None for a regression loss) of ``net`` on checked rows ``X``
     and targets (``loss.check_targets``'s form), forward in chunks of rows so memory stays bounded:
-    the one evaluation every front end reports (``Sequential.evaluate``, ``fit``'s validation).
-    Accuracy counts the rows ``loss.count_correct`` calls right (multi-label: exact matches)."""
-    total, correct, n = 0.0, 0, X.shape[0]
+    the one evaluation every front end reports (``Sequential.evaluate``, ``fit``'s validation, the
+    playground's curves). Accuracy counts the rows ``loss.count_correct`` calls right (multi-label:
+    exact matches); ``classify`` (default: ``loss.is_classification``) says whether to count, for a
+    loss such as ``mse`` that trains a classifier on one-hot targets. With ``return_scores`` the network's scores for every row come third (the
+    playground draws its regions and confusion matrix from them)."""
+    total, correct, n, kept = 0.0, 0, X.shape[0], []
+    classify = loss.is_classification if classify is None else classify
     for start in range(0, n, chunk):
         x, t = X[start:start + chunk], targets[start:start + chunk]
         if hasattr(x, "toarray"):  # scipy.sparse: densified chunk by chunk
             x = x.toarray()
         scores = backend.to_numpy(net.forward(x, training=False))
         total += loss.forward(scores, backend.to_numpy(t)) * x.shape[0]
-        if loss.is_classification:
+        if classify:
             correct += loss.count_correct(scores, backend.to_numpy(t))
+        if return_scores:
+            kept.append(scores.copy())  # forward may reuse its output buffer for the next chunk
     n = max(n, 1)
-    return total / n, (correct / n if loss.is_classification else None)
+    value, accuracy = total / n, (correct / n if classify else None)
+    if not return_scores:
+        return value, accuracy
+    return value, accuracy, (np.concatenate(kept) if kept else np.zeros((0, net.out_features), net.dtype))
 
 
 def weight_penalty(weights: Any, l2: float = 0.0, l1: float = 0.0) -> float:

@@ -22,7 +22,7 @@ from ..datasets import toy
 from ..errors import MissingExtra
 from ..kernels.plan import KernelFallbackWarning
 from ..network import Sequential, build_mlp
-from ..trainer import Trainer
+from ..trainer import Trainer, evaluate
 from . import render
 from .settings import REGRESSION_SETS, LIMITS, Settings, SettingsError, features, parse_upload, validate_settings
 
@@ -174,17 +174,18 @@ class Session:
 
     # --- what the page draws ----------------------------------------------------------------
     def metrics(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float | None, np.ndarray]:
-        """(loss, accuracy, predicted classes) on (X, y), in one forward pass; a regression has
-        no accuracy (None) and predicts values."""
+        """(loss, accuracy, predicted classes) on (X, y) by ``trainer.evaluate``, the evaluation
+        every front end reports, in one forward pass; a regression has no accuracy (None) and
+        predicts values. The page's classes are the argmax of the K outputs, which is what each
+        classifier loss offered here counts as correct."""
         if len(X) == 0:
             return float("nan"), None if self.regression else float("nan"), np.zeros(0, dtype=int)
         with np.errstate(over="ignore", invalid="ignore"):
-            scores = self.net.forward(X, training=False)
-            value = self.loss.forward(scores, self.targets(y))
-            if self.regression:
-                return float(value), None, scores[:, 0].copy()
-            predicted = scores.argmax(axis=1)  # K outputs for K classes, whatever the loss
-        return float(value), float(np.mean(predicted == y)), predicted
+            value, accuracy, scores = evaluate(self.net, self.loss, X, self.targets(y), return_scores=True,
+                                              classify=not self.regression)
+        if self.regression:
+            return float(value), None, scores[:, 0].copy()
+        return float(value), float(accuracy), scores.argmax(axis=1)
 
     def _record(self) -> None:
         if len(self.history["train_loss"]) >= MAX_HISTORY:  # keep every other point: the curve's shape stays
