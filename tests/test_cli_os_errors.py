@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import neuronet as nn
 from neuronet.cli import main
 
 

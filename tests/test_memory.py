@@ -88,7 +88,7 @@ def test_a_bad_memory_limit_is_one_line_from_train(monkeypatch, capsys, value):
     assert main(["train", "--data", "xor", "--epochs", "1", "--verbose", "0"]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and err.strip().splitlines()[-1].startswith(
-        f"neuronet train: error: NEURONET_MEMORY_LIMIT: expected a finite positive size")
+        "neuronet train: error: NEURONET_MEMORY_LIMIT: expected a finite positive size")
 
 
 def test_memory_limit_units(monkeypatch):

@@ -2,47 +2,26 @@
 
 .ci/system-packages installs Debian's chromium; the tests start the server on 127.0.0.1."""
 
-import shutil
-import socket
-import threading
-import time
-
 import pytest
 
 playwright = pytest.importorskip("playwright.sync_api")
 uvicorn = pytest.importorskip("uvicorn")
 
-from neuronet.playground.server import config  # noqa: E402
+from browsers import chromium, playground_server  # noqa: E402
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def server():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    instance = uvicorn.Server(config("127.0.0.1", port))  # as `neuronet playground` runs it
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not instance.started:
-        assert time.monotonic() < deadline, "the playground server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/"
-    instance.should_exit = True
-    thread.join(timeout=10)
+    with playground_server() as (_, port):
+        yield f"http://127.0.0.1:{port}/"
 
 
 @pytest.fixture(scope="module")
 def browser():
-    assert shutil.which(CHROMIUM) or __import__("os").path.exists(CHROMIUM), \
-        f"Chromium not found ({CHROMIUM}): run .ci/system-packages (apt-get install chromium)"
-    with playwright.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    with chromium() as instance:
         yield instance
-        instance.close()
 
 
 @pytest.fixture

@@ -3,10 +3,8 @@ sizes, clients that go away, and the first screen of a fresh process."""
 
 import asyncio
 import json
-import socket
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
@@ -14,25 +12,15 @@ import pytest
 uvicorn = pytest.importorskip("uvicorn")
 websockets = pytest.importorskip("websockets")
 
-from neuronet.playground import server as playground_server  # noqa: E402
+from browsers import playground_server  # noqa: E402
+from neuronet.playground import server as server_module  # noqa: E402
 
 
 @pytest.fixture
 def running():
     """A playground server as ``serve`` configures it, on a free port of 127.0.0.1."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    instance = uvicorn.Server(playground_server.config("127.0.0.1", port))
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not instance.started:
-        assert time.monotonic() < deadline, "the playground server did not start"
-        time.sleep(0.05)
-    yield instance, f"ws://127.0.0.1:{port}/ws"
-    instance.should_exit = True
-    thread.join(timeout=30)
+    with playground_server() as (instance, port):
+        yield instance, f"ws://127.0.0.1:{port}/ws"
 
 
 def _idle(instance, seconds=60):
@@ -65,7 +53,7 @@ def test_a_frame_over_the_message_limit_gets_an_error_and_the_connection_goes_on
             assert (await _reply(ws, "state"))["classes"] == 2
         async with websockets.connect(url, max_size=None) as ws:  # beyond MAX_FRAME: not read, closed as documented
             await _reply(ws, "hello")
-            await ws.send("x" * (playground_server.MAX_FRAME + 1))
+            await ws.send("x" * (server_module.MAX_FRAME + 1))
             with pytest.raises(websockets.ConnectionClosed) as closed:
                 await ws.recv()
             assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009

@@ -6,7 +6,6 @@ import functools
 import http.server
 import os
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -17,9 +16,9 @@ import pytest
 playwright = pytest.importorskip("playwright.sync_api")
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.slow
 
+from browsers import chromium, offline_page  # noqa: E402
 from neuronet import tour  # noqa: E402
 
 PAGES = ([f"{prefix}tour/{chapter.slug}/" for prefix in ("", "ja/") for chapter in tour.CHAPTERS + tour.PAGES]
@@ -64,11 +63,8 @@ def server(site):
 
 @pytest.fixture(scope="module")
 def browser():
-    assert Path(CHROMIUM).exists(), f"Chromium not found ({CHROMIUM}): run .ci/system-packages"
-    with playwright.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    with chromium() as instance:
         yield instance
-        instance.close()
 
 
 def test_the_built_site_names_no_font_or_script_host(site):
@@ -82,23 +78,7 @@ def test_the_built_site_names_no_font_or_script_host(site):
 
 @pytest.mark.parametrize("path", PAGES)
 def test_chapter_pages_render_math_offline(browser, server, site, path):
-    context = browser.new_context()
-    requests, outside, failed = [], [], []
-
-    def route(request_route):
-        url = request_route.request.url
-        requests.append(url)
-        if url.startswith(server) or url.startswith(("data:", "blob:")):
-            request_route.continue_()
-        else:
-            outside.append(url)
-            request_route.abort()
-
-    context.route("**/*", route)
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("requestfailed", lambda request: failed.append(request.url))
+    context, page, traffic = offline_page(browser, lambda url: url.startswith((server, "data:", "blob:")))
     page.goto(server + path)
     page.wait_for_load_state("networkidle")
     page.wait_for_function("document.fonts.status === 'loaded'")
@@ -110,9 +90,9 @@ def test_chapter_pages_render_math_offline(browser, server, site, path):
     context_lang = page.evaluate("document.documentElement.lang")
     family = page.evaluate("getComputedStyle(document.body).fontFamily")
     context.close()
-    assert outside == [], f"{path} asked the network for {outside}"
-    assert failed == [] and errors == [], (failed, errors)
-    assert any("static/katex/katex.min.js" in url for url in requests)
+    assert traffic.outside == [], f"{path} asked the network for {traffic.outside}"
+    assert traffic.failed == [] and traffic.errors == [], traffic
+    assert any("static/katex/katex.min.js" in url for url in traffic.requests)
     assert broken == 0, f"{path}: {broken} KaTeX errors"
     if path.startswith("notebooks/"):
         assert rendered >= 10, f"{path}: {rendered} rendered formulas"

@@ -3,16 +3,15 @@ aligned, figures named with their file) and in a browser opened by ``--open`` (K
 the package, figures inline, no network); the tour's flags answer bad input in one line."""
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
+from browsers import chromium, offline_page
 from neuronet import cli, tour
 from neuronet.tour_render import display_width, latex_to_text, static_dir
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LEFT_OVER = ("\\frac", "\\partial", "\\mathbf", "$$", "\\sum", "\\epsilon", "\\tag", "\\sigma", "\\leftarrow",
              "\\text", "\\cdot", "\\alpha")
 
@@ -211,33 +210,16 @@ def test_errata_and_answers_are_read_when_the_installation_has_them(page, capsys
 
 @pytest.fixture(scope="module")
 def browser():
-    playwright = pytest.importorskip("playwright.sync_api")
-    assert Path(CHROMIUM).exists(), f"Chromium not found ({CHROMIUM}): run .ci/system-packages"
-    with playwright.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    pytest.importorskip("playwright.sync_api")
+    with chromium() as instance:
         yield instance
-        instance.close()
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("japanese", [False, True], ids=["en", "ja"])
 def test_the_open_page_renders_offline_in_chromium(browser, tmp_path, japanese):
     pages = tour.write_pages(tmp_path, japanese=japanese)
-    context = browser.new_context()
-    outside, failed, errors = [], [], []
-
-    def route(request_route):
-        url = request_route.request.url
-        if url.startswith("file://"):
-            request_route.continue_()
-        else:
-            outside.append(url)
-            request_route.abort()
-
-    context.route("**/*", route)
-    page = context.new_page()
-    page.on("requestfailed", lambda request: failed.append(request.url))
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    context, page, traffic = offline_page(browser, lambda url: url.startswith("file://"))
     assert set(pages) == {chapter.slug for chapter in tour.CHAPTERS + tour.PAGES}
     for slug in pages:
         source = tour.read_chapter(slug, japanese)
@@ -260,4 +242,4 @@ def test_the_open_page_renders_offline_in_chromium(browser, tmp_path, japanese):
             family = page.evaluate("getComputedStyle(document.body).fontFamily")
             assert family.startswith('"Hiragino Sans"') and "Noto Sans CJK JP" in family
     context.close()
-    assert outside == [] and failed == [] and errors == []
+    assert traffic.outside == [] and traffic.failed == [] and traffic.errors == [], traffic
