@@ -121,7 +121,20 @@ def test_from_npz(tmp_path):
 
 
 # --- downloads against a local server ---------------------------------------------------------
-class Server:
+class LocalServer:
+    """An HTTP server on 127.0.0.1 in a thread; ``url`` is where its files are."""
+
+    def serve(self, handler):
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/files"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class Server(LocalServer):
     """Serves ``files`` on 127.0.0.1; ``mode`` decides how: ok, break (close half-way through on
     the first request), no_range (ignore Range headers)."""
 
@@ -157,13 +170,7 @@ class Server:
                     return
                 self.wfile.write(body[start:])
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/files"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.serve(Handler)
 
 
 def idx_bytes(array):
@@ -373,7 +380,7 @@ def test_the_cache_variables_are_validated(monkeypatch, tmp_path):
 
 
 # --- downloads: the catalogue's size, a deadline, and no .part after a failure ------------------------
-class StreamingServer:
+class StreamingServer(LocalServer):
     """Serves one file on 127.0.0.1 from ``blocks`` (an iterable of bytes), with the given headers;
     records how many bytes it managed to send before the client went away."""
 
@@ -399,13 +406,7 @@ class StreamingServer:
                 except OSError:
                     pass
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/files"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.serve(Handler)
 
 
 def test_a_mirror_serving_more_than_the_catalogue_says_is_stopped(tmp_path):
