@@ -14,7 +14,6 @@ scikit-learn) the same data cast to float32, which both then train in float32.
 from __future__ import annotations
 
 import argparse
-import platform
 import time
 import warnings
 
@@ -26,6 +25,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier as SklearnMLP
 from sklearn.preprocessing import StandardScaler
 
+from neuronet.bench import machine, print_table
 from neuronet.sklearn import MLPClassifier as NeuronetMLP
 
 DATASETS = ("digits", "iris", "wine", "breast_cancer")
@@ -53,8 +53,7 @@ def main() -> None:
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     args = parser.parse_args()
     warnings.simplefilter("ignore", ConvergenceWarning)
-    print(f"# {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
-          f"NumPy {np.__version__}, scikit-learn {sklearn.__version__}")
+    print(f"# {machine()}, scikit-learn {sklearn.__version__}")
     header = ("dataset", "dtype", "samples", "sklearn acc", "neuronet acc", "sklearn fit", "neuronet fit", "speed-up",
               "epochs")
     rows = []
@@ -68,15 +67,7 @@ def main() -> None:
             rows.append((name, np.dtype(dtype).name, f"{len(X_train):,}", f"{theirs[0]:.4f}", f"{ours[0]:.4f}",
                          f"{theirs[1] * 1000:.0f} ms", f"{ours[1] * 1000:.0f} ms", f"{theirs[1] / ours[1]:.1f}x",
                          f"{theirs[2]} / {ours[2]}"))
-    if args.markdown:
-        print("| " + " | ".join(header) + " |")
-        print("|" + "---|" * len(header))
-        for row in rows:
-            print("| " + " | ".join(row) + " |")
-    else:
-        widths = [max(len(str(r[i])) for r in (header, *rows)) for i in range(len(header))]
-        for row in (header, *rows):
-            print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)))
+    print_table(header, rows, args.markdown)
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ from sklearn.neural_network import MLPRegressor as SklearnMLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
-from neuronet.bench import machine
+from neuronet.bench import machine, print_table
 from neuronet.datasets.tables import load_table
 from neuronet.sklearn import MLPClassifier, MLPRegressor
 from neuronet.tables import TableEncoder
@@ -145,14 +145,7 @@ def main() -> None:
         rows.append([name, metric,
                      *(f"{np.mean(s):.4f} ± {np.std(s):.4f}" for s, _ in results.values()),
                      *(f"{1000 * np.mean(t):.0f} ms" for _, t in results.values())])
-    if args.markdown:
-        print("| " + " | ".join(header) + " |")
-        print("|" + "---|" * len(header))
-        for row in rows:
-            print("| " + " | ".join(row) + " |")
-    else:
-        for row in [header, *rows]:
-            print("  ".join(f"{cell:>22}" for cell in row))
+    print_table(header, rows, args.markdown)
     print(f"median of neuronet - HistGradientBoosting over the tables: {100 * float(np.median(gaps)):+.2f} points")
 
 

@@ -105,3 +105,17 @@ def test_the_torch_variable_is_validated_like_the_flag(monkeypatch, capsys):
 def test_a_torch_run_that_answers_nonsense_is_left_out(tmp_path):
     with pytest.warns(UserWarning, match="left out of the table"):
         assert bench.train_torch(bench.Network((4, 2), 2, 8), "/bin/echo") is None
+
+
+def test_a_results_table_prints_as_markdown_or_aligned_columns():
+    import io
+
+    header, rows = ("table", "accuracy"), [("penguins", "0.9884"), ("wine", 1.0)]
+    out = io.StringIO()
+    bench.print_table(header, rows, markdown=True, out=out)
+    assert out.getvalue().splitlines() == ["| table | accuracy |", "|---|---|", "| penguins | 0.9884 |",
+                                           "| wine | 1.0 |"]
+    out = io.StringIO()
+    bench.print_table(header, rows, out=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].split() == ["table", "accuracy"] and len({line.index(line.split()[1]) for line in lines}) == 1

@@ -437,6 +437,20 @@ def machine() -> str:
             f"BLAS: {blas}")
 
 
+def print_table(header: Sequence[str], rows: Sequence[Sequence[object]], markdown: bool = False, out=None) -> None:
+    """A results table, as Markdown (for the README) or as aligned columns (for a terminal)."""
+    out = out or sys.stdout
+    if markdown:
+        print("| " + " | ".join(map(str, header)) + " |", file=out)
+        print("|" + "---|" * len(header), file=out)
+        for row in rows:
+            print("| " + " | ".join(map(str, row)) + " |", file=out)
+        return
+    widths = [max(len(str(row[i])) for row in (header, *rows)) for i in range(len(header))]
+    for row in (header, *rows):
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)), file=out)
+
+
 def run(networks: Sequence[Network], *, torch_python: str | None = None, sklearn: bool = True,
         memory_samples: int = 60_000, compile_time: bool = True, out=None) -> list[dict]:
     """Run every contestant on every network and print the table (to ``out``, default stdout);
