@@ -483,7 +483,7 @@ def test_a_full_disk_leaves_no_part_file(tmp_path):
 
 # --- tables: which data is read as a table, the split, the bundled tables ------------------------
 def test_which_files_are_read_as_tables(tmp_path, monkeypatch):
-    from neuronet.datasets.resolve import is_table, should_stream
+    from neuronet.datasets.resolve import reads_as_table, should_stream
 
     numbers = tmp_path / "n.csv"
     numbers.write_text("a,b,label\n1,2,x\n3,4,y\n")
@@ -491,11 +491,11 @@ def test_which_files_are_read_as_tables(tmp_path, monkeypatch):
     text.write_text("a,b,label\n1,red,x\n3,blue,y\n")
     missing = tmp_path / "m.csv"
     missing.write_text("a,b,label\n1,,x\n3,4,y\n")
-    assert not is_table(str(numbers)) and is_table(str(numbers), forced=True)
-    assert is_table(str(text)) and is_table(str(missing))
-    assert is_table("penguins") and is_table("cars") and not is_table("iris") and not is_table("moons")
-    assert is_table(str(tmp_path / "x.parquet")) and is_table(str(tmp_path)) and is_table(str(tmp_path / "x.tsv"))
-    assert not is_table(str(tmp_path / "x.npz"))
+    assert not reads_as_table(str(numbers)) and reads_as_table(str(numbers), forced=True)
+    assert reads_as_table(str(text)) and reads_as_table(str(missing))
+    assert reads_as_table("penguins") and reads_as_table("cars") and not reads_as_table("iris") and not reads_as_table("moons")
+    assert reads_as_table(str(tmp_path / "x.parquet")) and reads_as_table(str(tmp_path)) and reads_as_table(str(tmp_path / "x.tsv"))
+    assert not reads_as_table(str(tmp_path / "x.npz"))
     import pyarrow as pa
     import pyarrow.parquet as pq
 

@@ -202,7 +202,7 @@ def fit(net: Any, X: Any, y: Any = None, *, loss: str | _losses.Loss = "softmax_
         n = source.n_rows or 0
         weights = targets = None
     else:
-        if _data.is_table(X):
+        if _data.is_in_memory_table(X):
             X, y = _data.encode_table(net, X, y, **(encoding or {}))
         elif encoding:
             raise ConfigurationError("encoding: applies to tables (a DataFrame, an Arrow table, a CSV or Parquet file)")
@@ -215,7 +215,7 @@ def fit(net: Any, X: Any, y: Any = None, *, loss: str | _losses.Loss = "softmax_
         if len(validation_data) != 2:
             raise ConfigurationError("validation_data: expected a pair (X_val, y_val)")
         X_val, y_val = validation_data
-        if _data.is_table(X_val) and getattr(net, "encoder", None) is not None:
+        if _data.is_in_memory_table(X_val) and getattr(net, "encoder", None) is not None:
             X_val, y_val = _data.encode_table(net, X_val, y_val)
         X_val = net.as_rows(X_val)
         validation = (X_val, prepare_targets(net, loss, y_val, X_val.shape[0], fit=False))

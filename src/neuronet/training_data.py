@@ -23,7 +23,7 @@ import numpy as np
 
 from .errors import ConfigurationError, DataError, MissingExtra
 
-__all__ = ["is_table", "is_stream", "encode_table", "stream_source", "DASK_PARTITIONS_AT_ONCE"]
+__all__ = ["is_in_memory_table", "is_stream", "encode_table", "stream_source", "DASK_PARTITIONS_AT_ONCE"]
 
 DASK_PARTITIONS_AT_ONCE = 2  # Dask partitions computed together when streaming a collection
 
@@ -40,8 +40,11 @@ def _is_dask(data: Any) -> bool:
     return type(data).__module__.split(".")[0] in ("dask", "dask_expr")
 
 
-def is_table(data: Any) -> bool:
-    """A DataFrame, an Arrow table or record batch, or a CSV path: rows of named columns in memory."""
+def is_in_memory_table(data: Any) -> bool:
+    """Whether ``fit`` encodes ``data`` whole (``encode_table``) rather than streaming it: a pandas or
+    polars DataFrame, an Arrow table or record batch, or a CSV path (rows of named columns read into
+    memory). ``tables.is_table`` asks another question (can Arrow read it at all), and so does
+    ``datasets.reads_as_table`` (does the command line read ``--data`` as an encoded table)."""
     if _is_dask(data):
         return False
     if isinstance(data, (str, os.PathLike)):
@@ -64,7 +67,7 @@ def is_stream(data: Any) -> bool:
     if isinstance(data, (list, tuple)) and data and isinstance(data[0], tuple) and len(data[0]) in (2, 3) \
             and np.ndim(data[0][0]) == 2:  # a list of (X, y) batches, not rows of numbers
         return True
-    if is_table(data) or isinstance(data, (np.ndarray, list, tuple, dict)) or hasattr(data, "__array__") \
+    if is_in_memory_table(data) or isinstance(data, (np.ndarray, list, tuple, dict)) or hasattr(data, "__array__") \
             or hasattr(data, "shape"):
         return False
     return callable(data) or hasattr(data, "__iter__")

@@ -91,9 +91,9 @@ def fraction(text: str) -> float:
 def target_for(spec: str | None, target: str | None) -> None:
     """``--target`` names a column of a table (a CSV or Parquet file, a folder of Parquet files, a
     bundled table); with anything else it would mean nothing, so say so."""
-    from ..datasets.resolve import is_table
+    from ..datasets.resolve import reads_as_table
 
-    if target is not None and spec is not None and not spec.lower().endswith(".csv") and not is_table(spec):
+    if target is not None and spec is not None and not spec.lower().endswith(".csv") and not reads_as_table(spec):
         raise UserError(f"--target: names a label column of a CSV file, but the data, {spec}, is not one (a data "
                         "set, a generator or an .npz file has its own labels); leave --target out")
 

@@ -163,10 +163,10 @@ def _task(loss_name: str | None) -> str:
 
 def _resolve(args: argparse.Namespace) -> dict:
     from .. import datasets
-    from ..datasets.resolve import is_table, resolve_table
+    from ..datasets.resolve import reads_as_table, resolve_table
 
     table_only = _table_options(args)
-    if is_table(args.data, target=args.target, forced=bool(table_only)):
+    if reads_as_table(args.data, target=args.target, forced=bool(table_only)):
         return resolve_table(args.data, args.target, args.seed, categorical=args.categorical, numeric=args.numeric,
                              scaling=args.scaling,
                              task=_task(args.loss), dtype="float64" if args.float64 else "float32",

@@ -26,7 +26,7 @@ from __future__ import annotations
 from .catalog import DATASETS, Dataset, catalogue, load, names, register
 from .download import ChecksumError, DownloadError, cache_status, data_home, is_cached
 from .files import DataError, as_pairs, from_csv, from_npz
-from .resolve import data_for_model, is_table, resolve, resolve_table
+from .resolve import data_for_model, reads_as_table, resolve, resolve_table
 from .split import stratified_split, train_test_indices
 from .toy import (
     GENERATORS,
@@ -42,5 +42,5 @@ __all__ = [
     "load", "names", "catalogue", "data_home", "from_csv", "from_npz", "as_pairs",
     "make_xor", "make_circles", "make_moons", "make_spiral", "make_gaussians", "make_boundary", "GENERATORS",
     "DataError", "DownloadError", "ChecksumError", "is_cached", "cache_status", "resolve", "data_for_model",
-    "stratified_split", "train_test_indices", "Dataset", "DATASETS", "register", "is_table", "resolve_table",
+    "stratified_split", "train_test_indices", "Dataset", "DATASETS", "register", "reads_as_table", "resolve_table",
 ]

@@ -25,7 +25,7 @@ from .files import as_pairs, csv_header, from_csv, from_npz
 from .split import stratified_split, train_test_indices
 from .toy import GENERATORS
 
-__all__ = ["resolve", "standardize", "apply_preprocessing", "data_for_model", "is_named", "is_table", "TableData",
+__all__ = ["resolve", "standardize", "apply_preprocessing", "data_for_model", "is_named", "reads_as_table",
            "resolve_table", "table_for_model", "split_table", "should_stream", "TEST_FRACTION"]
 
 TEST_FRACTION = 0.2  # of the rows (or, streamed, of the Parquet row groups) held out as the test set
@@ -69,11 +69,11 @@ def resolve(spec: str, target: str | None = None, seed: int = 0, standardize_fil
     unless the .npz holds its own test part). Generated and file data are standardised with the
     training statistics when ``standardize_files``. Returns ``X_train, y_train, X_test, y_test``
     and what describes them: ``source``, ``preprocessing``, ``features``, ``target``. A table
-    (``is_table``: a bundled table, a Parquet file, a CSV file with text or missing values) is
+    (``reads_as_table``: a bundled table, a Parquet file, a CSV file with text or missing values) is
     ``resolve_table``'s, with its encoding (``tables=False``: a CSV file is read by the plain
     reader, whose numbers only a model without an encoding was trained on)."""
     path = Path(spec)
-    if tables and is_table(spec, target=target):
+    if tables and reads_as_table(spec, target=target):
         return resolve_table(spec, target, seed)
     if is_named(spec):
         (X_train, y_train), (X_test, y_test) = load(spec)
@@ -179,7 +179,7 @@ def _table_kind(spec: str) -> str | None:
     return None
 
 
-def is_table(spec: str | None, *, target: str | None = None, forced: bool = False) -> bool:
+def reads_as_table(spec: str | None, *, target: str | None = None, forced: bool = False) -> bool:
     """True when ``spec`` is read as a table with an encoding (``resolve_table``): a bundled table
     (``penguins``, ``cars``), a Parquet file or folder, a .tsv or compressed CSV, and a plain .csv
     file with a text column, a bool column or a missing value (or whenever ``forced``: an option

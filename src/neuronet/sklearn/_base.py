@@ -202,7 +202,7 @@ class BaseMLP(BaseEstimator):
         (which keeps its column names)."""
         if learn:
             self.encoder_ = None
-            if _data.is_table(X) and (self.encoder is not None or _needs_encoding(X)):
+            if _data.is_in_memory_table(X) and (self.encoder is not None or _needs_encoding(X)):
                 from ..tables import TableEncoder
 
                 if self.encoder is not None and self.encoder.fitted:
@@ -213,7 +213,7 @@ class BaseMLP(BaseEstimator):
         encoder = self.__dict__.get("encoder_")
         if encoder is None:
             return X
-        if not _data.is_table(X):
+        if not _data.is_in_memory_table(X):
             raise DataError(f"X: {type(self).__name__} was fitted on a table through its encoding; pass a table "
                             f"with the columns {', '.join(name for name, _ in encoder.input_columns)}")
         return encoder.transform(X)
