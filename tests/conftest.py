@@ -3,6 +3,12 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import settings
+
+# Tests never depend on the machine's speed: hypothesis's per-example deadline (200 ms by default)
+# would fail a slow or busy machine, so no example has one.
+settings.register_profile("neuronet", deadline=None)
+settings.load_profile("neuronet")
 
 
 @pytest.fixture
