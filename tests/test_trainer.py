@@ -175,3 +175,20 @@ def test_the_objective_is_what_the_trainer_reports_with_l1_and_l2():
     trainer = Trainer(net, losses.get("softmax_cross_entropy"), optim.get("sgd"), l2=0.02, l1=0.03)
     value, penalty = trainer.compute_gradient(X, y)
     assert net.objective(X, y, l2=0.02, l1=0.03) == pytest.approx(value + penalty, rel=1e-12)
+
+
+def test_evaluate_in_chunks_is_the_weighted_loss_of_the_whole_and_keeps_the_scores():
+    from neuronet.trainer import evaluate
+
+    rng = np.random.default_rng(0)
+    net = nn.MLP([3, 5, 4], activation="tanh", output="softmax", rng=1, dtype=np.float64)
+    X, y = rng.normal(size=(7, 3)), rng.integers(0, 4, 7)
+    weights = np.array([0.0, 0.0, 2.0, 1.0, 0.5, 3.0, 1.0])  # the first chunk of 2 weighs nothing
+    loss = losses.get("softmax_cross_entropy")
+    scores = net.forward(X, training=False).copy()
+    value, accuracy, kept = evaluate(net, loss, X, y, chunk=2, sample_weight=weights, return_scores=True)
+    assert value == pytest.approx(loss.forward(scores, y, weights), rel=1e-12)
+    assert accuracy == np.mean(scores.argmax(axis=1) == y)  # rows counted, not weighted
+    np.testing.assert_array_equal(kept, scores)
+    assert evaluate(net, loss, X, y, chunk=3)[0] == pytest.approx(loss.forward(scores, y), rel=1e-12)
+    assert evaluate(net, losses.get("mse"), X, np.eye(4)[y], classify=True)[1] == accuracy  # mse as a classifier

@@ -47,29 +47,38 @@ from .validation import check_order, check_rows, check_sample_weight, non_negati
 __all__ = ["Trainer", "StepResult", "weight_penalty", "evaluate"]
 
 
-def evaluate(net: Any, loss: Any, X: Any, targets: Any, chunk: int = 1024,
-             return_scores: bool = False, classify: bool | None = None) -> tuple[float, float | None] | tuple[float, float | None, np.ndarray]:
+def evaluate(net: Any, loss: Any, X: Any, targets: Any, chunk: int = 1024, *, sample_weight: Any = None,
+             return_scores: bool = False, classify: bool | None = None) -> tuple:
     """The mean loss and the accuracy (None for a regression loss) of ``net`` on checked rows ``X``
     and targets (``loss.check_targets``'s form), forward in chunks of rows so memory stays bounded:
     the one evaluation every front end reports (``Sequential.evaluate``, ``fit``'s validation, the
-    playground's curves). Accuracy counts the rows ``loss.count_correct`` calls right (multi-label:
-    exact matches); ``classify`` (default: ``loss.is_classification``) says whether to count, for a
-    loss such as ``mse`` that trains a classifier on one-hot targets. With ``return_scores`` the network's scores for every row come third (the
-    playground draws its regions and confusion matrix from them)."""
-    total, correct, n, kept = 0.0, 0, X.shape[0], []
+    estimators' validation step, the playground's curves).
+
+    - ``sample_weight`` (checked, one per row): the loss is their weighted mean, as in training
+      (``losses.weight_total`` normalises); the accuracy still counts rows.
+    - Accuracy counts the rows ``loss.count_correct`` calls right (multi-label: exact matches);
+      ``classify`` (default: ``loss.is_classification``) says whether to count, for a loss such
+      as ``mse`` that trains a classifier on one-hot targets.
+    - ``return_scores``: the network's scores for every row come third (the estimators score
+      them, the playground draws its regions and confusion matrix from them)."""
     classify = loss.is_classification if classify is None else classify
+    total, weights, correct, n, kept = 0.0, 0.0, 0, X.shape[0], []
     for start in range(0, n, chunk):
         x, t = X[start:start + chunk], targets[start:start + chunk]
+        w = None if sample_weight is None else sample_weight[start:start + chunk]
         if hasattr(x, "toarray"):  # scipy.sparse: densified chunk by chunk
             x = x.toarray()
         scores = backend.to_numpy(net.forward(x, training=False))
-        total += loss.forward(scores, backend.to_numpy(t)) * x.shape[0]
+        part = weight_total(w, x.shape[0])
+        if part:  # a chunk whose weights are all 0 holds no data (as in training)
+            total += loss.forward(scores, backend.to_numpy(t), w) * part
+            weights += part
         if classify:
             correct += loss.count_correct(scores, backend.to_numpy(t))
         if return_scores:
             kept.append(scores.copy())  # forward may reuse its output buffer for the next chunk
-    n = max(n, 1)
-    value, accuracy = total / n, (correct / n if classify else None)
+    value = total / weights if weights else (0.0 if n == 0 else float("nan"))
+    accuracy = correct / max(n, 1) if classify else None
     if not return_scores:
         return value, accuracy
     return value, accuracy, (np.concatenate(kept) if kept else np.zeros((0, net.out_features), net.dtype))

@@ -22,9 +22,9 @@ from sklearn.model_selection import train_test_split
 from .. import optim as _optim
 from .. import schedules as _schedules
 from ..errors import ConfigurationError
-from ..losses import Loss
-from ..network import Sequential, predict_in_chunks
-from ..trainer import Trainer
+from ..losses import Loss, weight_total
+from ..network import Sequential
+from ..trainer import Trainer, evaluate
 
 __all__ = ["StochasticSettings", "Progress", "StochasticSolver", "make_optimizer"]
 
@@ -233,10 +233,11 @@ class StochasticSolver:
     def _validation_step(self, net: Sequential, trainer: Trainer, progress: Progress, X_val: Any, y_val: np.ndarray,
                          weight_val: np.ndarray | None) -> None:
         s, loss = self.settings, trainer.loss
-        scores = predict_in_chunks(net, X_val)
-        targets = loss.check_targets(scores, y_val)
-        value = loss.forward(scores, targets, weight_val) * self.report_scale
-        total = float(weight_val.sum()) if weight_val is not None else X_val.shape[0]
+        targets = loss.check_targets(np.empty((X_val.shape[0], net.out_features), net.dtype), y_val)
+        value, _, scores = evaluate(net, loss, X_val, targets, sample_weight=weight_val, return_scores=True,
+                                    classify=False)  # the estimator scores the outputs itself, below
+        value *= self.report_scale
+        total = weight_total(weight_val, X_val.shape[0])
         progress.validation_loss_curve.append(value + trainer.penalty(s.alpha / total))
         labels = self.labels(y_val) if self.labels is not None else y_val
         score = self.score(loss.output(scores), labels, weight_val)
