@@ -23,7 +23,7 @@ SLIPS = {
     "eq-17": ("do not change with $a_0$", "$a_0$ で変化することはない"),
     "eq-25": ("(25a)",) * 2,
     "eq-27": (r"v_{kj}^{(\tau+1)}",) * 2,
-    "seed-004": ("left out", "取り除けば"),
+    "nonlinearity": ("left out", "取り除けば"),
     "step-0": ("step(0) = 0", "step(0) = 0"),
 }
 
@@ -32,12 +32,12 @@ USES = {
     "02-activations": {"step-0"},
     "03-perceptron": {"step-0"},
     "04-matrices": {"notation"},
-    "05-feed-forward": {"eq-7", "notation", "seed-004"},
+    "05-feed-forward": {"eq-7", "notation", "nonlinearity"},
     "06-cross-entropy": {"eq-8-name", "eq-12", "eq-17"},
     "07-numerical-differentiation": {"eq-9-11"},
     "08-backpropagation": {"notation", "eq-12", "eq-13", "eq-14", "eq-17", "eq-25", "eq-27"},
     "09-three-classes": {"eq-27"},
-    "12-image-classifier": {"seed-004"},
+    "12-image-classifier": {"nonlinearity"},
     "13-training-practice": {"eq-27"},
 }
 

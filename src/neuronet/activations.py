@@ -2,8 +2,8 @@
 
 Every activation is callable on an array of any shape and has ``derivative(x)``,
 f'(x) elementwise. The elementwise ones also have ``derivative_from_output(y)``:
-the same f'(x), written with the output y = f(x), which is how the seeds give
-the sigmoid's (seed 000: f' = f(1 - f)) and how a layer computes it in backward
+the same f'(x), written with the output y = f(x), which is how the notes give
+the sigmoid's (f' = f(1 - f), chapter 2) and how a layer computes it in backward
 without keeping x.
 
     >>> from neuronet.activations import sigmoid, get
@@ -127,11 +127,11 @@ class Activation:
 
 
 class Step(Activation):
-    """Step (Heaviside) function: f(x) = 1 if x > 0 else 0 (seed 003).
+    """Step (Heaviside) function: f(x) = 1 if x > 0 else 0 (the activation-function notes, chapter 2).
 
     Its derivative is 0 everywhere it exists (and undefined at 0), so gradient
-    descent gets no signal through it: the reason the seeds move on to the
-    sigmoid (seed 000). ``derivative`` returns 0 everywhere.
+    descent gets no signal through it: the reason the notes move on to the
+    sigmoid (chapter 2). ``derivative`` returns 0 everywhere.
     """
 
     name = "step"
@@ -154,7 +154,7 @@ class Step(Activation):
 
 
 class Sigmoid(Activation):
-    """Logistic sigmoid: f(x) = 1 / (1 + exp(-x)) (seed 001, eq. 4); f'(x) = f(x)(1 - f(x)).
+    """Logistic sigmoid: f(x) = 1 / (1 + exp(-x)) (the notes' eq. 4, chapter 1); f'(x) = f(x)(1 - f(x)).
 
     For very negative x, exp(-x) overflows to inf and 1 / (1 + inf) is exactly 0,
     which is the right limit, so the overflow warning is silenced, not avoided.
@@ -183,7 +183,7 @@ class Sigmoid(Activation):
 
 
 class Tanh(Activation):
-    """Hyperbolic tangent: f(x) = (e^x - e^-x) / (e^x + e^-x) = 2 sigmoid(2x) - 1 (seed 000);
+    """Hyperbolic tangent: f(x) = (e^x - e^-x) / (e^x + e^-x) = 2 sigmoid(2x) - 1 (the notes, chapter 2);
     f'(x) = 1 - f(x)^2."""
 
     name = "tanh"
@@ -203,7 +203,7 @@ class Tanh(Activation):
 
 
 class ReLU(Activation):
-    """Rectified linear unit: f(x) = max(0, x) (seed 003, seed 004's s = W2 max(0, W1 x));
+    """Rectified linear unit: f(x) = max(0, x) (chapter 10; chapter 12's s = W2 max(0, W1 x));
     f'(x) = 1 if x > 0 else 0."""
 
     name = "relu"
@@ -222,7 +222,7 @@ class ReLU(Activation):
 
 
 class LeakyReLU(Activation):
-    """Leaky ReLU: f(x) = x if x > 0 else alpha * x (seed 003, alpha = 0.01);
+    """Leaky ReLU: f(x) = x if x > 0 else alpha * x (the activation-function notes, alpha = 0.01; chapter 10);
     f'(x) = 1 if x > 0 else alpha."""
 
     name = "leaky_relu"
@@ -270,7 +270,7 @@ class LeakyReLU(Activation):
 
 
 class Identity(Activation):
-    """Identity: f(x) = x; f'(x) = 1. The output of regression networks (seed 003)."""
+    """Identity: f(x) = x; f'(x) = 1. The output of regression networks (the activation-function notes)."""
 
     name = "identity"
     compiled_as = "identity"
@@ -295,11 +295,11 @@ class Identity(Activation):
 
 
 class Softmax(Activation):
-    """Softmax over an axis: y_i = exp(a_i) / sum_j exp(a_j) (seed 001, eq. 7).
+    """Softmax over an axis: y_i = exp(a_i) / sum_j exp(a_j) (the notes' eq. 7, chapter 5).
 
     The maximum is subtracted first, which changes nothing mathematically and
     keeps exp from overflowing. Not elementwise: ``derivative(x)`` is the full
-    Jacobian dy_i/da_j = y_i (delta_ij - y_j) (seed 001, eq. 18-19), of shape
+    Jacobian dy_i/da_j = y_i (delta_ij - y_j) (the notes' eq. 18-19, chapter 6), of shape
     ``x.shape + (K,)`` for the last axis of size K.
     """
 

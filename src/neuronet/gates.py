@@ -1,4 +1,4 @@
-"""Logic gates made of perceptrons (seed 002, after "Deep Learning from Scratch", ch. 2).
+"""Logic gates made of perceptrons (chapter 3; the perceptron notes, after "Deep Learning from Scratch", ch. 2).
 
 AND, OR and NAND are single perceptrons with the textbook weights; each draws
 one straight line through the input square. XOR cannot be drawn with one line,

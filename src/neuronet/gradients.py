@@ -1,12 +1,12 @@
 """Numerical differentiation, and checking backpropagation against it.
 
-The derivative as a limit (seed 001, eq. 9-11): nudge one parameter by a small
-epsilon, see how much the loss moves. ``"forward"`` is the seed's one-sided
+The derivative as a limit (the notes' eq. 9-11, chapter 7): nudge one parameter by a small
+epsilon, see how much the loss moves. ``"forward"`` is the notes' one-sided
 difference, (f(x + eps) - f(x)) / eps, with an error of order eps; ``"central"``,
 (f(x + eps) - f(x - eps)) / (2 eps), has an error of order eps^2 and is the
 default. Either costs one or two evaluations of f *per parameter*, which is why
 backpropagation, which gets every derivative from one backward pass, replaced
-it (seed 001, "the difficulty of this method").
+it (the notes, "the difficulty of this method"; chapter 7).
 """
 
 from __future__ import annotations

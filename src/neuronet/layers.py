@@ -126,14 +126,14 @@ class Dense(Layer):
     """Fully connected (affine) layer: y = x @ W + b, ``(batch, in_features) -> (batch, out_features)``.
 
     This is the matrix form of the formal neuron, many at once: each column of W
-    holds one neuron's weights w, so y_j = sum_i x_i W_ij + b_j (seed 001, eq. 5;
-    seed 002's matrix form, written with the batch along the rows).
+    holds one neuron's weights w, so y_j = sum_i x_i W_ij + b_j (the notes' eq. 5
+    and matrix form, chapter 4, written with the batch along the rows).
 
     Backward, for grad_output = dL/dy of shape ``(batch, out_features)``:
-    dL/dW = x^T grad_output, dL/db = sum over the batch of grad_output (seed 001,
-    eq. 25-26), dL/dx = grad_output W^T (eq. 28).
+    dL/dW = x^T grad_output, dL/db = sum over the batch of grad_output (the notes'
+    eq. 25-26, chapter 8), dL/dx = grad_output W^T (eq. 28).
 
-    W has shape ``(in_features, out_features)``: the transpose of the seeds' w_ji
+    W has shape ``(in_features, out_features)``: the transpose of the notes' w_ji
     (row j = neuron, column i = input), because the batch runs along the rows here.
     """
 
@@ -344,7 +344,7 @@ class LeakyReLU(ActivationLayer):
 
 
 class Softmax(Layer):
-    """Softmax over the features, as an output layer: ``(batch, K) -> (batch, K)`` (seed 001, eq. 7).
+    """Softmax over the features, as an output layer: ``(batch, K) -> (batch, K)`` (the notes' eq. 7, chapter 5).
 
     Backward is the Jacobian-vector product of eq. 18-19:
     dL/dx_j = y_j (dL/dy_j - sum_i dL/dy_i y_i).

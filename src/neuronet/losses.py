@@ -204,7 +204,7 @@ class _ClippedLogLoss:
 class SoftmaxCrossEntropy(_ClippedLogLoss, Loss):
     """Softmax followed by cross-entropy, fused, on logits a of shape (batch, K):
 
-        y = softmax(a)                               (seed 001, eq. 7)
+        y = softmax(a)                               (the notes' eq. 7)
         E = -1/N sum_n sum_k t_nk log y_nk           (eq. 8)
         dE/da = (y - t) / N                          (eq. 20-23)
 
@@ -266,7 +266,7 @@ def _clipped(probabilities: np.ndarray) -> np.ndarray:
 class CrossEntropy(Loss):
     """Cross-entropy of probabilities y (the output of a ``Softmax`` layer), shape (batch, K):
 
-        E = -1/N sum_n sum_k t_nk log y_nk           (seed 001, eq. 8)
+        E = -1/N sum_n sum_k t_nk log y_nk           (the notes' eq. 8)
         dE/dy = -t / (N y)
 
     y is clipped at the dtype's machine epsilon so that log 0 never happens.
@@ -300,7 +300,7 @@ class CrossEntropy(Loss):
 
 class BinaryCrossEntropy(_ClippedLogLoss, Loss):
     """Binary cross-entropy from one logit per sample: the single neuron as a "binary
-    softmax" (logistic regression) classifier of seed 004.
+    softmax" (logistic regression) classifier of chapter 11.
 
         p = sigmoid(z) = P(y = 1 | x)
         E = -1/N sum_n [t_n log p_n + (1 - t_n) log(1 - p_n)]
@@ -420,8 +420,8 @@ class Hinge(Loss):
 
         E = 1/N sum_n sum_{j != y_n} max(0, s_nj - s_ny_n + 1)
 
-    With K = 2 this is the binary SVM of seed 004 on the score difference. With a
-    single score column (one neuron, seed 004's binary SVM), labels 0/1 become
+    With K = 2 this is the binary SVM of chapter 11 on the score difference. With a
+    single score column (one neuron, chapter 11's binary SVM), labels 0/1 become
     -1/+1 and E = 1/N sum_n max(0, 1 - y_n s_n).
     """
 

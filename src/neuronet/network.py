@@ -2,7 +2,7 @@
 
 A feed-forward network applies its layers one after the other (forward) and
 sends the loss gradient back through them in reverse order (backward), each
-layer applying the chain rule to its own part (seed 001, eq. 15 and 28).
+layer applying the chain rule to its own part (the notes' eq. 15 and 28, chapter 8).
 
 All parameters of a ``Sequential`` live in one flat buffer, the decayed ones
 (weights) first, then the rest (biases); each layer's ``params`` are views into
@@ -16,7 +16,7 @@ A network lives on one device (``net.device``, ``net.to("cuda")``): its own, not
 the process's, so networks on the CPU and the GPU can share a process.
 
     >>> import neuronet
-    >>> net = neuronet.MLP([2, 3, 3], activation="sigmoid", rng=0)   # seed 001's 2-layer net
+    >>> net = neuronet.MLP([2, 3, 3], activation="sigmoid", rng=0)   # the notes' 2-layer net (chapter 5)
     >>> net
     Sequential(Dense(2, 3, dtype=float32), Sigmoid(), Dense(3, 3, dtype=float32))
     >>> sorted(net.parameters())
@@ -344,7 +344,7 @@ class Sequential:
 
     def objective(self, X: Any, y: Any, l2: float = 0.0, l1: float = 0.0) -> float:
         """The number ``fit`` minimizes: the mean data loss on (X, y) plus (l2 / 2) ||W||^2 (and
-        l1 ||W||_1) over the decayed parameters (seed 004's regularized loss; ``l2``, ``l1`` as in
+        l1 ||W||_1) over the decayed parameters (the regularized loss of chapter 11; ``l2``, ``l1`` as in
         ``fit``)."""
         loss = self.output_loss()
         scores = predict_in_chunks(self, self.as_rows(X))  # no "untrained" warning: the first loss is a check
@@ -412,7 +412,7 @@ def MLP(sizes: Sequence[int], activation: str | Sequence[str] = "sigmoid", outpu
     ``init`` defaults to He for ReLU-family layers and Xavier otherwise. ``dropout`` adds
     a Dropout layer after each hidden activation.
 
-    ``MLP([2, 3, 3], activation="sigmoid")`` is the 2-layer feed-forward net of seed 001:
+    ``MLP([2, 3, 3], activation="sigmoid")`` is the notes' 2-layer feed-forward net (chapter 5):
     Dense(2, 3) -> Sigmoid -> Dense(3, 3) (softmax lives in the loss, eq. 7-8).
 
     ``kernels``: ``"auto"`` (compiled Numba kernels where installed), ``"numpy"`` (the readable

@@ -1,23 +1,23 @@
 """The formal neuron and the perceptron.
 
 A formal neuron weighs its inputs, adds a bias and passes the sum through an
-activation function (seed 000; seed 001, eq. 1-4):
+activation function (the notes' eq. 1-4, chapter 1):
 
-    a = sum_{i=0}^{n-1} w_i x_i,   y = f(a)          (the seeds: the last input x_{n-1} = 1)
+    a = sum_{i=0}^{n-1} w_i x_i,   y = f(a)          (the notes: the last input x_{n-1} = 1)
     y = f(w . x + b)                                 (neuronet: the bias b is its own parameter)
 
-The seeds fold the bias into the weights with a dummy input that is always 1: its weight
+The notes fold the bias into the weights with a dummy input that is always 1: its weight
 w_{n-1} is the bias. neuronet keeps the bias apart (``bias=``), so ``weights`` holds only the
-weights of the real inputs: the seed's (w_0, ..., w_{n-2}, w_{n-1}) is
+weights of the real inputs: the notes' (w_0, ..., w_{n-2}, w_{n-1}) is
 ``Neuron([w_0, ..., w_{n-2}], bias=w_{n-1})``.
 
 The perceptron is the formal neuron with a step activation, y = 1 if
-w . x > theta else 0 (seed 002), with the bias b = -theta. It learns with the
+w . x > theta else 0 (the perceptron notes, chapter 3), with the bias b = -theta. It learns with the
 perceptron rule: after each sample, w <- w + lr (t - y) x and b <- b + lr (t - y),
 which changes nothing when the answer was right.
 
     >>> from neuronet import Neuron
-    >>> neuron = Neuron([-2.0, 1.0], bias=2.0)      # seed 001's example: w0=-2, w1=1, w2=2 (x2 = 1)
+    >>> neuron = Neuron([-2.0, 1.0], bias=2.0)      # chapter 1's example: w0=-2, w1=1, w2=2 (x2 = 1)
     >>> round(float(neuron([0.0, 0.0])), 3)         # sigmoid(2)
     0.881
     >>> round(float(neuron([2.0, 0.0])), 3)         # sigmoid(-2)
@@ -68,13 +68,13 @@ class Neuron:
         return self.weights.shape[0]
 
     def net_input(self, x: Any) -> Any:
-        """The weighted sum a = w . x + b before the activation (seed 001, eq. 1-3)."""
+        """The weighted sum a = w . x + b before the activation (the notes' eq. 1-3, chapter 1)."""
         array, single = _inputs(x, self.n_inputs, "Neuron")
         a = array @ self.weights + self.bias
         return a[0] if single else a
 
     def __call__(self, x: Any) -> Any:
-        """y = f(a), the neuron's output (seed 001, eq. 4 for the sigmoid)."""
+        """y = f(a), the neuron's output (the notes' eq. 4 for the sigmoid, chapter 1)."""
         return self.activation(self.net_input(x))
 
     def __repr__(self) -> str:
@@ -112,7 +112,7 @@ class Perceptron:
 
     @property
     def threshold(self) -> float:
-        """theta = -b: the neuron fires when w . x > theta (seed 002)."""
+        """theta = -b: the neuron fires when w . x > theta (the perceptron notes, chapter 3)."""
         return -self.neuron.bias
 
     def predict(self, X: Any) -> np.ndarray:

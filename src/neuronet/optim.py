@@ -2,14 +2,14 @@
 
 ``optimizer.step(params, grads)`` updates every array of ``params`` (a dict
 name -> array) in place from ``grads`` (same keys). Plain gradient descent is
-seed 001's eq. 27, w <- w - alpha dE/dw; the others keep per-parameter state
+the notes' eq. 27 (chapter 9), w <- w - alpha dE/dw; the others keep per-parameter state
 (velocities, squared-gradient averages) under the same names.
 
-``weight_decay`` adds the L2 penalty's gradient lambda w to the gradient: seed 004's
-"gradual forgetting", every step pulling the synapse weights towards zero. Which
-arrays it applies to is the caller's to say (``step(..., decayed=names)``; all of them
-by default); a network says it from its layers (Dense decays its weights, not its
-biases) and steps its flat buffer with the decayed part first.
+``weight_decay`` adds the L2 penalty's gradient lambda w to the gradient: the
+linear-classification notes' "gradual forgetting" (chapter 11), every step pulling the
+synapse weights towards zero. Which arrays it applies to is the caller's to say
+(``step(..., decayed=names)``; all of them by default); a network says it from its layers
+(Dense decays its weights, not its biases) and steps its flat buffer with the decayed part first.
 
 A ``Sequential`` hands its optimizer two entries, ``{"W": all weights, "b": all
 biases}``, each a flat view of its parameter buffer, so one step is a handful
@@ -169,7 +169,7 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """Stochastic gradient descent: w <- w - lr * g (seed 001, eq. 27)."""
+    """Stochastic gradient descent: w <- w - lr * g (the notes' eq. 27, chapter 9)."""
 
     name = "sgd"
     compiled_as = "sgd"

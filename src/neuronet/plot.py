@@ -61,7 +61,7 @@ def activations(names: Sequence[str] | None = None, derivatives: bool = True, x_
                 alpha: float | None = None) -> Figure:
     """One panel per activation (default: every registered one), each with its derivative drawn
     beside it as a dashed line; the panel's title is the activation's ``display_name``. Leaky ReLU
-    uses ``alpha``, by default the library's own (0.01, as seed 003 has it), and its title says
+    uses ``alpha``, by default the library's own (0.01, as the activation-function notes have it), and its title says
     which: "Leaky ReLU (α = 0.01)"."""
     if alpha is None:
         alpha = _activations.get("leaky_relu").alpha
@@ -96,7 +96,7 @@ def activations(names: Sequence[str] | None = None, derivatives: bool = True, x_
 
 # --- a single neuron ---------------------------------------------------------------------
 def _boundary_label(weights: np.ndarray, bias: float) -> str:
-    """``-2·x0 + 1·x1 + 2 = 0``: inputs numbered from 0 as the seeds number them, bias last."""
+    """``-2·x0 + 1·x1 + 2 = 0``: inputs numbered from 0 as the notes number them, bias last."""
     terms = [f"{'' if i == 0 and w >= 0 else ('−' if w < 0 else '+ ')}{'' if i == 0 or w >= 0 else ' '}{abs(w):g}·x{i}"
              for i, w in enumerate(weights)]
     terms.append(f"{'+' if bias >= 0 else '−'} {abs(bias):g}")
@@ -107,11 +107,11 @@ def neuron(neuron: Any, ax: Any = None, extent: tuple[float, float, float, float
            kind: str = "heatmap", resolution: int = 200) -> Figure:
     """A 2-input neuron's output y = f(w0 x0 + w1 x1 + b) over the plane, as a heatmap (or a 3-D
     ``kind="surface"``), with its boundary line w0 x0 + w1 x1 + b = 0 drawn and labelled (inputs
-    numbered from 0, as the seeds number them).
+    numbered from 0, as the notes number them).
 
-    Seed 001's example, w0 = -2, w1 = 1 and w2 = 2 on the dummy input x2 = 1 (so w2 is the bias),
+    Chapter 1's example, w0 = -2, w1 = 1 and w2 = 2 on the dummy input x2 = 1 (so w2 is the bias),
     is ``Neuron([-2, 1], bias=2)``: the line -2 x0 + x1 + 2 = 0 separates outputs near 0 from
-    outputs near 1 (the seed's Figure 43).
+    outputs near 1 (the figure of chapter 1).
     """
     weights = np.asarray(getattr(neuron, "weights", None), dtype=float)
     if weights.shape != (2,):
@@ -381,7 +381,7 @@ def network(model: Any, ax: Any = None, max_neurons: int = 12) -> Figure:
 
 # --- the computational graph of eq. 28 -----------------------------------------------------
 def backprop_graph(outputs: int = 3, ax: Any = None) -> Figure:
-    """The paths from one hidden weight w_ji to one sample's error E_n (seed 001, eq. 28):
+    """The paths from one hidden weight w_ji to one sample's error E_n (the notes' eq. 28, chapter 8):
     w_ji -> b_j -> z_j, then z_j into every score a_0 ... a_{K-1}, and all of them into E_n.
     Forward edges are labelled with their local derivatives; the backward sum that arrives at z_j
     from the ``outputs`` scores is written under it, which is where eq. 28's sum over k comes from."""

@@ -1,13 +1,13 @@
 """The training step, once, for every front end: ``fit``, the scikit-learn estimators and the
 playground all train through a ``Trainer``.
 
-One minibatch step (seed 001's gradient descent, eq. 27):
+One minibatch step (the notes' gradient descent, eq. 27, chapter 9):
 
 1. forward the batch through the network: scores = net(x);
 2. the loss, averaged over the batch (weighted by ``sample_weight`` if given), plus the L2
    penalty (l2 / 2) ||W||^2 over the weights (``decayed`` parameters, not the biases);
 3. the gradient of both with respect to every parameter: by backpropagation, or by central
-   differences (seed 001's method before backpropagation, two forward passes per parameter);
+   differences (the notes' method before backpropagation, chapter 7; two forward passes per parameter);
 4. a finiteness check (a NaN or infinite loss or gradient stops before it reaches the weights);
 5. the optimizer's update of the whole flat parameter vector.
 
@@ -85,7 +85,7 @@ def evaluate(net: Any, loss: Any, X: Any, targets: Any, chunk: int = 1024, *, sa
 
 
 def weight_penalty(weights: Any, l2: float = 0.0, l1: float = 0.0) -> float:
-    """(l2 / 2) ||W||^2 + l1 ||W||_1 of the decayed weights ``W`` (seed 004's regularized loss, and
+    """(l2 / 2) ||W||^2 + l1 ||W||_1 of the decayed weights ``W`` (the regularized loss of chapter 11, and
     its L1 variant): the one formula the trainer and ``Sequential.objective`` add to the loss."""
     value = 0.5 * l2 * float(np.dot(weights, weights)) if l2 else 0.0
     return value + (l1 * float(np.abs(weights).sum()) if l1 else 0.0)

@@ -155,7 +155,7 @@ def fit(net: Any, X: Any, y: Any = None, *, loss: str | _losses.Loss = "softmax_
       drives small weights to exactly zero (the readable path computes it; no compiled form);
       ``net.objective(X, y, l2, l1)`` is then the number minimized.
     - ``gradient``: ``"backprop"``, or ``"numerical"`` for central differences over every
-      parameter (seed 001's method before backpropagation; only for small networks).
+      parameter (the notes' method before backpropagation, chapter 7; only for small networks).
     - ``verbose``: 0 silent, 1 progress bar, 2 one line per epoch (on stderr).
     - X may also be a table (a pandas or polars DataFrame, an Arrow table, a CSV path) with ``y``
       the target column's name (or one target per row): it is encoded by ``net.encoder``, learned

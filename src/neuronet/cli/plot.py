@@ -34,9 +34,9 @@ def add_parsers(commands: Any) -> None:
     drawing.add_argument("--names", help="activations: comma-separated names (default: all registered)")
     drawing.add_argument("--no-derivatives", action="store_true", help="activations: leave out f'(x)")
     drawing.add_argument("--weights", type=_common.numbers, default=[-2.0, 1.0],
-                         help="neuron: w0,w1 (default: seed 001's -2,1)")
+                         help="neuron: w0,w1 (default: chapter 1's -2,1)")
     drawing.add_argument("--bias", type=_common.finite_float, default=2.0,
-                         help="neuron: bias, the weight of the seed's dummy input x2 = 1 (default: seed 001's w2 = 2)")
+                         help="neuron: bias, the weight of the notes' dummy input x2 = 1 (default: chapter 1's w2 = 2)")
     drawing.add_argument("--activation", default="sigmoid", choices=activations.hidden_names(),
                          help="neuron: activation (default: sigmoid)")
     drawing.add_argument("--surface", action="store_true", help="neuron: a 3-D surface instead of a heatmap")

@@ -86,17 +86,17 @@ def make_spiral(n_samples: int = 300, noise: float = 0.2, n_classes: int = 3, tu
     return X, y.astype(np.int64)
 
 
-# Seed 001's three-class problem: means, per-axis standard deviations, class shares.
+# The notes' three-class problem (chapter 9): means, per-axis standard deviations, class shares.
 GAUSSIAN_MEANS = np.array([[-0.5, -0.5], [0.5, 1.0], [1.0, -0.5]])
 GAUSSIAN_STDS = np.array([[0.7, 0.7], [0.8, 0.3], [0.3, 0.8]])
 GAUSSIAN_SHARES = np.array([0.4, 0.4, 0.2])
 
 
 def make_gaussians(n_samples: int = 300, noise: float = 1.0, seed: Any = None) -> tuple[np.ndarray, np.ndarray]:
-    """Seed 001's 3-class problem: class means (-0.5, -0.5), (0.5, 1.0), (1.0, -0.5), per-axis
+    """The notes' 3-class problem (chapter 9): class means (-0.5, -0.5), (0.5, 1.0), (1.0, -0.5), per-axis
     standard deviations (0.7, 0.7), (0.8, 0.3), (0.3, 0.8), class shares 40/40/20 %.
 
-    ``noise`` scales the standard deviations (1.0 is the seed's data)."""
+    ``noise`` scales the standard deviations (1.0 is the notes' data)."""
     n_samples, noise = _check(n_samples, noise)
     rng = make_rng(seed)
     counts = _split_counts(n_samples, GAUSSIAN_SHARES)
@@ -139,7 +139,7 @@ PLANE_SETS: dict[str, tuple[str, Any]] = {
     "xor": ("xor", lambda n, noise, seed, classes: make_xor(n, noise=noise, seed=seed)),
     "circles": ("circles", lambda n, noise, seed, classes: make_circles(n, noise=noise, seed=seed)),
     "moons": ("moons", lambda n, noise, seed, classes: make_moons(n, noise=noise, seed=seed)),
-    "gaussians": ("3 gaussians (seed 001)", lambda n, noise, seed, classes: make_gaussians(n, noise=noise, seed=seed)),
+    "gaussians": ("3 gaussians (chapter 9)", lambda n, noise, seed, classes: make_gaussians(n, noise=noise, seed=seed)),
     **{kind: (f"boundary: {'|x|' if kind == 'abs' else kind}",
               lambda n, noise, seed, classes, kind=kind: make_boundary(n, kind=kind, noise=noise, seed=seed))
        for kind in _CURVES},

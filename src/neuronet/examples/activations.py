@@ -1,5 +1,6 @@
 """Every activation function beside its derivative (step, sigmoid, tanh, ReLU, Leaky ReLU and
-identity, the functions seed 003 plots; softmax printed for a vector and drawn on a 2-class slice)."""
+identity, the functions the activation-function notes plot; softmax printed for a vector and drawn
+on a 2-class slice)."""
 
 import numpy as np
 

@@ -1,4 +1,4 @@
-"""Seed 004: one neuron as a binary classifier, trained two ways: as a binary softmax
+"""Chapter 11: one neuron as a binary classifier, trained two ways: as a binary softmax
 (logistic regression, cross-entropy) and as a binary SVM (hinge loss), each with L2
 regularization ("gradual forgetting"). Same line shape, different losses."""
 

@@ -1,7 +1,7 @@
 """The capstone: a two-layer network written from scratch in NumPy, trained on the bundled digits
 and compared weight for weight with neuronet.MLP.
 
-The network is the notes' (seed 001, eq. 5-28, read with the corrections of the errata):
+The network is the notes' (eq. 5-28, read with the corrections of the errata):
 
     b_j = sum_i w_ji x_i                    hidden neuron j's total input (eq. 5)
     z_j = h(b_j)                            its output, h the sigmoid (eq. 6)

@@ -1,4 +1,4 @@
-"""Seed 004: an image classifier s = W2 max(0, W1 x) on CIFAR-10 (32x32 colour images, 10
+"""Chapter 12: an image classifier s = W2 max(0, W1 x) on CIFAR-10 (32x32 colour images, 10
 classes): a two-layer ReLU network, and its first layer's weights seen as images.
 
 Uses the real CIFAR-10 when it has been downloaded (``neuronet datasets`` shows the cache;

@@ -1,4 +1,4 @@
-"""Perceptrons as logic gates, the classic textbook example (the perceptron itself is seed 002's):
+"""Perceptrons as logic gates, the classic textbook example (the perceptron itself is chapter 3's):
 AND, OR and NAND are one perceptron each; XOR is not linearly separable, so it takes two
 layers: XOR(a, b) = AND(NAND(a, b), OR(a, b)).
 A perceptron also learns AND from examples with the perceptron rule."""

@@ -1,4 +1,4 @@
-"""Seed 001: the gradient of the 2-3-3 sigmoid network on the 3-class problem, by numerical
+"""Chapters 7 and 8: the gradient of the 2-3-3 sigmoid network on the 3-class problem, by numerical
 differentiation (eq. 9-11) and by backpropagation (eq. 12-28): the same numbers, how long each
 takes, and how the error of a finite difference depends on its step size."""
 
@@ -54,7 +54,7 @@ def main(argv=None) -> None:
     ax.legend()
     save(figure, args.out, "numerical_vs_backprop.png")
 
-    # The step size: the seed's one-sided difference against the central one, on f = sigmoid at 0.5.
+    # The step size: the notes' one-sided difference against the central one, on f = sigmoid at 0.5.
     sigmoid = nn.activations.sigmoid
     errors = nn.gradients.difference_errors(lambda v: float(sigmoid(v)), float(sigmoid.derivative(0.5)), 0.5)
     for method in ("forward", "central"):

@@ -1,4 +1,4 @@
-"""Seed 001: the 2-3-3 feed-forward network (sigmoid hidden layer, softmax output) trained with
+"""Chapter 9: the 2-3-3 feed-forward network (sigmoid hidden layer, softmax output) trained with
 backpropagation on three Gaussian classes, and the decision boundary it learns."""
 
 import neuronet as nn

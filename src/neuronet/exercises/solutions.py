@@ -1,5 +1,5 @@
 """Reference solutions of the exercises, written the way a learner would write them: plain NumPy,
-one formula each, the seeds' notation in the comments. ``neuronet.exercises.check`` compares a
+one formula each, the notes' notation in the comments. ``neuronet.exercises.check`` compares a
 learner's function with these (and the tests compare these with the library)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ __all__ = ["sigmoid", "sigmoid_derivative", "tanh_derivative", "relu_derivative"
 
 
 def sigmoid(x):
-    """y = 1 / (1 + exp(-x)) (seed 001, eq. 4), without overflow for large |x|."""
+    """y = 1 / (1 + exp(-x)) (the notes' eq. 4, chapter 1), without overflow for large |x|."""
     x = np.asarray(x, dtype=float)
     out = np.empty_like(x)
     positive = x >= 0
@@ -23,7 +23,7 @@ def sigmoid(x):
 
 
 def sigmoid_derivative(x):
-    """f'(x) = f(x) (1 - f(x)) (seed 000)."""
+    """f'(x) = f(x) (1 - f(x)) (the notes, chapter 2)."""
     y = sigmoid(x)
     return y * (1 - y)
 
@@ -39,7 +39,7 @@ def relu_derivative(x):
 
 
 def softmax(a):
-    """y_k = exp(a_k) / sum_j exp(a_j) along the last axis (seed 001, eq. 7); the row maximum is
+    """y_k = exp(a_k) / sum_j exp(a_j) along the last axis (the notes' eq. 7, chapter 5); the row maximum is
     subtracted first so exp never overflows."""
     a = np.asarray(a, dtype=float)
     shifted = a - a.max(axis=-1, keepdims=True)
@@ -48,14 +48,14 @@ def softmax(a):
 
 
 def cross_entropy(y, t):
-    """E = -1/N sum_n sum_k t_nk log y_nk (seed 001, eq. 8), for probabilities y and one-hot t of
+    """E = -1/N sum_n sum_k t_nk log y_nk (the notes' eq. 8, chapter 6), for probabilities y and one-hot t of
     shape (N, K); y is clipped away from 0 so log never sees 0."""
     y = np.clip(np.asarray(y, dtype=float), 1e-12, 1.0)
     return float(-(np.asarray(t) * np.log(y)).sum() / y.shape[0])
 
 
 def softmax_cross_entropy_gradient(a, t):
-    """dE/da = (softmax(a) - t) / N (seed 001, eq. 20-23), shape (N, K)."""
+    """dE/da = (softmax(a) - t) / N (the notes' eq. 20-23, chapter 6), shape (N, K)."""
     return (softmax(a) - t) / a.shape[0]
 
 
@@ -85,7 +85,7 @@ def dense_backward(x, W, grad_output):
 
 def two_layer_gradients(X, T, W1, b1, W2, b2):
     """The gradients of the mean softmax cross-entropy of y = softmax(sigmoid(X W1 + b1) W2 + b2)
-    with respect to W1, b1, W2, b2: a dict with those four keys (seed 001, eq. 12-28)."""
+    with respect to W1, b1, W2, b2: a dict with those four keys (the notes' eq. 12-28, chapter 8)."""
     n = X.shape[0]
     z = sigmoid(X @ W1 + b1)                 # hidden outputs z_j = h(b_j)
     y = softmax(z @ W2 + b2)                 # outputs y_k
@@ -96,7 +96,7 @@ def two_layer_gradients(X, T, W1, b1, W2, b2):
 
 
 def sgd_step(w, grad, lr):
-    """w <- w - lr dE/dw (seed 001, eq. 27); returns the new w."""
+    """w <- w - lr dE/dw (the notes' eq. 27, chapter 9); returns the new w."""
     return w - lr * grad
 
 

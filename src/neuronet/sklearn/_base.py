@@ -1,6 +1,6 @@
 """What the classifier and the regressor share: parameters, the network, fit's outline, predict.
 
-The training objective is scikit-learn's (seed 001's gradient descent on a regularized loss),
+The training objective is scikit-learn's (the notes' gradient descent, chapter 9, on a regularized loss),
 computed by the engine: the loss is the ``neuronet.losses`` object matching the output
 layer, and the penalty is the trainer's per-sample L2:
 
