@@ -25,6 +25,7 @@ the process's, so networks on the CPU and the GPU can share a process.
 
 from __future__ import annotations
 
+import os
 import warnings
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator, Sequence
@@ -37,7 +38,8 @@ from . import init as _init
 from . import kernels as _kernels
 from . import losses as _losses
 from . import optim as _optim
-from .errors import ConfigurationError, WrongType
+from . import training_data as _data
+from .errors import ConfigurationError, DataError, WrongType
 from .layers import Dense, Dropout, Flatten, Layer, activation_layer
 from .memory import check_fits, network_bytes
 from .trainer import evaluate as _evaluate
@@ -220,15 +222,41 @@ class Sequential:
         """X as validated rows ``(n, in_features)`` in the network's dtype and device: image tensors
         ``(n, *input_shape)`` are flattened first; a table (a DataFrame, an Arrow table, a CSV path) is
         encoded by ``self.encoder`` where the network was trained on one."""
-        if self.__dict__.get("encoder") is not None and not isinstance(X, np.ndarray):
+        encoder = self.__dict__.get("encoder")
+        if not isinstance(X, np.ndarray) and _data.has_columns(X):
+            _data.check_lazy(X)
+            if encoder is None:
+                return self._numeric_table(X)
+            if _data.is_dask_frame(X):
+                raise DataError("X: a Dask DataFrame: pass its rows in memory (X.compute(), or a partition at a time)")
             from .tables.read import is_table
 
-            if is_table(X):
-                X = self.encoder.transform(X)
+            if is_table(X) or _data.is_in_memory_table(X):
+                X = encoder.transform(X)
         shape = np.shape(X)
         if len(shape) > 2 and tuple(shape[1:]) == self.input_shape:
             X = np.reshape(X, (shape[0], -1)) if backend.array_module(X) is np else X.reshape(shape[0], -1)
         return check_features(X, self.in_features, self.dtype, backend.array_module(self._flat_params))
+
+    def _numeric_table(self, X: Any) -> Any:
+        """A table given to a network without a table encoding: its columns as the features when they
+        are numbers, else a ``DataError`` saying the network has no encoding to read it with."""
+        if isinstance(X, (str, os.PathLike)):
+            what = f"the file {str(X)!r}"
+        else:
+            what = "a dict of columns" if isinstance(X, dict) else \
+                f"a {type(X).__module__.split('.')[0]} {type(X).__name__}"
+        unreadable = DataError(f"X: this network has no table encoding, so it cannot read {what} (fit it on a "
+                               f"table, or set net.encoder); else pass a numeric array of shape "
+                               f"(n_samples, {self.in_features})")
+        if _data.is_dask_frame(X) or isinstance(X, (str, os.PathLike, dict)):  # never read as numbers
+            raise unreadable
+        try:
+            return check_features(X, self.in_features, self.dtype, backend.array_module(self._flat_params))
+        except DataError as error:
+            if str(error).startswith("X: expected"):  # not numbers, or not the network's width
+                raise unreadable from None
+            raise
 
     @property
     def out_features(self) -> int:
@@ -329,12 +357,16 @@ class Sequential:
     def evaluate(self, X: Any, y: Any) -> dict[str, float]:
         """``{"loss": ..., "accuracy": ...}`` on (X, y); accuracy only for classifiers. For a network
         trained on a table, X may be raw rows and y the target column's name."""
-        if isinstance(y, str) and self.__dict__.get("encoder") is not None and self.encoder.target is not None:
+        if isinstance(y, str):
+            _data.check_target_name(self, y)  # the network's own target, read through its encoding
             from .tables.read import is_table
 
-            if is_table(X):
-                X, index = self.encoder.transform_xy(X)
-                y = self.encoder.target.decode(index) if self.encoder.target.classes is not None else index
+            if not (is_table(X) or _data.is_in_memory_table(X)):
+                self.as_rows(X)  # a Dask DataFrame, a LazyFrame: their own message
+                raise DataError(f"y: {y!r}: a column name as y needs a table (a DataFrame, an Arrow table, a CSV or "
+                                "Parquet file); with arrays, pass one target per row")
+            X, index = self.encoder.transform_xy(X)
+            y = self.encoder.target.decode(index) if self.encoder.target.classes is not None else index
         loss = self.output_loss()
         self._warn_if_untrained(stacklevel=3)
         X = self.as_rows(X)

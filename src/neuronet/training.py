@@ -28,7 +28,7 @@ from .init import make_rng
 from .memory import check_fits
 from .progress import Progress
 from .trainer import Trainer, evaluate
-from .validation import non_negative, positive, positive_int, prepare_targets
+from .validation import check_sample_weight, non_negative, positive, positive_int, prepare_targets
 
 __all__ = ["fit", "History", "TrainingDiverged", "prepare_targets", "NUMERICAL_GRADIENT_LIMIT"]
 
@@ -113,6 +113,42 @@ def _weights(net: Any, loss: _losses.Loss, targets: np.ndarray, sample_weight: A
     return _weighting.combined(samples, _weighting.class_weights(class_weight, index.astype(np.intp), classes))
 
 
+class _CheckedStream:
+    """A stream whose every batch passes the checks of data in memory, before the trainer sees it:
+    targets present, X finite (``net.as_rows``: the same check, cast to the network's dtype and
+    device), sample weights finite and >= 0. An error names the batch (``batch 3 of epoch 1``)."""
+
+    def __init__(self, net: Any, source: Any) -> None:
+        self.net, self.source = net, source
+        self.n_features, self.n_rows = source.n_features, source.n_rows
+        self.epoch = 0
+        self.weighed = None  # after an epoch with weights: whether any was > 0
+
+    def batches(self, batch_size: int, *, rng: Any = None) -> Any:
+        self.epoch += 1
+        for number, (X, y, w) in enumerate(self.source.batches(batch_size, rng=rng)):
+            if y is None:
+                raise DataError(NO_TARGETS)
+            try:
+                X = self.net.as_rows(X)
+                w = None if w is None else check_sample_weight(w, X.shape[0])
+            except DataError as error:
+                raise DataError(f"batch {number} of epoch {self.epoch}: {error}") from None
+            if w is not None:
+                self.weighed = bool(self.weighed) or bool(w.any())
+            yield X, y, w
+
+
+NO_TARGETS = ("y: the source has no targets; give it some (NpySource(X, y), ParquetSource(..., target=...), "
+              "batches of (X, y))")
+
+
+def _stream_targets(source: Any) -> None:
+    """A ``DataError`` before training for a source that says it has no targets."""
+    if getattr(source, "y", False) is None or getattr(source, "target", False) is None:
+        raise DataError(NO_TARGETS)
+
+
 def _tables_module() -> Any:
     from . import tables
 
@@ -169,7 +205,10 @@ def fit(net: Any, X: Any, y: Any = None, *, loss: str | _losses.Loss = "softmax_
       memory (use ``validation_data``).
     - ``sample_weight``: one weight per sample of (X, y) in the mean loss; ``class_weight``:
       ``"balanced"`` or ``{label: weight}``, multiplying each sample's weight by its class's
-      (see ``neuronet.weights``). The validation loss is unweighted.
+      (see ``neuronet.weights``). The validation loss is unweighted. A stream carries its own
+      weights (a source's batches, a Parquet ``weight=`` column); ``sample_weight=`` goes with a
+      ``.npy`` path or a Dask array, checked whole before training. Each streamed batch gets the
+      checks of data in memory (finite X, targets present, weights finite and >= 0).
 
     Raises ``TrainingDiverged`` when the loss turns NaN or infinite, leaving the weights at
     their last finite values.
@@ -193,6 +232,8 @@ def fit(net: Any, X: Any, y: Any = None, *, loss: str | _losses.Loss = "softmax_
             raise ConfigurationError("class_weight: needs the data in memory to count the classes; with a stream, "
                                      "put the weights in the stream (a sample weight per row)")
         source = _data.stream_source(net, X, y, sample_weight, **(encoding or {}))
+        _stream_targets(source)
+        source = _CheckedStream(net, source)
         encoder = getattr(net, "encoder", None)
         if loss.is_classification and encoder is not None and encoder.target is not None:
             net.classes = np.asarray(encoder.target.classes)
@@ -206,10 +247,17 @@ def fit(net: Any, X: Any, y: Any = None, *, loss: str | _losses.Loss = "softmax_
             X, y = _data.encode_table(net, X, y, **(encoding or {}))
         elif encoding:
             raise ConfigurationError("encoding: applies to tables (a DataFrame, an Arrow table, a CSV or Parquet file)")
+        elif isinstance(y, str):
+            raise DataError(f"y: {y!r}: a column name as y needs a table (a DataFrame, an Arrow table, a CSV or "
+                            "Parquet file); with arrays, pass one target per row")
         X = net.as_rows(X)
         if X.shape[0] == 0:
             raise DataError("X: has no rows")
         targets = prepare_targets(net, loss, y, X.shape[0], fit=True)
+        labels = y.dtype if hasattr(y, "dtype") else np.asarray(y).dtype
+        if loss.is_classification and labels.kind == "b" and np.ndim(y) == 1 and net.classes is not None \
+                and len(net.classes) == 2:
+            net.classes = np.array([False, True])  # labels come back as given
         weights = _weights(net, loss, targets, sample_weight, class_weight, X.shape[0])
     if validation_data is not None:
         if len(validation_data) != 2:
@@ -270,6 +318,8 @@ def fit(net: Any, X: Any, y: Any = None, *, loss: str | _losses.Loss = "softmax_
                                                                     rng=rng if shuffle else None, on_batch=on_batch)
                     if seen == 0:
                         raise DataError("X: the stream gave no rows to train on")
+                    if source.weighed is False:
+                        raise DataError("sample_weight: every weight in the stream is zero: nothing to learn from")
             except TrainingDiverged as error:
                 raise TrainingDiverged(str(error), history) from None
             logs = {"loss": progress.mean_loss()}

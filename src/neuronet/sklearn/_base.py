@@ -314,8 +314,9 @@ class BaseMLP(BaseEstimator):
     def to_network(self) -> Sequential:
         """The trained network as a ``neuronet.Sequential`` (a copy): Dense and activation layers
         producing scores, with ``loss`` set to the matching neuronet loss (softmax cross-entropy,
-        binary cross-entropy, MSE or Poisson) and ``classes`` to ``classes_`` where that applies,
-        so ``neuronet.save``, ``neuronet.plot`` and ``neuronet.onnx.export`` take it."""
+        binary cross-entropy, MSE or Poisson), ``classes`` to ``classes_`` where that applies, and
+        ``encoder`` to the table encoding it was fitted through (``encoder_``), so ``neuronet.save``,
+        ``neuronet.plot`` and ``neuronet.onnx.export`` take it (with the raw columns as inputs)."""
         check_is_fitted(self)
         net = self._build_network(self._layer_units(), self._activations, self.coefs_[0].dtype, self.coefs_,
                                   self.intercepts_)  # no Dropout: it is the identity at inference
@@ -323,6 +324,7 @@ class BaseMLP(BaseEstimator):
         multilabel = hasattr(self, "_label_binarizer") and self._label_binarizer.y_type_.startswith("multilabel")
         net.classes = np.asarray(self.classes_) if is_classifier(self) and not multilabel else None
         net.trained = True
+        net.encoder = self.__dict__.get("encoder_")  # raw columns in: predict, save and ONNX export read them
         net.metadata = {"estimator": type(self).__name__, "params": {
             k: (v if isinstance(v, (int, float, str, bool, type(None))) else repr(v))
             for k, v in self.get_params().items()}}
