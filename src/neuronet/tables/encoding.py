@@ -12,24 +12,30 @@ Per column (the kind is chosen from the column's type, or named by the user):
   leaves small values nearly as they are and bends outliers smoothly towards +-3; ``"none"``: x
   as it is. A missing value (null or NaN) is filled with the centre (so z = 0) and, where the
   training rows had missing values in that column (``missing_indicator="auto"``; ``"always"``,
-  ``"never"``), an indicator column is 1. An infinite value is a ``DataError``.
+  ``"never"``), an indicator column is 1. An infinite value is a ``DataError``, and so is a value
+  too large to scale (z beyond the range of ``dtype``, or a mean or variance beyond float64's),
+  naming the column, the row and the value. Integers beyond 2^53 are taken as the nearest float64.
 - **categorical** (text, bool, integers with at most ``integer_categories`` distinct values, and
   every column named in ``categorical=``): one-hot over the categories seen in training (the
   ``max_categories`` most frequent; rarer ones count as unseen), then a "missing" slot where the
   training rows had missing values, then an "unseen" slot. At prediction, a category never seen
   goes to the unseen slot (``handle_unknown="slot"``) or is a ``DataError`` naming the column and
   the value (``handle_unknown="error"``); a missing value goes to the missing slot, or to the
-  unseen slot when training had none. An empty string is a missing value.
+  unseen slot when training had none. An empty string is a missing value. A text column whose
+  cells all read as numbers but a few (at most 10 %, at least one) is a ``DataError`` at ``fit``
+  naming the first such cell, unless it is named in ``categorical=``: most likely a slip that
+  would make a numeric column categories (``check_columns(data)`` looks for it over all of a
+  table when only a part of it is fitted).
 - **the target** (``TargetEncoder``): class labels kept as given (text, integers or bools; they
   come back from ``decode`` as they went in), or numbers for regression.
 
 Columns are matched **by name**, never by position: a column of the training data that is missing
-is a ``DataError`` naming it; an extra column is ignored. A text column where numbers were learned
-is a ``DataError`` naming the column, the row and the value (text that reads as a number, "3.5", is
-taken as the number); numbers where text categories were learned are taken in their text form (a
-CSV reader may read the text column "007" as the number 7: name such columns in ``categorical=``
-when reading). Rows whose target is missing are not learned from, and ``transform_xy`` leaves them
-out.
+is a ``DataError`` naming it; an extra column is ignored. Text where numbers were learned (as
+numbers or as number categories) is taken as the number when it reads as one ("3.5"), and is a
+``DataError`` naming the column, the row and the value otherwise; so are bytes that are not UTF-8
+text. Numbers where text categories were learned are taken in their text form (a CSV reader may
+read the text column "007" as the number 7: name such columns in ``categorical=`` when reading).
+Rows whose target is missing are not learned from, and ``transform_xy`` leaves them out.
 
 The encoder is fitted in one pass over record batches (``fit`` takes a table, a path or any
 iterable of batches): means and variances are merged batch by batch (Chan et al.'s pairwise
@@ -68,6 +74,8 @@ INDICATORS = ("auto", "always", "never")
 UNKNOWN = ("slot", "error")
 TASKS = ("auto", "classification", "regression")
 DTYPES = ("float32", "float64")
+MOSTLY = 0.1  # a text column is refused as a slip when all but this share of its values read as numbers
+NUMBER = r"^\s*[+-]?(\d+\.?\d*(e[+-]?\d+)?|\.\d+(e[+-]?\d+)?|inf|infinity)\s*$"  # a cell that reads as a number
 CLIP = 3.0  # smooth_clip's bound: z / sqrt(1 + (z / CLIP)^2) stays within (-CLIP, CLIP)
 
 
@@ -105,24 +113,51 @@ def _plain(column: Any) -> Any:
     return column
 
 
-def _text(column: Any) -> Any:
-    """A text column with the empty string as a null (an empty string is a missing value)."""
+def _text(column: Any, name: str = "", row_offset: int = 0) -> Any:
+    """A text column with the empty string as a null (an empty string is a missing value); bytes that
+    are not UTF-8 are a ``DataError`` naming the column ``name`` and the row."""
     column = _plain(column)
     if column_kind(column.type) != "text":
-        column = pc.cast(column, pa.string())
+        try:
+            column = pc.cast(column, pa.string())
+        except pa.ArrowInvalid:
+            row = next((row for row, value in enumerate(column.to_pylist()) if isinstance(value, bytes)
+                        and not _utf8(value)), None)
+            where = f" in data row {_row(row_offset, row)}" if row is not None else ""
+            raise DataError(f"column {name!r}: not UTF-8 text{where}; save the data as UTF-8") from None
     return pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
+
+
+def _utf8(value: bytes) -> bool:
+    try:
+        value.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _float64(column: Any) -> Any:
+    """A numeric Arrow column as float64; integers beyond 2^53 are rounded to the nearest float64."""
+    return pc.cast(column, pa.float64(), safe=column_kind(column.type) not in ("integer", "bool"))
 
 
 def _first_row(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0]) + 1
 
 
+def _row(row_offset: Any, index: int) -> int:
+    """The data row (from 1) of row ``index`` (from 0) of a column: ``row_offset`` rows come before
+    it, or ``row_offset`` is an array of the data row of each row (a column with rows left out)."""
+    return int(row_offset[index]) if isinstance(row_offset, np.ndarray) else row_offset + index + 1
+
+
 def _numbers(column: Any, name: str, row_offset: int = 0) -> np.ndarray:
-    """The column as float64 with NaN for missing; text that is not a number is a ``DataError``."""
+    """The column as float64 with NaN for missing (integers beyond 2^53 rounded to the nearest
+    float64); text that is not a number is a ``DataError``."""
     column = _plain(column)
     kind = column_kind(column.type)
     if kind == "text":
-        column = _text(column)
+        column = _text(column, name, row_offset)
         try:
             column = pc.cast(column, pa.float64())
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -133,18 +168,24 @@ def _numbers(column: Any, name: str, row_offset: int = 0) -> np.ndarray:
                         float(value)
                     except ValueError:
                         raise DataError(f"column {name!r}: expected numbers, got text: {value!r} in data row "
-                                        f"{row_offset + row + 1}") from None
+                                        f"{_row(row_offset, row)}") from None
             raise DataError(f"column {name!r}: expected numbers, got text") from None
     elif kind == "null":
         return np.full(len(column), np.nan)
     elif kind not in ("bool", "integer", "float"):
         raise DataError(f"column {name!r}: expected numbers or text, got Arrow type {column.type}")
-    values = pc.fill_null(pc.cast(column, pa.float64()), np.nan).to_numpy(zero_copy_only=False)
+    values = pc.fill_null(_float64(column), np.nan).to_numpy(zero_copy_only=False)
     values = np.asarray(values, dtype=np.float64)
     infinite = np.isinf(values)
     if infinite.any():
-        raise DataError(f"column {name!r}: an infinite value in data row {row_offset + _first_row(infinite)}")
+        raise DataError(f"column {name!r}: an infinite value in data row {_row(row_offset, _first_row(infinite) - 1)}")
     return values
+
+
+def _too_large(name: str, value: float, row: int, dtype: Any) -> DataError:
+    return DataError(f"column {name!r}: the value {value:g} in data row {row} is too large: scaled, it is beyond "
+                     f"{np.dtype(dtype).name}'s range (about {float(np.finfo(dtype).max):.3g}); fix the value or "
+                     "rescale the column")
 
 
 def _display(value: Any) -> str:
@@ -174,13 +215,19 @@ class NumericColumn:
     def feature_names(self) -> list[str]:
         return [self.name] + ([f"{self.name} (missing)"] if self.indicator else [])
 
-    def encode(self, values: np.ndarray, out: np.ndarray) -> None:
-        """values (n,) float64 with NaN for missing -> out (n, width)."""
+    def encode(self, values: np.ndarray, out: np.ndarray, dtype: Any = np.float64, row_offset: int = 0) -> None:
+        """values (n,) float64 with NaN for missing -> out (n, width). A value whose scaled form is
+        beyond ``dtype``'s range is a ``DataError`` naming the column, the row and the value."""
         missing = np.isnan(values)
         filled = np.where(missing, self.center, values)
-        z = (filled - self.center) / self.scale
-        if self.scaling == "robust":
-            z = smooth_clip(z)
+        with np.errstate(over="ignore", invalid="ignore"):
+            z = (filled - self.center) / self.scale
+            beyond = ~(np.abs(z) <= np.finfo(dtype).max)
+            if beyond.any():
+                row = _first_row(beyond)
+                raise _too_large(self.name, float(values[row - 1]), row_offset + row, dtype)
+            if self.scaling == "robust":
+                z = smooth_clip(z)
         out[:, 0] = z
         if self.indicator:
             out[:, 1] = missing
@@ -230,12 +277,14 @@ class CategoricalColumn:
     def slots(self, column: Any, handle_unknown: str, row_offset: int = 0) -> np.ndarray:
         """The slot (0 .. width - 1) of every row of the raw column."""
         if self.values == "text":
-            column = _text(column)
+            column = _text(column, self.name, row_offset)
             missing = np.asarray(column.is_null().to_numpy(zero_copy_only=False), dtype=bool)
         else:
-            if column_kind(_plain(column).type) == "text":
-                raise DataError(f"column {self.name!r}: expected numbers (its categories are numbers), got text")
-            numbers = _numbers(column, self.name, row_offset)
+            try:  # text that reads as numbers is taken as the numbers, as for a numeric column
+                numbers = _numbers(column, self.name, row_offset)
+            except DataError as error:
+                raise DataError(str(error).replace("expected numbers", "expected numbers (its categories are "
+                                                   "numbers)", 1)) from None
             missing = np.isnan(numbers)
             column = pa.array(numbers, pa.float64())
         index = pc.index_in(column, value_set=self.lookup())
@@ -273,8 +322,9 @@ class _Moments:
         n_b = values.size
         if not n_b:
             return
-        mean_b = float(values.mean())
-        m2_b = float(np.sum((values - mean_b) ** 2))
+        with np.errstate(over="ignore", invalid="ignore"):  # a value too large to square: scale checks it
+            mean_b = float(values.mean())
+            m2_b = float(np.sum((values - mean_b) ** 2))
         n = self.n + n_b
         delta = mean_b - self.mean
         self.mean += delta * n_b / n
@@ -326,6 +376,9 @@ class _ColumnStats:
         self.missing = 0
         self.moments = _Moments()
         self.min, self.max = math.inf, -math.inf
+        self.min_row = self.max_row = 0  # the data rows of the extremes, for messages
+        self.cells = self.numbers = 0     # text cells with a value, and those of them that read as numbers
+        self.first_text: tuple[int, str] | None = None  # (data row, value) of the first text cell that does not
         self.reservoir = _Reservoir(sample_size, rng) if robust else None
         self.counts: dict[Any, int] | None = {}
         self.integer_categories = integer_categories
@@ -345,7 +398,8 @@ class _ColumnStats:
         else:
             raise DataError(f"column {self.name!r}: holds {self.kind} in one part of the data and {kind} in another")
 
-    def add(self, column: Any, row_offset: int) -> None:
+    def add(self, column: Any, row_offset: Any) -> None:
+        """Learn from one more batch's column; ``row_offset`` numbers its rows in messages (see ``_row``)."""
         column = _plain(column)
         kind = column_kind(column.type)
         if self.forced == "numeric" and kind == "text":
@@ -353,7 +407,7 @@ class _ColumnStats:
             kind = "float"
         self._merge_kind(kind)
         if kind == "text":
-            column = _text(column)
+            column = _text(column, self.name, row_offset)
             self.missing += column.null_count
             self._count(pc.value_counts(column.drop_null()))
             return
@@ -365,7 +419,12 @@ class _ColumnStats:
         self.missing += len(values) - len(present)
         self.moments.add(present)
         if present.size:
-            self.min, self.max = min(self.min, float(present.min())), max(self.max, float(present.max()))
+            rows = np.flatnonzero(~np.isnan(values))
+            low, high = int(np.argmin(present)), int(np.argmax(present))
+            if present[low] < self.min:
+                self.min, self.min_row = float(present[low]), _row(row_offset, int(rows[low]))
+            if present[high] > self.max:
+                self.max, self.max_row = float(present[high]), _row(row_offset, int(rows[high]))
         if self.reservoir is not None:
             self.reservoir.add(present)
         if self.counts is not None and self.forced != "numeric" and kind != "float" or self.forced == "categorical":
@@ -373,6 +432,33 @@ class _ColumnStats:
             self._count(zip(unique.tolist(), counts.tolist()))
             if self.forced is None and kind == "integer" and len(self.counts) > self.integer_categories:
                 self.counts = None  # too many values: numeric (unless named categorical)
+
+    def numbers_in_text(self, column: Any, row_offset: int) -> None:
+        """Count the cells of a raw column that are text reading as numbers, and keep the first text
+        cell that does not (nothing for a column of another type, or one named categorical)."""
+        if self.forced is not None or column_kind(_plain(column).type) != "text":
+            return
+        column = _text(column, self.name, row_offset)
+        present = column.is_valid()
+        numeric = pc.and_(present, pc.match_substring_regex(column, NUMBER, ignore_case=True))
+        self.cells += len(column) - column.null_count
+        self.numbers += pc.sum(numeric).as_py() or 0
+        if self.first_text is None:
+            other = np.asarray(pc.and_kleene(present, pc.invert(numeric)).to_numpy(zero_copy_only=False), dtype=bool)
+            if other.any():
+                row = _first_row(other)
+                self.first_text = (row_offset + row, column[row - 1].as_py())
+
+    def check_text(self) -> None:
+        """A ``DataError`` for a text column whose cells all read as numbers but a few (at most MOSTLY
+        of them, at least one): most likely a slip in those cells, which would make the column categories."""
+        if self.first_text is None or self.numbers < 2 or self.cells - self.numbers > MOSTLY * self.cells:
+            return
+        row, value = self.first_text
+        raise DataError(f"column {self.name!r}: {value!r} in data row {row} is text, but {self.numbers} of the "
+                        f"column's {self.cells} values are numbers; fix the cell (leave it empty if the value is "
+                        "missing), or declare the column categorical (categorical=[...] in the API, --categorical "
+                        "on the command line)")
 
     def _count(self, pairs: Any) -> None:
         if self.counts is None:
@@ -389,6 +475,7 @@ class _ColumnStats:
             if self.forced == "numeric" and self.kind == "text":
                 raise DataError(f"column {self.name!r}: named numeric but holds text")
             return self.forced
+        self.check_text()
         if self.kind in ("text", "bool"):
             return "categorical"
         if self.kind == "integer" and self.counts is not None and len(self.counts) <= self.integer_categories:
@@ -455,7 +542,7 @@ class TargetEncoder:
             for value, count in zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist()):
                 self._labels[value] = self._labels.get(value, 0) + count
         if kind in ("integer", "float", "bool"):
-            self._moments.add(pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False))
+            self._moments.add(np.asarray(_float64(column).to_numpy(zero_copy_only=False), dtype=np.float64))
 
     def finish(self) -> "TargetEncoder":
         if not self.count:
@@ -496,7 +583,10 @@ class TargetEncoder:
         else:
             if kind == "text":
                 raise DataError(f"target {self.name!r}: expected {self.label_type} labels, got text")
-            lookup, column = pa.array(classes.astype(np.float64)), pc.cast(column, pa.float64())
+            if self.label_type == "integer" and kind == "integer":  # exact, beyond 2^53 too
+                lookup, column = pa.array(classes, pa.int64()), pc.cast(column, pa.int64())
+            else:
+                lookup, column = pa.array(classes.astype(np.float64)), _float64(column)
         index = np.asarray(pc.fill_null(pc.index_in(column, value_set=lookup), -1).to_numpy(zero_copy_only=False),
                            dtype=np.int64)
         unknown = index < 0
@@ -590,7 +680,7 @@ class TableEncoder:
         self.target: TargetEncoder | None = TargetEncoder(target, task) if target is not None else None
         self.columns: list[NumericColumn | CategoricalColumn] = []
         self._stats: dict[str, _ColumnStats] | None = None
-        self._rows = 0
+        self._rows = self._raw_rows = 0  # rows learned from (with a target) and rows seen, in this pass
         self.n_rows = 0  # training rows learned from
 
     # --- fitting ---------------------------------------------------------------------------
@@ -606,7 +696,7 @@ class TableEncoder:
         return self.finish()
 
     def reset(self) -> None:
-        self.columns, self._stats, self._rows, self.n_rows = [], None, 0, 0
+        self.columns, self._stats, self._rows, self._raw_rows, self.n_rows = [], None, 0, 0, 0
         if self.target is not None:
             self.target = TargetEncoder(self.target.name, self.target.requested)
 
@@ -635,16 +725,38 @@ class TableEncoder:
             missing = [name for name in self._stats if name not in names]
             if missing:
                 raise DataError(f"column {missing[0]!r}: missing from a later batch of the data")
+        for name, stats in self._stats.items():  # every row, those without a target too
+            stats.numbers_in_text(batch.column(name), self._raw_rows)
+        rows: Any = self._raw_rows  # the data rows of the batch's rows, for messages
+        self._raw_rows += batch.num_rows
         if self.target is not None:
             column = batch.column(self.target_name)
             self.target.partial_fit(column)
             keep = self.target.present(column)
             if not keep.all():
                 batch = batch.filter(pa.array(keep))
+                rows = rows + np.flatnonzero(keep) + 1
         for name, stats in self._stats.items():
-            stats.add(batch.column(name), self._rows)
+            stats.add(batch.column(name), rows)
         self._rows += batch.num_rows
         return self
+
+    def check_columns(self, data: Any) -> None:
+        """Look over all of ``data`` (a table, a path or batches) for the slip ``fit`` refuses: a text
+        column whose cells all read as numbers but a few. For a caller that fits on a part of the data
+        (a training split), so that a slip in the other part is found too, with its row in ``data``."""
+        stats: dict[str, _ColumnStats] = {}
+        rows = 0
+        for batch in as_batches(data):
+            batch = batch if isinstance(batch, (pa.Table, pa.RecordBatch)) else as_arrow(batch)
+            for name in batch.schema.names:
+                if name != self.target_name and name not in self.ignore:
+                    forced = "categorical" if name in self.categorical else "numeric" if name in self.numeric else None
+                    stats.setdefault(name, _ColumnStats(name, forced, 0, False, 1, None))
+                    stats[name].numbers_in_text(batch.column(name), rows)
+            rows += batch.num_rows
+        for column in stats.values():
+            column.check_text()
 
     def finish(self) -> "TableEncoder":
         """End the pass: decide each column's kind and fix its parameters."""
@@ -675,8 +787,15 @@ class TableEncoder:
                 scale = (stats.max - stats.min) / 2
         else:
             center, scale = 0.0, 1.0
-        if not (math.isfinite(scale) and scale > 0):
+        if not (math.isfinite(center) and math.isfinite(scale)):  # a value too large to square or sum
+            value, row = max((stats.min, stats.min_row), (stats.max, stats.max_row), key=lambda pair: abs(pair[0]))
+            raise _too_large(stats.name, value, row, self.dtype)
+        if not scale > 0:
             scale = 1.0
+        limit = float(np.finfo(self.dtype).max)
+        for value, row in ((stats.min, stats.min_row), (stats.max, stats.max_row)):
+            if not abs((value - center) / scale) <= limit:
+                raise _too_large(stats.name, value, row, self.dtype)
         indicator = self.missing_indicator == "always" or (self.missing_indicator == "auto" and stats.missing > 0)
         return NumericColumn(stats.name, self.scaling, float(center), float(scale), indicator, count, stats.missing)
 
@@ -743,7 +862,7 @@ class TableEncoder:
             if isinstance(column, NumericColumn):
                 values = _numbers(raw, column.name, row_offset)
                 scratch = np.empty(block.shape, np.float64)
-                column.encode(values, scratch)
+                column.encode(values, scratch, out.dtype, row_offset)
                 block[...] = scratch
             else:
                 column.encode(raw, block, self.handle_unknown, row_offset)

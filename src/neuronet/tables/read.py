@@ -13,11 +13,13 @@ column that changes type later, integers then "3.5", is a ``DataError`` saying s
   reader (the delimiter from the header line: comma, semicolon or tab; ``NA``, ``N/A``, ``NaN``,
   ``null`` and an empty cell are missing, in text columns too);
 - a path to a ``.parquet`` / ``.pq`` file, or to a folder of them (read as one table, the files
-  in name order);
+  in name order; a file that lacks a column another has is a ``DataError`` naming both);
 - a ``pyarrow.Table`` or ``RecordBatch``, a pandas or polars ``DataFrame``, or a dict of
   equal-length columns.
 
-Whatever cannot be read is a ``DataError`` naming the file (and the column where Arrow says which).
+Whatever cannot be read is a ``DataError`` naming the file (and the column where Arrow says which);
+for a CSV file, a byte that is not UTF-8 or a row with more or fewer cells than the header is
+named by its line, as the plain reader (``neuronet.datasets.files``) names it.
 """
 
 from __future__ import annotations
@@ -72,23 +74,40 @@ def _existing(source: str | os.PathLike) -> Path:
 
 def parquet_files(folder: str | os.PathLike) -> list[Path]:
     """The Parquet files of ``folder`` (and its subfolders, as a partitioned dataset writes them),
-    in name order; a ``DataError`` when there are none."""
+    in name order; a ``DataError`` when there are none, or when one file lacks a column another
+    has (the files of a folder are one table: filling the gap with missing values would hide it)."""
     folder = Path(folder)
     files = sorted(path for path in folder.rglob("*") if path.is_file() and path.suffix.lower() in PARQUET_SUFFIXES
                    and not any(part.startswith((".", "_")) for part in path.relative_to(folder).parts))
     if not files:
         raise DataError(f"{folder}: the folder holds no .parquet files")
+    _same_columns(folder, files)
     return files
+
+
+def _same_columns(folder: Path, files: list[Path]) -> None:
+    """A ``DataError`` naming the first file (and column) where the files' column names differ."""
+    first: list[str] | None = None
+    for file in files:
+        try:
+            names = pq.read_schema(file).names
+        except Exception as error:  # noqa: BLE001 - Arrow's many error kinds for a damaged file
+            raise DataError(f"{file}: cannot be read as parquet: {_first_line(error)}") from None
+        if first is None:
+            first = names
+            continue
+        lacking = [name for name in first if name not in names]
+        extra = [name for name in names if name not in first]
+        if lacking or extra:
+            name, has, lacks = (lacking[0], files[0], file) if lacking else (extra[0], file, files[0])
+            raise DataError(f"{folder}: {lacks.relative_to(folder)} has no column {name!r}, which "
+                            f"{has.relative_to(folder)} has; every file of a folder must have the same columns")
 
 
 def _csv_options(path: Path, delimiter: str | None, block_size: int | None = None) -> dict:
     if delimiter is None:
-        import gzip
-        import bz2
-
-        opener = {".gz": gzip.open, ".bz2": bz2.open}.get(path.suffix.lower(), open)
         try:
-            with opener(path, "rt", encoding="utf-8", errors="replace") as handle:
+            with _opener(path)(path, "rt", encoding="utf-8", errors="replace") as handle:
                 header = handle.readline()
         except OSError as error:
             raise DataError(f"{path}: cannot be read: {_first_line(error)}") from None
@@ -99,6 +118,65 @@ def _csv_options(path: Path, delimiter: str | None, block_size: int | None = Non
     read = pa_csv.ReadOptions(**({"block_size": block_size} if block_size else {}))
     return {"read_options": read, "parse_options": pa_csv.ParseOptions(delimiter=delimiter),
             "convert_options": pa_csv.ConvertOptions(null_values=list(MISSING_TEXT), strings_can_be_null=True)}
+
+
+def _opener(path: Path) -> Any:
+    import bz2
+    import gzip
+
+    return {".gz": gzip.open, ".bz2": bz2.open}.get(path.suffix.lower(), open)
+
+
+def _csv_problem(path: Path, delimiter: str | None) -> str | None:
+    """What Arrow could not take in a CSV file, with its line, found by reading it again the way the
+    plain CSV reader (``neuronet.datasets.files.parse_csv``) does: a byte that is not UTF-8, or a
+    row whose number of cells differs from the header's. None when neither is found."""
+    import csv
+
+    try:
+        with _opener(path)(path, "rb") as handle:
+            for number, raw in enumerate(handle, 1):
+                try:
+                    raw.decode("utf-8")
+                except UnicodeDecodeError as error:
+                    return (f"not UTF-8 text (line {number}: byte {raw[error.start:error.start + 1]!r}); save it as "
+                            "UTF-8")
+        delimiter = _csv_options(path, delimiter)["parse_options"].delimiter
+        with _opener(path)(path, "rt", encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle, delimiter=delimiter)
+            header = None
+            for row in reader:
+                if not any(cell.strip() for cell in row):
+                    continue
+                if header is None:
+                    header = row
+                elif len(row) != len(header):
+                    return (f"line {reader.line_num} has {len(row)} cells but the header has {len(header)} "
+                            f"(columns separated by {delimiter!r})")
+    except (OSError, csv.Error, EOFError, UnicodeDecodeError):
+        return None
+    return None
+
+
+def _check_text(table_or_schema: Any, path: Path, delimiter: str | None) -> None:
+    """A ``DataError`` when Arrow read a CSV column as bytes: its text is not UTF-8."""
+    schema = table_or_schema.schema if hasattr(table_or_schema, "schema") else table_or_schema
+    binary = [field.name for field in schema if pa.types.is_binary(field.type) or pa.types.is_large_binary(field.type)]
+    if binary:
+        problem = _csv_problem(path, delimiter)
+        raise DataError(f"{path}: {problem}" if problem and problem.startswith("not UTF-8")
+                        else f"{path}: column {binary[0]!r} is not UTF-8 text; save the file as UTF-8")
+
+
+def _csv_error(path: Path, delimiter: str | None, error: BaseException) -> DataError:
+    """The ``DataError`` for a CSV file Arrow refused: the line at fault where it can be found."""
+    problem = _csv_problem(path, delimiter) if isinstance(error, (pa.ArrowInvalid, UnicodeDecodeError)) else None
+    if problem:
+        return DataError(f"{path}: {problem}" if problem.startswith("not UTF-8") else
+                         f"{path}: cannot be read as csv: {problem}")
+    hint = ("; streamed, a CSV file's column types come from its first 4 MB: read it whole (read_table) or "
+            "convert it to Parquet" if "conversion error" in str(error) else "")
+    return DataError(f"{path}: cannot be read as csv: {_first_line(error)}{hint}")
 
 
 def _check_names(table_or_schema: Any, where: str) -> None:
@@ -181,8 +259,12 @@ def read_table(source: Any, *, columns: list[str] | None = None, delimiter: str 
                 tables = [pq.read_table(file) for file in parquet_files(path)]
                 table = _concat(tables, where)
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OSError, UnicodeDecodeError) as error:
+            if kind == "csv":
+                raise _csv_error(path, delimiter, error) from None
             raise DataError(f"{where}: cannot be read as {kind}: {_first_line(error)}") from None
         _check_names(table, where)
+        if kind == "csv":
+            _check_text(table, path, delimiter)
     if columns is not None:
         missing = [name for name in columns if name not in table.column_names]
         if missing:
@@ -233,6 +315,7 @@ def _csv_batches(path: Path, rows: int, columns: list[str] | None, delimiter: st
     try:
         reader = pa_csv.open_csv(path, **_csv_options(path, delimiter, block_size=1 << 22))
         _check_names(reader.schema, str(path))
+        _check_text(reader.schema, path, delimiter)
         for batch in reader:
             if columns is not None:
                 missing = [name for name in columns if name not in batch.schema.names]
@@ -242,6 +325,4 @@ def _csv_batches(path: Path, rows: int, columns: list[str] | None, delimiter: st
             for start in range(0, batch.num_rows, rows):
                 yield batch.slice(start, rows)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OSError, UnicodeDecodeError) as error:
-        hint = ("; streamed, a CSV file's column types come from its first 4 MB: read it whole (read_table) or "
-                "convert it to Parquet" if "conversion error" in str(error) else "")
-        raise DataError(f"{path}: cannot be read as csv: {_first_line(error)}{hint}") from None
+        raise _csv_error(path, delimiter, error) from None

@@ -337,7 +337,7 @@ class ParquetSource:
             for j, name in enumerate(self.features):
                 column = batch.column(name)
                 if column.null_count:
-                    raise DataError(f"{self.path}: column {name!r} has missing values; use a TableEncoder to fill them")
+                    raise DataError(f"column {name!r} has missing values; use a TableEncoder to fill them")
                 X[:, j] = column.to_numpy(zero_copy_only=False)
             y = None if self.target is None else batch.column(self.target).to_numpy(zero_copy_only=False)
         return tuple(part for part in (X, y, weights) if part is not None)
