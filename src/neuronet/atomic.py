@@ -186,7 +186,8 @@ def _resolve(path: Path, what: str) -> Path:
         kind = ("a character device" if stat.S_ISCHR(info.st_mode) else "a block device" if stat.S_ISBLK(info.st_mode)
                 else "a FIFO (named pipe)" if stat.S_ISFIFO(info.st_mode) else "a socket"
                 if stat.S_ISSOCK(info.st_mode) else "not a regular file")
-        raise PathError(f"{what}{path} is {kind}; a model, history or report is saved only as a regular file")
+        raise PathError(f"{what}{path} is {kind}; neuronet writes what it saves (a model, predictions, a plot, a "
+                        "history, a report) only as a regular file, so give a file name")
     if any(os.path.samestat(info, stream) for stream in _standard_streams()):
         raise PathError(f"{what}{path} is this process's standard input, output or error; give a file name")
     return resolved
@@ -195,7 +196,10 @@ def _resolve(path: Path, what: str) -> Path:
 def check_writable(path: str | Path, what: str = "output") -> Path:
     """Fail early, before any long computation, if ``path`` could not be written later: its
     folder must exist and be writable, and the path must be a regular file or not exist yet
-    (not a folder, a device, a FIFO, a link loop, a standard stream, an over-long name)."""
+    (not a folder, a device, a FIFO, a link loop, a standard stream, an over-long name). An empty
+    name is refused too (``--out ''`` would otherwise fall back to the default output)."""
+    if not str(path):
+        raise PathError(f"{what}: an empty file name; give a file name")
     path = _resolve(Path(path), f"{what}: ")
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():

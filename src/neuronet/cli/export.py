@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from ..errors import ConfigurationError
 from . import _common
 from ._common import UserError
 
@@ -32,7 +33,14 @@ def run_export(args: argparse.Namespace) -> int:
     if encoder is not None and args.input_name != "input":
         raise UserError("--input-name: a model trained on a table takes its raw columns as inputs, each named as "
                         "its column; leave --input-name out")
-    proto = _onnx.to_onnx(net, input_name=args.input_name, opset=args.opset)
+    try:
+        proto = _onnx.to_onnx(net, input_name=args.input_name, opset=args.opset)
+    except ConfigurationError as error:  # said as the flags that set them
+        message = str(error)
+        for argument, flag in (("opset:", "--opset:"), ("input_name:", "--input-name:")):
+            if message.startswith(argument):
+                raise UserError(flag + message[len(argument):]) from None
+        raise
     path = _onnx.export(net, args.onnx, input_name=args.input_name, opset=args.opset)
     if encoder is None:
         print(f"wrote {path} (opset {args.opset}, input {args.input_name!r}: float32 (batch, {net.in_features}))",
@@ -40,6 +48,6 @@ def run_export(args: argparse.Namespace) -> int:
         return 0
     print(f"wrote {path} (opset {args.opset}); inputs, the raw columns (text as strings, \"\" for missing; numbers "
           "as doubles, NaN for missing):", file=sys.stderr)
-    for line in _onnx.onnx_inputs(proto):
+    for line in _common.named_lines([value.name for value in proto.graph.input], _onnx.onnx_inputs(proto)):
         print(f"  {line}", file=sys.stderr)
     return 0

@@ -79,19 +79,21 @@ def run_info(args: argparse.Namespace) -> int:
     trained = f", {net.optimizer.name} ({net.optimizer.iterations:,} steps)" if net.optimizer is not None else ""
     print(f"loss: {loss.name}{trained}; dtype {net.dtype.name}")
     if net.classes is not None:
-        shown = ", ".join(str(label) for label in net.classes[:20]) + (", ..." if len(net.classes) > 20 else "")
+        shown = ", ".join(_common.printable(str(label)) for label in net.classes[:20]) + (
+            ", ..." if len(net.classes) > 20 else "")
         print(f"classes ({len(net.classes)}): {shown}")
     encoder = getattr(net, "encoder", None)
     if encoder is not None:
         print(f"table encoding: {len(encoder.columns)} columns -> {encoder.width} features, learned from "
               f"{encoder.n_rows:,} rows (scaling {encoder.scaling}, unseen categories: {encoder.handle_unknown})")
-        for line in encoder.describe():
+        names = [column.name for column in encoder.columns] + ([encoder.target.name] if encoder.target else [])
+        for line in _common.named_lines(names, encoder.describe()):
             print(f"  {line}")
     metadata = net.metadata or {}
     if metadata:
         print("metadata:")
         for key, value in metadata.items():
-            print(f"  {key}: {_short(value)}")
+            print(f"  {_common.printable(str(key))}: {_common.printable(_short(value))}")
     return 0
 
 

@@ -16,12 +16,13 @@ reads raw rows by column name and ``evaluate`` finds the same test part again.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io as _io
 import json
 import sys
 import warnings
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -30,7 +31,9 @@ from ..kernels.plan import KernelFallbackWarning
 from . import _common
 from ._common import UserError
 
-__all__ = ["add_parsers", "run_train", "run_evaluate", "run_predict"]
+__all__ = ["add_parsers", "run_train", "run_evaluate", "run_predict", "MAX_CLASS_WEIGHT"]
+
+MAX_CLASS_WEIGHT = 1e6  # a heavier class weight would only overflow the loss: relative weights say the same
 
 
 def add_parsers(commands: Any) -> None:
@@ -42,15 +45,20 @@ def add_parsers(commands: Any) -> None:
                                         "table's own); only with a file or a table")
     train.add_argument("--categorical", type=_columns, metavar="COLUMNS",
                        help="table: comma-separated integer columns to encode as categories (text and bool columns "
-                            "always are)")
+                            "always are; a column of decimal numbers is refused)")
     train.add_argument("--numeric", type=_columns, metavar="COLUMNS",
                        help="table: comma-separated integer columns to scale as numbers even with few distinct "
                             "values (by default an integer column with at most 10 values is a category)")
+    train.add_argument("--ignore", type=_columns, metavar="COLUMNS",
+                       help="table: comma-separated columns to leave out (e.g. an identifier, or a column of a type "
+                            "that cannot be encoded)")
     train.add_argument("--scaling", choices=["standard", "robust"],
                        help="table: numeric columns standardized (default) or robust-scaled with smooth clipping")
     train.add_argument("--class-weight", type=_class_weight, metavar="balanced|LABEL=W,...",
                        help="weight each class in the loss: 'balanced' (inversely to its frequency) or "
-                            "LABEL=WEIGHT pairs such as Chinstrap=2,Gentoo=1 (classes not named weigh 1)")
+                            "LABEL=WEIGHT pairs such as Chinstrap=2,Gentoo=1 (labels as the classes are shown, e.g. "
+                            "True=2 for a bool target; classes not named weigh 1; each weight at most "
+                            f"{MAX_CLASS_WEIGHT:g})")
     train.add_argument("--stream", action="store_true",
                        help="table: stream a Parquet file or folder in record batches instead of reading it whole "
                             "(automatic when it is over a quarter of the free memory)")
@@ -68,8 +76,8 @@ def add_parsers(commands: Any) -> None:
     train.add_argument("--l2", type=_common.non_negative_float, default=0.0, help="L2 penalty on the weights")
     train.add_argument("--dropout", type=_common.fraction, default=0.0, help="dropout after each hidden layer")
     train.add_argument("--validation-split", type=_common.fraction,
-                       help="share of the training data held out to validate each epoch (default: 0.1; none for a "
-                            "streamed table)")
+                       help="share of the training data held out to validate each epoch (default: 0.1; a streamed "
+                            "table has none, and refuses this option)")
     train.add_argument("--gradient", choices=["backprop", "numerical"], default="backprop")
     train.add_argument("--seed", type=_common.seed, default=0)
     train.add_argument("--noise", type=_common.non_negative_float, help="noise of a toy generator")
@@ -131,6 +139,9 @@ def _class_weight(text: str) -> Any:
             weight = float("nan")
         if not (np.isfinite(weight) and weight >= 0):
             raise argparse.ArgumentTypeError(f"the weight of {label!r} must be a finite number >= 0, got {value!r}")
+        if weight > MAX_CLASS_WEIGHT:
+            raise argparse.ArgumentTypeError(f"the weight of {label!r} must be at most {MAX_CLASS_WEIGHT:g} (weights "
+                                             f"are relative: Chinstrap=2 doubles that class's), got {value!r}")
         if label in weights:
             raise argparse.ArgumentTypeError(f"class {label!r} is given twice in {text!r}")
         weights[label] = weight
@@ -150,7 +161,7 @@ def _output_width(loss: losses.Loss, y_train: Any) -> int:
 def _table_options(args: argparse.Namespace) -> list[str]:
     """The table-only options given (an option a table's encoding reads)."""
     return [flag for flag, value in (("--categorical", args.categorical), ("--numeric", args.numeric),
-                                     ("--scaling", args.scaling),
+                                     ("--ignore", args.ignore), ("--scaling", args.scaling),
                                      ("--stream", args.stream or None)) if value is not None]
 
 
@@ -168,7 +179,7 @@ def _resolve(args: argparse.Namespace) -> dict:
     table_only = _table_options(args)
     if reads_as_table(args.data, target=args.target, forced=bool(table_only)):
         return resolve_table(args.data, args.target, args.seed, categorical=args.categorical, numeric=args.numeric,
-                             scaling=args.scaling,
+                             ignore=args.ignore, scaling=args.scaling,
                              task=_task(args.loss), dtype="float64" if args.float64 else "float32",
                              stream=True if args.stream else None)
     if table_only:
@@ -184,15 +195,56 @@ def _class_weights_for(spec: Any, loss: losses.Loss, data: dict) -> Any:
         return None
     if not loss.is_classification:
         raise UserError(f"--class-weight: weights classes, but the loss {loss.name} is a regression loss")
-    if isinstance(spec, dict):
-        encoder = data.get("encoder")
-        classes = encoder.target.classes if encoder is not None else np.unique(np.asarray(data["y_train"]))
-        known = [str(label) for label in classes.tolist()]
-        for label in spec:
-            if label not in known:
-                listed = ", ".join(known[:10]) + (", ..." if len(known) > 10 else "")
-                raise UserError(f"--class-weight: {label!r} is not a class of the training data (classes: {listed})")
-    return spec
+    if not isinstance(spec, dict):
+        return spec
+    encoder = data.get("encoder")
+    classes = encoder.target.classes if encoder is not None else np.unique(np.asarray(data["y_train"]))
+    shown = [_shown(label) for label in classes.tolist()]
+    for label in spec:
+        if label not in shown:
+            listed = ", ".join(shown[:10]) + (", ..." if len(shown) > 10 else "")
+            raise UserError(f"--class-weight: {label!r} is not a class of the training data (classes: {listed})")
+    if len(spec) == len(shown) and not any(spec.values()):
+        raise UserError("--class-weight: every class weighs zero, so there is nothing to learn from; give some "
+                        "class a weight above 0")
+    # keyed by the labels themselves (a bool target's True, an integer target's 3), as fit matches them
+    return {classes.tolist()[shown.index(label)]: weight for label, weight in spec.items()}
+
+
+def _shown(label: Any) -> str:
+    """A class label as the command line shows it (and --class-weight names it): 3 for 3.0."""
+    return str(int(label)) if isinstance(label, float) and label.is_integer() else str(label)
+
+
+def _check_classes(encoder: Any, loss: losses.Loss, n_train: int) -> None:
+    """Before training: a classification loss needs class labels, not decimal numbers (each distinct
+    value would be a class of its own); an integer target with very many distinct values gets a note."""
+    target = encoder.target
+    if not loss.is_classification or target.task != "classification":
+        return
+    classes = np.asarray(target.classes)
+    if classes.dtype.kind == "f" and (classes != np.round(classes)).any():
+        decimal = classes[classes != np.round(classes)][0]
+        raise UserError(f"--loss {loss.name}: target {target.name!r} holds decimal numbers (e.g. {decimal:g}), which a "
+                        f"classification loss would make {len(classes):,} separate classes; choose a regression loss "
+                        "(--loss mse), or give a target of class labels")
+    if classes.dtype.kind in "iuf" and len(classes) > 20 and len(classes) * 5 > n_train:
+        print(f"note: target {target.name!r} has {len(classes):,} distinct values among {n_train:,} training rows, "
+              "each learned as a class of its own; to predict it as a number, choose --loss mse", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def _flag_named(argument: str, flag: str) -> Iterator[None]:
+    """A context where an error about the API's ``argument`` (e.g. ``class_weight: ...``) is said as the
+    command line's ``flag`` (``--class-weight: ...``)."""
+    from ..errors import NeuronetError
+
+    try:
+        yield
+    except NeuronetError as error:
+        if not str(error).startswith(f"{argument}:"):
+            raise
+        raise UserError(flag + str(error)[len(argument):]) from None
 
 
 def _per_class(class_weight: Any, encoder: Any, counts: np.ndarray) -> np.ndarray:
@@ -226,6 +278,7 @@ class _ClassWeighted:
 def run_train(args: argparse.Namespace) -> int:
     from .. import MLP, datasets, kernels
     from ..atomic import check_writable
+    from ..datasets.resolve import data_record
     from ..training import fit
 
     _common.target_for(args.data, args.target)
@@ -235,21 +288,30 @@ def run_train(args: argparse.Namespace) -> int:
     outputs = {"--out": args.out, "--history": args.history, "--report": args.report}
     _common.distinct_paths(outputs, {"--data": args.data})
     for flag, path in outputs.items():
-        if path:  # before training, not after: a run's result must have somewhere to go
+        if path is not None:  # before training, not after: a run's result must have somewhere to go
             check_writable(path, flag)
+    if args.stream and args.validation_split:
+        raise UserError("--validation-split: a streamed table (--stream) trains on all its training row groups and "
+                        "holds out whole row groups as its test set; leave --validation-split out (or drop --stream)")
     data = _resolve(args)
     encoder = data.get("encoder")
     if encoder is not None and args.no_standardize:
         raise UserError("--no-standardize: a table's numeric columns are scaled by its encoding (--scaling); "
                         "leave --no-standardize out")
     streamed = bool(data.get("stream"))
+    if streamed and args.validation_split:
+        raise UserError(f"--validation-split: {args.data} is streamed (it is over a quarter of the free memory), "
+                        "and a streamed table holds out whole row groups as its test set, with no validation part; "
+                        "leave --validation-split out")
     X_train, y_train = data["X_train"], data["y_train"]
     loss = losses.get(args.loss or ("mse" if data.get("task") == "regression" else "softmax_cross_entropy"))
+    if encoder is not None:
+        _check_classes(encoder, loss, data["n_train"])
     class_weight = _class_weights_for(args.class_weight, loss, data)
     if streamed:
         n_classes = len(encoder.target.classes) if encoder.target.task == "classification" else 0
         width = loss.outputs_for(n_classes) if loss.is_classification else 1
-        n_features, n_rows = encoder.width, data["n_train"]
+        n_features, n_rows = encoder.width, data["n_train"]  # rows with a target
     else:
         width, n_features, n_rows = _output_width(loss, y_train), int(np.shape(X_train)[1]), len(X_train)
     sizes = [n_features, *args.hidden, width]
@@ -265,7 +327,8 @@ def run_train(args: argparse.Namespace) -> int:
         plan = str(net.kernel_plan(loss, optim.get(args.optimizer), args.gradient))
     lr = args.lr if args.lr is not None else optim.get(args.optimizer).lr
     schedule = schedules.get(args.lr_schedule, lr, epochs=args.epochs)
-    print(f"data: {data['source']}: {n_rows:,} training and {data.get('n_test', 0) or len(data['X_test']):,} test "
+    n_test = data["n_test"] if "n_test" in data else len(data["X_test"])
+    print(f"data: {data['source']}: {n_rows:,} training and {n_test:,} test "
           f"samples; network {'-'.join(map(str, sizes))} ({args.activation}), {net.n_parameters:,} parameters, "
           f"{plan}", file=sys.stderr)
     if encoder is not None:
@@ -278,31 +341,30 @@ def run_train(args: argparse.Namespace) -> int:
     options = dict(loss=loss, optimizer=args.optimizer, lr=schedule, epochs=args.epochs, batch_size=args.batch_size,
                    l2=args.l2, seed=args.seed, verbose=args.verbose, gradient=args.gradient, class_weight=class_weight)
     if streamed:
-        if validation_split:
-            print("note: a streamed table trains on all its training row groups (--validation-split needs the data "
-                  "in memory); its test row groups are held out", file=sys.stderr)
         net.encoder = encoder  # before fit: the classes come from it
         source = data["train_source"]
         if class_weight is not None:
-            source = _ClassWeighted(source, _per_class(class_weight, encoder, data["class_counts"]))
+            with _flag_named("class_weight", "--class-weight"):
+                source = _ClassWeighted(source, _per_class(class_weight, encoder, data["class_counts"]))
         with warnings.catch_warnings():  # the first line has said why a step is not compiled
             warnings.simplefilter("ignore", KernelFallbackWarning)
             history = fit(net, source, None, **{**options, "class_weight": None})
     else:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _flag_named("class_weight", "--class-weight"):
             warnings.simplefilter("ignore", KernelFallbackWarning)
             history = fit(net, X_train, y_train, validation_split=validation_split, **options)
     if encoder is not None:
         if encoder.target.task == "classification":
             net.classes = encoder.target.classes  # the labels as given (bools stay bools)
         net.encoder = encoder
-        metrics, _ = _table_metrics(net, data["test_batches"])
+        metrics, _, _ = _table_metrics(net, data["test_batches"], f"{data['source']}: the test part")
     else:
         metrics = net.evaluate(data["X_test"], data["y_test"])
     print("  ".join(f"test {name.replace('_', ' ')}: {value:.4f}" for name, value in metrics.items()))
     metadata = {"data": data["source"], "preprocessing": data["preprocessing"], "features": data["features"],
                 "target": data["target"], "test": metrics, "epochs": len(history.epoch),
-                "dataset": {"spec": args.data, "target": args.target, "seed": args.seed, "noise": args.noise}}
+                "dataset": {"spec": args.data, "target": args.target, "seed": args.seed, "noise": args.noise,
+                            **data_record(args.data)}}
     if encoder is not None:
         metadata["columns"] = data["columns"]
         metadata["dataset"]["stream"] = streamed
@@ -342,9 +404,10 @@ def _write_outputs(args: argparse.Namespace, outputs: dict, net: Any, history: A
         raise UserError(f"could not write {'; '.join(failed)}{kept}")
 
 
-def _table_metrics(net: Any, batches: Any) -> tuple[dict, Any]:
-    """Loss (and, for a classifier, accuracy and balanced accuracy) over (X, y labels) batches, and
-    the classification report (None for regression), without holding more than a batch of X."""
+def _table_metrics(net: Any, batches: Any, where: str = "the test part") -> tuple[dict, Any, int]:
+    """Loss (and, for a classifier, accuracy and balanced accuracy) over (X, y labels) batches, the
+    classification report (None for regression) and the number of rows scored, without holding more
+    than a batch of X. ``where`` names the rows in the error when there are none."""
     from ..metrics import classification_report
 
     loss = net.output_loss()
@@ -357,16 +420,16 @@ def _table_metrics(net: Any, batches: Any) -> tuple[dict, Any]:
             truth.append(np.asarray(y))
             guesses.append(net.predict(X))
     if not count:
-        raise UserError("--data: no rows with a target to evaluate on")
+        raise UserError(f"{where}: no rows with a target to evaluate on")
     metrics = {"loss": total / count}
     if not loss.is_classification:
-        return metrics, None
+        return metrics, None, count
     index = {label: i for i, label in enumerate(net.classes.tolist())}
     true_index = np.fromiter((index[v] for v in np.concatenate(truth).tolist()), np.intp)
     guess_index = np.fromiter((index[v] for v in np.concatenate(guesses).tolist()), np.intp)
     report = classification_report(true_index, guess_index, net.classes)
     metrics.update(accuracy=report.accuracy, balanced_accuracy=report.balanced_accuracy)
-    return metrics, (report, np.concatenate(truth), np.concatenate(guesses))
+    return metrics, (report, np.concatenate(truth), np.concatenate(guesses)), count
 
 
 class _Known:
@@ -397,8 +460,7 @@ def _report_for(net: Any, y: Any, predictions: Any) -> Any:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     from ..atomic import check_writable
-    from ..datasets import data_for_model
-    from ..datasets.resolve import table_for_model
+    from ..datasets.resolve import described_data_for_model, table_for_model
 
     if args.plot is not None:
         if not args.plot.lower().endswith((".png", ".svg", ".pdf")):
@@ -410,11 +472,12 @@ def run_evaluate(args: argparse.Namespace) -> int:
                         f"({net.output_loss().name})")
     if getattr(net, "encoder", None) is not None:
         batches, description = table_for_model(net, args.data, args.target)
-        metrics, details = _table_metrics(net, batches)
+        metrics, details, count = _table_metrics(net, batches, f"--data {description}")
         report, truth, guesses = details if details is not None else (None, None, None)
     else:
         _common.target_for(_common.data_of(net, args.data), args.target)
-        X, truth = data_for_model(net, args.data, args.target)
+        X, truth, description = described_data_for_model(net, args.data, args.target)
+        count = len(X)
         metrics = net.evaluate(X, truth)
         report, guesses = None, None
         if net.output_loss().is_classification:
@@ -422,6 +485,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
             report = _report_for(net, truth, guesses)
             if report is not None:
                 metrics["balanced_accuracy"] = report.balanced_accuracy
+    print(f"data: {description}: {count:,} row{'s' if count != 1 else ''}", file=sys.stderr)
     print("  ".join(f"{name.replace('_', ' ')}: {value:.4f}" for name, value in metrics.items()))
     if report is not None:
         print(report.text())
@@ -454,19 +518,40 @@ def _predict_table(net: Any, args: argparse.Namespace) -> tuple[Any, Any]:
     used = {name for name, _ in encoder.input_columns} | ({encoder.target.name} if encoder.target else set())
     ignored = [name for name in table.column_names if name not in used]
     if ignored:
-        print(f"note: {args.input}: columns the model does not read, ignored: {', '.join(ignored[:20])}",
-              file=sys.stderr)
+        shown = ", ".join(_common.shown_name(name) for name in ignored[:20])
+        print(f"note: {args.input}: columns the model does not read, ignored: {shown}", file=sys.stderr)
     return X
 
 
-def run_predict(args: argparse.Namespace) -> int:
-    from ..datasets.files import read_features_csv
-    from ..datasets.resolve import apply_preprocessing
+def _predict_arrays(net: Any, path: str) -> Any:
+    """The numeric columns of the CSV file ``path`` for a model trained on plain arrays (no table
+    encoding), scaled as in training; its recorded target column is left out, with a note."""
+    from ..datasets.files import _features, _read_rows
+    from ..datasets.resolve import _table_kind, apply_preprocessing
 
+    if _table_kind(path) == "parquet":
+        raise UserError(f"{path}: a Parquet table, but the model was trained on numbers without a table encoding "
+                        f"(plain arrays); give a CSV file of its {net.in_features} feature columns")
+    metadata = net.metadata or {}
+    target = metadata.get("target")
+    header, rows = _read_rows(path, None)
+    X, columns = _features(path, header, rows, (target,) if target else ())
+    if target and target in header:
+        print(f"note: {path}: column {target!r}, the model's target, is not read", file=sys.stderr)
+    features = metadata.get("features")
+    if features and columns != features:
+        raise UserError(f"{path}: columns {columns} differ from the model's features {features}")
+    if X.shape[1] != net.in_features:
+        raise UserError(f"{path}: has {X.shape[1]} numeric columns, but the model reads {net.in_features} features "
+                        "(leave out a label column it was not trained on)")
+    return apply_preprocessing(X, metadata)
+
+
+def run_predict(args: argparse.Namespace) -> int:
     from ..atomic import check_writable
 
     _common.distinct_paths({"--out": args.out}, {"the model": args.model, "the input": args.input})
-    if args.out:
+    if args.out is not None:
         check_writable(args.out, "--out")
     net = _common.load_model(args.model)
     if getattr(net, "encoder", None) is not None:
@@ -474,13 +559,7 @@ def run_predict(args: argparse.Namespace) -> int:
     else:
         if args.unseen is not None:
             raise UserError("--unseen: only for a model trained on a table (with text columns), which this one is not")
-        metadata = net.metadata
-        drop = tuple(name for name in (metadata.get("target"),) if name)
-        X, columns = read_features_csv(args.input, drop=drop)
-        features = metadata.get("features")
-        if features and columns != features:
-            raise UserError(f"{args.input}: columns {columns} differ from the model's features {features}")
-        X = apply_preprocessing(X, metadata)
+        X = _predict_arrays(net, args.input)
     predictions = net.predict(X)
     buffer = _io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -501,7 +580,7 @@ def run_predict(args: argparse.Namespace) -> int:
     else:
         writer.writerow(["prediction"])
         writer.writerows([[label] for label in predictions])
-    if args.out:
+    if args.out is not None:
         _common.write_text(args.out, buffer.getvalue())
         print(f"wrote {len(predictions):,} predictions to {args.out}", file=sys.stderr)
     else:

@@ -76,8 +76,10 @@ def _read_rows(path: str | Path, delimiter: str | None = None) -> tuple[list[str
         raise FileNotFoundError(f"{path}: no such file")
     try:
         text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise DataError(f"{path}: not a UTF-8 text CSV file") from None
+    except UnicodeDecodeError as error:
+        line = error.object[:error.start].count(b"\n") + 1
+        raise DataError(f"{path}: not UTF-8 text (line {line}: byte {error.object[error.start:error.start + 1]!r}); "
+                        "save it as UTF-8") from None
     return parse_csv(text, str(path), delimiter)
 
 

@@ -14,6 +14,9 @@ held out as the test set. ``table_for_model`` finds that test part again for a s
 
 from __future__ import annotations
 
+import ast
+import re
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +29,8 @@ from .split import stratified_split, train_test_indices
 from .toy import GENERATORS
 
 __all__ = ["resolve", "standardize", "apply_preprocessing", "data_for_model", "is_named", "reads_as_table",
-           "resolve_table", "table_for_model", "split_table", "should_stream", "TEST_FRACTION"]
+           "resolve_table", "table_for_model", "split_table", "should_stream", "TEST_FRACTION", "data_record",
+           "described_data_for_model"]
 
 TEST_FRACTION = 0.2  # of the rows (or, streamed, of the Parquet row groups) held out as the test set
 STREAM_SHARE = 4  # a Parquet table whose uncompressed size is over 1/STREAM_SHARE of the free memory is streamed
@@ -124,33 +128,36 @@ def data_for_model(net: Any, spec: str | None = None, target: str | None = None)
         if not parts:
             raise DataError("--data: no rows with a target")
         return np.concatenate([X for X, _ in parts]), np.concatenate([y for _, y in parts])
+    return described_data_for_model(net, spec, target)[:2]
+
+
+def described_data_for_model(net: Any, spec: str | None = None,
+                             target: str | None = None) -> tuple[np.ndarray, np.ndarray, str]:
+    """``data_for_model``'s (X, y) for a model without a table encoding, and a description of the rows."""
     metadata = net.metadata or {}
     trained_on = metadata.get("dataset") or {}
-    if spec is not None and spec in _bundled_tables():
+    if spec is not None and (spec in _bundled_tables() or _table_kind(spec) == "parquet"):
         raise ConfigurationError(f"--data: {spec} is a table, but the model was trained on numbers without a table "
-                                 "encoding; give the data it was trained on")
+                                 "encoding (plain arrays); give the kind of data it was trained on")
     if spec is None:
-        spec = trained_on.get("spec")
-        if spec is None:
-            raise ConfigurationError("--data: the model does not record its data; give a dataset name or a "
-                                     ".csv/.npz file")
+        spec = _recorded_data(trained_on, tables=False)
         target = target or trained_on.get("target")
-        if not (is_named(spec) or spec in GENERATORS) and not Path(spec).exists():
-            raise ConfigurationError(f"--data: the model was trained on {spec}, which is not here; give --data")
-    same = spec == trained_on.get("spec")
+    same, note = _same_data(spec, trained_on)
+    description = f"{spec}, all its rows" + (f" ({note})" if note else "")
     if is_named(spec) or spec in GENERATORS or (same and spec.lower().endswith((".csv", ".npz"))):
+        description = f"{spec}, its test part" + ("" if is_named(spec) else " (held out in training)")
         data = resolve(spec, target or trained_on.get("target"), int(trained_on.get("seed", 0) if same else 0),
                        standardize_files=False, noise=trained_on.get("noise") if same else None, tables=False)
         X, y = data["X_test"], data["y_test"]
     elif spec.lower().endswith(".npz"):
         (X, y), test = as_pairs(from_npz(spec))
         if test is not None:
-            X, y = test
+            X, y, description = *test, f"{spec}, its test part"
     elif spec.lower().endswith(".csv"):
         X, y = from_csv(spec, target=target or metadata.get("target"))
     else:
         raise _unknown(spec)
-    return apply_preprocessing(np.asarray(X, dtype=float), metadata), np.asarray(y)
+    return apply_preprocessing(np.asarray(X, dtype=float), metadata), np.asarray(y), description
 
 
 # --- tables: text columns, missing values, Parquet ------------------------------------------------
@@ -295,9 +302,38 @@ def _locate(spec: str, target: str | None) -> tuple[Path, str | None, str]:
 
 def _in(where: Any, error: DataError) -> DataError:
     """A ``DataError`` of the table's reading or encoding, with the file it is about in front (unless
-    it names it, or starts with the flag it is about)."""
+    it names it, or starts with the flag it is about); the encoder's ``ignore=[...]`` advice said as
+    the command line's ``--ignore``."""
     message = str(error)
+    if "leave it out with ignore=[...]" in message:
+        named = re.match(r"column ('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")", message)
+        column = shlex.quote(ast.literal_eval(named.group(1))) if named else "COLUMN"
+        message = message.replace("leave it out with ignore=[...]", f"leave it out with --ignore {column}")
+    if message.startswith(tuple(f"{option}: " for option in TABLE_OPTIONS + ("ignore",))):
+        message = "--" + message  # the encoder's option, as the command line names it
     return DataError(message if message.startswith((str(where), "--")) else f"{where}: {message}")
+
+
+def _check_named(settings: dict, target: str) -> None:
+    """The columns named --categorical, --numeric or --ignore are features, never the target."""
+    for option in ("categorical", "numeric", "ignore"):
+        if target in settings[option]:
+            raise ConfigurationError(f"--{option}: {target!r} is the target, not a feature column; leave it out of "
+                                     f"--{option}")
+
+
+def _check_categorical(encoder: Any, settings: dict) -> None:
+    """A column named --categorical holds whole numbers or text: decimal numbers, one category per
+    distinct value, would make a category of nearly every row."""
+    for column in encoder.columns:
+        categories = getattr(column, "categories", None)
+        if column.name not in settings["categorical"] or categories is None or categories.dtype.kind != "f":
+            continue
+        decimal = categories[categories != np.round(categories)]
+        if decimal.size:
+            raise ConfigurationError(f"--categorical: column {column.name!r} holds decimal numbers (e.g. "
+                                     f"{decimal[0]:g}); name only integer columns, or leave it out of --categorical "
+                                     "to scale it as a number")
 
 
 def _check_target(names: list[str], target: str | None, where: Any) -> str:
@@ -324,7 +360,7 @@ def _fit_encoder(make: Any, train: Any, whole: Any) -> Any:
 
 def resolve_table(spec: str, target: str | None = None, seed: int = 0, *, categorical: Any = None,
                   numeric: Any = None, scaling: str | None = None, task: str = "auto", dtype: str = "float32",
-                  stream: bool | None = None) -> dict[str, Any]:
+                  stream: bool | None = None, ignore: Any = None) -> dict[str, Any]:
     """A table (a bundled one, a CSV or Parquet file, a folder of Parquet files) split, encoded and
     ready to train on, as ``resolve`` returns it plus ``encoder`` (a ``TableEncoder`` fitted on the
     training rows only), ``task``, ``columns`` (the raw columns it reads) and ``test_batches``
@@ -334,7 +370,10 @@ def resolve_table(spec: str, target: str | None = None, seed: int = 0, *, catego
     for classes, seeded). Streamed (a Parquet table over a quarter of the free memory, or
     ``stream=True``): whole row groups are held out as the test set (a seeded 20 %, at least one),
     the encoding is learned in one streaming pass over the others, and ``train_source`` is a
-    ``neuronet.tables.ParquetSource`` of the training row groups; X_train and y_train are None."""
+    ``neuronet.tables.ParquetSource`` of the training row groups; X_train and y_train are None.
+    Row groups without a target are never held out, and a class found only in the held-out row
+    groups is refused before any training. ``ignore``: columns left out of the encoding.
+    ``n_train``, ``n_test`` count rows with a target; ``n_unlabeled`` the rows without one."""
     from ..tables import TableEncoder, read_table
 
     path, target, source = _locate(spec, target)
@@ -345,16 +384,21 @@ def resolve_table(spec: str, target: str | None = None, seed: int = 0, *, catego
     if kind == "parquet" and not path.exists():
         raise DataError(f"{path}: no such file or folder")
     streamed = kind == "parquet" and (stream if stream is not None else should_stream(path))
-    settings = {"categorical": list(categorical or []), "numeric": list(numeric or []),
+    settings = {"categorical": list(categorical or []), "numeric": list(numeric or []), "ignore": list(ignore or []),
                 "scaling": scaling or "standard", "dtype": dtype, "seed": seed}
     if streamed:
         return _streamed_table(path, target, seed, task, settings, source)
     try:
         table = read_table(path)
         target = _check_target(table.column_names, target, where)
+        _check_named(settings, target)
         classification = _is_classification(table.column(target), task)
         train, test = split_table(table, target, seed, classification)
+        # the encoder learns from the training rows; a slip (text in a column of numbers) in the test
+        # rows is found too, with its row in the file
+        TableEncoder(target, task=task, **settings).check_columns(table)
         encoder = _fit_encoder(lambda: TableEncoder(target, task=task, **settings), table.take(train), table)
+        _check_categorical(encoder, settings)
         X_train, y_train = encoder.transform_xy(table.take(train))
         X_test, y_test = encoder.transform_xy(table.take(test))
     except DataError as error:
@@ -379,13 +423,63 @@ def _unit_batches(units: list[tuple[Path, int, int]], columns: list[str] | None,
         yield from handle.iter_batches(batch_size=rows, row_groups=[group], columns=columns)
 
 
-def _held_out(units: list, seed: int, where: Path) -> np.ndarray:
-    """The indices of the row groups a streamed table holds out as its test set."""
-    if len(units) < 2:
-        raise DataError(f"{where}: has one row group; a streamed table holds out whole row groups as its test set, "
-                        "so write it with several (pyarrow.parquet.write_table(..., row_group_size=...))")
-    n_test = max(1, int(round(len(units) * TEST_FRACTION)))
-    return np.sort(np.random.default_rng(seed).choice(len(units), n_test, replace=False))
+def _held_out(units: list, seed: int, where: Path, labeled: list[int] | None = None) -> np.ndarray:
+    """The indices of the row groups a streamed table holds out as its test set: a seeded 20 % (at
+    least one) of those with rows (with a target, where ``labeled`` counts them per row group)."""
+    counts = labeled if labeled is not None else [rows for _, _, rows in units]
+    candidates = np.flatnonzero(np.asarray(counts, dtype=np.int64) > 0) if units else np.zeros(0, np.intp)
+    if len(candidates) < 2:
+        how = "so write it with several (pyarrow.parquet.write_table(..., row_group_size=...))"
+        held = ""
+        if len(candidates) < len(units):
+            held = " holding rows with a target" if labeled is not None else " holding rows"
+            how = "so it needs two or more of them (write its rows shuffled, or train it in memory)"
+        raise DataError(f"{where}: has {('no', 'one')[len(candidates)]} row group{held}; a streamed table holds out "
+                        f"whole row groups as its test set, {how}")
+    n_test = max(1, int(round(len(candidates) * TEST_FRACTION)))
+    return np.sort(candidates[np.random.default_rng(seed).choice(len(candidates), n_test, replace=False)])
+
+
+def _unit_targets(units: list, target: str, labels: bool) -> list[tuple[int, set]]:
+    """(rows with a target, the labels among them when ``labels``) of every row group, reading the
+    target column alone (cheap next to the encoding pass)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ..tables import TargetEncoder
+
+    found = []
+    for unit in units:
+        present, seen = 0, set()
+        for batch in _unit_batches([unit], [target]):
+            column = batch.column(0)
+            mask = TargetEncoder(target).present(column)
+            present += int(mask.sum())
+            if labels and mask.any():
+                seen.update(pc.unique(column.filter(pa.array(mask))).to_pylist())
+        found.append((present, seen))
+    return found
+
+
+def _target_labels(path: Path, target: str, task: str) -> bool:
+    """True when the target is learned as class labels (a classification loss, or labels that are not
+    decimal numbers), so that its labels per row group are worth collecting."""
+    import pyarrow.parquet as pq
+
+    from ..tables.encoding import column_kind
+
+    if task != "auto":
+        return task == "classification"
+    files = _parquet_files(path)
+    return column_kind(pq.read_schema(files[0]).field(target).type) not in ("float", "other")
+
+
+def _is_text_type(kind: Any) -> bool:
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
 
 
 def _streamed_table(path: Path, target: str | None, seed: int, task: str, settings: dict,
@@ -396,33 +490,71 @@ def _streamed_table(path: Path, target: str | None, seed: int, task: str, settin
 
     units = _parquet_units(path)
     try:
-        names = pq.read_schema(units[0][0] if units else _parquet_files(path)[0]).names
+        schema = pq.read_schema(units[0][0] if units else _parquet_files(path)[0])
     except Exception as error:  # noqa: BLE001
         raise DataError(f"{path}: cannot be read as parquet: {str(error).splitlines()[0]}") from None
+    names = schema.names
     target = _check_target(names, target, path)
-    test = _held_out(units, seed, path)
+    _check_named(settings, target)
+    try:
+        targets = _unit_targets(units, target, _target_labels(path, target, task))
+    except DataError as error:
+        raise _in(path, error) from None
+    test = _held_out(units, seed, path, [present for present, _ in targets])
     train = np.setdiff1d(np.arange(len(units)), test)
+    _check_held_out_labels(units, targets, train, test, target)
     encoder = TableEncoder(target, task=task, **settings)
     counted: dict[Any, int] = {}
     try:
+        text = [field.name for field in schema if field.name != target and _is_text_type(field.type)]
+        if text:  # a slip in any row group, held out or not: one pass over the text columns only
+            encoder.check_columns(_unit_batches(units, text))
         encoder.reset()
         for batch in _unit_batches([units[i] for i in train], None):
             encoder.partial_fit(batch)
             _count_labels(batch.column(target), target, counted)
         encoder.finish()
+        _check_categorical(encoder, settings)
         train_source = ParquetSource(path, encoder=encoder, row_groups=train)  # the training row groups only
     except DataError as error:
         raise _in(path, error) from None
     test_units = [units[i] for i in test]
     labels = encoder.target.classes.tolist() if encoder.target.task == "classification" else []
     counts = np.array([counted.get(label, 0) for label in labels], dtype=np.int64)
+    n_train, n_test = sum(targets[i][0] for i in train), sum(targets[i][0] for i in test)
     return {"class_counts": counts, "X_train": None, "y_train": None, "X_test": None, "y_test": None,
             "source": source + " (streamed)",
             "preprocessing": None, "features": encoder.feature_names, "target": target, "encoder": encoder,
             "task": encoder.target.task, "columns": [name for name, _ in encoder.input_columns], "stream": True,
-            "train_source": train_source, "n_train": train_source.n_rows,
-            "n_test": int(sum(rows for _, _, rows in test_units)),
-            "test_batches": lambda: _encoded(_unit_batches(test_units, None), encoder, path)}
+            "train_source": train_source, "n_train": n_train, "n_test": n_test,
+            "n_unlabeled": sum(rows for _, _, rows in units) - n_train - n_test,
+            "test_batches": lambda: _encoded_units(test_units, encoder, units)}
+
+
+def _check_held_out_labels(units: list, targets: list, train: np.ndarray, test: np.ndarray, target: str) -> None:
+    """Refuse, before training, a class that only held-out row groups hold: the network could never
+    learn it, and the test part could not be scored against it."""
+    known: set = set().union(*(targets[i][1] for i in train))
+    for i in test:
+        unseen = sorted(map(str, targets[i][1] - known))
+        if unseen:
+            file, group, _ = units[i]
+            shown = ", ".join(repr(label) for label in unseen[:5]) + (", ..." if len(unseen) > 5 else "")
+            raise DataError(f"{file}: row group {group}, held out as test data, holds target {target!r} "
+                            f"label{'s' if len(unseen) > 1 else ''} {shown} that no training row group has; a "
+                            "streamed table holds out whole row groups, so write its rows shuffled (or give "
+                            "another --seed, or train it in memory)")
+
+
+def _encoded_units(test_units: list, encoder: Any, units: list) -> Any:
+    """(X, y labels) of the row groups ``test_units`` (rows without a target left out); a problem is
+    named by its file and its row there."""
+    firsts, offset, last = {}, 0, None
+    for file, group, rows in units:
+        offset = 0 if file != last else offset
+        firsts[(file, group)], offset, last = offset, offset + rows, file
+    for file, group, rows in test_units:
+        yield from _encoded(_unit_batches([(file, group, rows)], None), encoder, file, firsts[(file, group)])
 
 
 def _count_labels(column: Any, target: str, counted: dict) -> None:
@@ -438,9 +570,9 @@ def _count_labels(column: Any, target: str, counted: dict) -> None:
         counted[label] = counted.get(label, 0) + int(count)
 
 
-def _encoded(batches: Any, encoder: Any, where: Any) -> Any:
-    """(X, y labels) of each record batch (rows without a target left out), rows numbered across batches."""
-    offset = 0
+def _encoded(batches: Any, encoder: Any, where: Any, offset: int = 0) -> Any:
+    """(X, y labels) of each record batch (rows without a target left out), rows numbered across batches
+    (from ``offset``)."""
     for batch in batches:
         try:
             X, y = encoder.transform_xy(batch, row_offset=offset)
@@ -451,10 +583,52 @@ def _encoded(batches: Any, encoder: Any, where: Any) -> Any:
             yield X, encoder.target.decode(y)
 
 
+def data_record(spec: str) -> dict[str, Any]:
+    """What a model file keeps about a data file or folder it was trained on, so that ``evaluate``
+    knows the same data again: its resolved ``path`` and each file's name, size and modification
+    time (``files``). Empty for a dataset name, a generator or a bundled table."""
+    if spec in _bundled_tables() or is_named(spec) or spec in GENERATORS or not Path(spec).exists():
+        return {}
+    path = Path(spec).resolve()
+    files = _parquet_files(path) if path.is_dir() else [path]
+    return {"path": str(path), "files": [[str(file.relative_to(path)) if path.is_dir() else file.name,
+                                          file.stat().st_size, file.stat().st_mtime_ns] for file in files]}
+
+
+def _same_data(spec: str, trained_on: dict) -> tuple[bool, str | None]:
+    """(whether ``spec`` is the data the model was trained on, a note when it is the same path but
+    the files changed since). Compared by resolved path and the files' sizes and modification times
+    where the model records them (by the name as given for an older model file)."""
+    recorded = trained_on.get("spec")
+    if spec in _bundled_tables() or is_named(spec) or spec in GENERATORS or not isinstance(trained_on.get("path"), str):
+        return spec == recorded, None
+    if not Path(spec).exists() or str(Path(spec).resolve()) != trained_on["path"]:
+        return False, None
+    if data_record(spec).get("files") != trained_on.get("files"):
+        return False, ("it changed since the model was trained: its files' sizes or modification times differ, so "
+                       "its test part cannot be found again")
+    return True, None
+
+
+def _recorded_data(trained_on: dict, tables: bool) -> str:
+    """The data a model records, for evaluate without --data: its resolved path where recorded (so
+    that it is found from any folder), else its name as given."""
+    spec = trained_on.get("spec")
+    if spec is None:
+        kinds = "a table (a CSV or Parquet file, penguins, cars)" if tables else "a dataset name or a .csv/.npz file"
+        raise ConfigurationError(f"--data: the model does not record its data; give {kinds}")
+    spec = trained_on["path"] if isinstance(trained_on.get("path"), str) else spec
+    if not (spec in _bundled_tables() or is_named(spec) or spec in GENERATORS or Path(spec).exists()):
+        raise ConfigurationError(f"--data: the model was trained on {spec}, which is not here; give --data")
+    return spec
+
+
 def table_for_model(net: Any, spec: str | None = None, target: str | None = None) -> tuple[Any, str]:
-    """(a function giving (X, y labels) batches, a description) to evaluate a model with a table
-    encoding (``net.encoder``) on: with no ``spec`` or the data it was trained on, the same test
-    part as in training; any other table, all its rows with a target, read in batches."""
+    """(a function giving (X, y labels) batches, a description of the rows) to evaluate a model with
+    a table encoding (``net.encoder``) on: with no ``spec`` or the data it was trained on (the same
+    resolved path, unchanged since), the same test part as in training; any other table (or one
+    changed since), all its rows with a target, read in batches. A note is in the description when
+    the data changed."""
     from ..tables import iter_batches, read_table
 
     encoder = net.encoder
@@ -466,23 +640,21 @@ def table_for_model(net: Any, spec: str | None = None, target: str | None = None
                                  f"{target!r}; leave --target out")
     trained_on = (net.metadata or {}).get("dataset") or {}
     if spec is None:
-        spec = trained_on.get("spec")
-        if spec is None:
-            raise ConfigurationError("--data: the model does not record its data; give a table (a CSV or Parquet "
-                                     "file, penguins, cars)")
-        if spec not in _bundled_tables() and not Path(spec).exists():
-            raise ConfigurationError(f"--data: the model was trained on {spec}, which is not here; give --data")
+        spec = _recorded_data(trained_on, tables=True)
     if _table_kind(spec) is None:
         columns = ", ".join(name for name, _ in encoder.input_columns)[:200]
         raise ConfigurationError(f"--data: the model reads a table (columns {columns}); expected a CSV or Parquet "
                                  f"file, a folder of them, or a bundled table, got {spec!r}")
     path, _, description = _locate(spec, None)
     seed = int(trained_on.get("seed", 0))
-    if spec == trained_on.get("spec") and trained_on.get("stream"):
+    same, note = _same_data(spec, trained_on)
+    if same and trained_on.get("stream"):
         units = _parquet_units(path)
-        test = [units[i] for i in _held_out(units, seed, path)]
-        return (lambda: _encoded(_unit_batches(test, None), encoder, path)), f"{description} (its test row groups)"
-    if spec == trained_on.get("spec"):
+        targets = _unit_targets(units, encoder.target.name, False)
+        test = [units[i] for i in _held_out(units, seed, path, [present for present, _ in targets])]
+        described = f"{description}, its test row groups (held out in training)"
+        return (lambda: _encoded_units(test, encoder, units)), described
+    if same:
         def test_part() -> Any:
             try:
                 table = read_table(path)
@@ -493,8 +665,12 @@ def table_for_model(net: Any, spec: str | None = None, target: str | None = None
                 raise _in(path, error) from None
             return _encoded([table.take(test)], encoder, path)
 
-        return test_part, f"{description} (its test part)"
-    return (lambda: _encoded(iter_batches(path), encoder, path)), description
+        return test_part, f"{description}, its test part (held out in training)"
+    whole = f"{description}, all its rows with a target" + (f" ({note})" if note else "")
+    if _table_kind(spec) == "parquet":  # row group by row group, so that a problem names its file
+        units = _parquet_units(path)
+        return (lambda: _encoded_units(units, encoder, units)), whole
+    return (lambda: _encoded(iter_batches(path), encoder, path)), whole
 
 
 def _encoded_table(name: str) -> Any:
