@@ -526,17 +526,16 @@ def _predict_table(net: Any, args: argparse.Namespace) -> tuple[Any, Any]:
 def _predict_arrays(net: Any, path: str) -> Any:
     """The numeric columns of the CSV file ``path`` for a model trained on plain arrays (no table
     encoding), scaled as in training; its recorded target column is left out, with a note."""
-    from ..datasets.files import _features, _read_rows
-    from ..datasets.resolve import _table_kind, apply_preprocessing
+    from ..datasets.files import csv_header, read_features_csv
+    from ..datasets.resolve import apply_preprocessing, table_kind
 
-    if _table_kind(path) == "parquet":
+    if table_kind(path) == "parquet":
         raise UserError(f"{path}: a Parquet table, but the model was trained on numbers without a table encoding "
                         f"(plain arrays); give a CSV file of its {net.in_features} feature columns")
     metadata = net.metadata or {}
     target = metadata.get("target")
-    header, rows = _read_rows(path, None)
-    X, columns = _features(path, header, rows, (target,) if target else ())
-    if target and target in header:
+    X, columns = read_features_csv(path, (target,) if target else ())
+    if target and target in csv_header(path):
         print(f"note: {path}: column {target!r}, the model's target, is not read", file=sys.stderr)
     features = metadata.get("features")
     if features and columns != features:

@@ -28,7 +28,7 @@ from .files import as_pairs, csv_header, from_csv, from_npz
 from .split import stratified_split, train_test_indices
 from .toy import GENERATORS
 
-__all__ = ["resolve", "standardize", "apply_preprocessing", "data_for_model", "is_named", "reads_as_table",
+__all__ = ["resolve", "standardize", "apply_preprocessing", "data_for_model", "is_named", "reads_as_table", "table_kind",
            "resolve_table", "table_for_model", "split_table", "should_stream", "TEST_FRACTION", "data_record",
            "described_data_for_model"]
 
@@ -136,7 +136,7 @@ def described_data_for_model(net: Any, spec: str | None = None,
     """``data_for_model``'s (X, y) for a model without a table encoding, and a description of the rows."""
     metadata = net.metadata or {}
     trained_on = metadata.get("dataset") or {}
-    if spec is not None and (spec in _bundled_tables() or _table_kind(spec) == "parquet"):
+    if spec is not None and (spec in _bundled_tables() or table_kind(spec) == "parquet"):
         raise ConfigurationError(f"--data: {spec} is a table, but the model was trained on numbers without a table "
                                  "encoding (plain arrays); give the kind of data it was trained on")
     if spec is None:
@@ -170,7 +170,7 @@ def _bundled_tables() -> dict:
     return TABLES
 
 
-def _table_kind(spec: str) -> str | None:
+def table_kind(spec: str) -> str | None:
     """"bundled", "parquet" (a file or a folder) or "csv" for what can be read as a table; None otherwise."""
     if spec in _bundled_tables():
         return "bundled"
@@ -194,7 +194,7 @@ def reads_as_table(spec: str | None, *, target: str | None = None, forced: bool 
     (``from_csv``, standardised features)."""
     if spec is None:
         return False
-    kind = _table_kind(spec)
+    kind = table_kind(spec)
     if kind in ("bundled", "parquet"):
         return True
     if kind != "csv":
@@ -202,7 +202,7 @@ def reads_as_table(spec: str | None, *, target: str | None = None, forced: bool 
     if forced or not spec.lower().endswith(".csv"):
         return True
     from ..tables import read_table
-    from ..tables.encoding import column_kind
+    from ..tables.cells import column_kind
 
     try:
         table = read_table(spec)
@@ -258,7 +258,7 @@ def _parquet_bytes(path: Path) -> int:
 
 
 def _is_classification(column: Any, task: str) -> bool:
-    from ..tables.encoding import column_kind
+    from ..tables.cells import column_kind
 
     if task != "auto":
         return task == "classification"
@@ -378,7 +378,7 @@ def resolve_table(spec: str, target: str | None = None, seed: int = 0, *, catego
 
     path, target, source = _locate(spec, target)
     where = spec if spec in _bundled_tables() else path  # what messages name
-    kind = "csv" if spec in _bundled_tables() else _table_kind(spec)
+    kind = "csv" if spec in _bundled_tables() else table_kind(spec)
     if stream and kind != "parquet":
         raise ConfigurationError(f"--stream: streams a Parquet file or folder, but {spec} is not one")
     if kind == "parquet" and not path.exists():
@@ -466,7 +466,7 @@ def _target_labels(path: Path, target: str, task: str) -> bool:
     decimal numbers), so that its labels per row group are worth collecting."""
     import pyarrow.parquet as pq
 
-    from ..tables.encoding import column_kind
+    from ..tables.cells import column_kind
 
     if task != "auto":
         return task == "classification"
@@ -641,7 +641,7 @@ def table_for_model(net: Any, spec: str | None = None, target: str | None = None
     trained_on = (net.metadata or {}).get("dataset") or {}
     if spec is None:
         spec = _recorded_data(trained_on, tables=True)
-    if _table_kind(spec) is None:
+    if table_kind(spec) is None:
         columns = ", ".join(name for name, _ in encoder.input_columns)[:200]
         raise ConfigurationError(f"--data: the model reads a table (columns {columns}); expected a CSV or Parquet "
                                  f"file, a folder of them, or a bundled table, got {spec!r}")
@@ -667,7 +667,7 @@ def table_for_model(net: Any, spec: str | None = None, target: str | None = None
 
         return test_part, f"{description}, its test part (held out in training)"
     whole = f"{description}, all its rows with a target" + (f" ({note})" if note else "")
-    if _table_kind(spec) == "parquet":  # row group by row group, so that a problem names its file
+    if table_kind(spec) == "parquet":  # row group by row group, so that a problem names its file
         units = _parquet_units(path)
         return (lambda: _encoded_units(units, encoder, units)), whole
     return (lambda: _encoded(iter_batches(path), encoder, path)), whole
