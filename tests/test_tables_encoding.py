@@ -10,7 +10,9 @@ import pytest
 
 from neuronet.datasets.tables import load_cars, load_penguins
 from neuronet.errors import ConfigurationError, DataError, ModelFileError
-from neuronet.tables.encoding import ARRAY_NAMES, CategoricalColumn, NumericColumn, TableEncoder, smooth_clip
+from neuronet.tables.cells import smooth_clip
+from neuronet.tables.columns import CategoricalColumn, NumericColumn
+from neuronet.tables.encoding import ARRAY_NAMES, TableEncoder
 
 
 @pytest.fixture(scope="module")

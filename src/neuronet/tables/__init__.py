@@ -14,7 +14,9 @@ matrix a network takes, and streamed when larger than memory.
   with bounded memory and a documented shuffle.
 """
 
-from .encoding import CategoricalColumn, NumericColumn, TableEncoder, TargetEncoder
+from .columns import CategoricalColumn, NumericColumn
+from .encoding import TableEncoder
+from .target import TargetEncoder
 from .read import is_table, iter_batches, read_table
 from .sources import (ArraySource, Batch, IterableSource, NpySource, ParquetSource, ShuffleBuffer, Source, as_source,
                       train_epoch)

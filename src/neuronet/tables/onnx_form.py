@@ -30,7 +30,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigurationError, MissingExtra
-from .encoding import CLIP, CategoricalColumn, NumericColumn, TableEncoder
+from .cells import CLIP
+from .columns import CategoricalColumn, NumericColumn
+from .encoding import TableEncoder
 
 __all__ = ["OnnxForm", "encoder_to_onnx", "encoder_model", "prepend_encoder", "onnx_feeds", "OPSET", "ML_OPSET"]
 
