@@ -18,7 +18,8 @@ CODE = re.compile(r"```python\n(.*?)```", re.S)
 
 
 def _chapters(language):
-    return sorted(path for path in TOURS[language].glob("*.md") if path.name not in ("index.md", "errata.md", "answers.md"))
+    return sorted(path for path in TOURS[language].glob("*.md")
+                  if path.name not in ("index.md", "errata.md", "answers.md"))
 
 
 def _without_comments(code: str) -> list[str]:
@@ -134,7 +135,7 @@ def test_the_activations_example_prints_softmax(capsys, tmp_path):
     assert "sum 1.000" in line
 
 
-def test_chapters_ship_in_the_package_and_print_or_open(capsys, monkeypatch):
+def test_chapters_ship_in_the_package_and_print_or_open(capsys, monkeypatch, tmp_path):
     from neuronet.tour import chapter_html, find_chapter, read_chapter
 
     assert find_chapter(4).slug == find_chapter("04").slug == find_chapter("04-matrices").slug == "04-matrices"
@@ -147,6 +148,7 @@ def test_chapters_ship_in_the_package_and_print_or_open(capsys, monkeypatch):
     assert capsys.readouterr().out == read_chapter(7)  # --raw: the source as it is
     opened = []
     monkeypatch.setattr("webbrowser.open", lambda url: opened.append(url))
+    monkeypatch.setenv("NEURONET_DATA", str(tmp_path))   # --open writes its pages under the cache folder
     assert cli.main(["tour", "7", "--open"]) == 0
     page = Path(opened[0].removeprefix("file://"))
     assert page.suffix == ".html"

@@ -33,6 +33,7 @@ def test_terminal_output_of_every_chapter_has_no_latex_left(japanese, capsys):
         for macro in LEFT_OVER:
             assert macro not in prose, f"{chapter.slug}: {macro} left in {prose[prose.find(macro) - 80:][:160]!r}"
         assert not re.search(r"\$[^$\n]*\\[a-zA-Z]", prose), chapter.slug  # no $...\macro...$ left
+        assert not re.search(r"\]\([^)\s]+\)", prose), chapter.slug  # no [text](link) left
         source = tour.read_chapter(chapter.slug, japanese)
         assert _outside_code(source).count("$$") == 0 or "    " in out  # displays are indented
 
@@ -53,6 +54,29 @@ def test_formulas_read_as_text():
                          )[0] == "y = { 1 (w · x + b > 0); 0 (w · x + b ≤ 0) }"
 
 
+def test_scripts_and_fractions_read_one_way():
+    # a superscript unicodeit cannot set keeps the parentheses it was written with, not a second pair
+    assert latex_to_text(r"v_{kj}^{(\tau+1)} = v_{kj}^{(\tau)} - \alpha g")[0] == "vₖⱼ^(τ+1) = vₖⱼ^(τ) - α g"
+    assert latex_to_text(r"x^{\tau+b}")[0] == "x^(τ+b)" and latex_to_text(r"x^{(\tau)+(b)}")[0] == "x^((τ)+(b))"
+    # a word set as text is a word in every subscript: never Δ_hidden beside Δₒᵤₜ
+    assert latex_to_text(r"\Delta_{\text{hidden}} = (\Delta_{\text{out}} V) \odot Z")[0] == \
+        "Δ_hidden = (Δ_out V) ⊙ Z"
+    assert latex_to_text(r"n_{in} + v_{kj}")[0] == "nᵢₙ + vₖⱼ"   # indices stay subscript characters
+    # a fraction that multiplies an absolute value is parenthesised; one inside bars is not
+    assert latex_to_text(r"\frac{\epsilon}{2}|\sigma''(0.5)|")[0] == "(ε/2)|σ″(0.5)|"
+    assert latex_to_text(r"|x| \frac{1}{2}")[0] == "|x| (1/2)"
+    assert latex_to_text(r"\left|\frac{a}{b}\right| = |\frac{a}{b}|")[0] == "|a/b| = |a/b|"
+    assert latex_to_text(r"|x| = \frac{1}{2}")[0] == "|x| = 1/2"
+
+
+def test_the_chapters_print_scripts_and_fractions_one_way():
+    assert "Δ_hidden = (Δ_out V)" in tour.chapter_text(8) and "Δ_hidden = (Δ_out V)" in tour.chapter_text(8, True)
+    for japanese in (False, True):
+        errata = tour.chapter_text("errata", japanese)
+        assert "vₖⱼ^(τ+1) = vₖⱼ^(τ)" in errata and "^((" not in errata
+        assert "(ε/2)|σ″(0.5)|" in tour.chapter_text(7, japanese)
+
+
 def test_the_equation_number_stands_at_the_right_margin():
     text = tour.chapter_text(7, width=90)
     line = next(line for line in text.splitlines() if line.rstrip().endswith("(10)"))
@@ -62,6 +86,56 @@ def test_the_equation_number_stands_at_the_right_margin():
 
 def _columns(rows):
     return {tuple(display_width(row[:index]) for index, char in enumerate(row) if char == "│") for row in rows}
+
+
+PLAYGROUND_CHAPTERS = ["05-feed-forward", "10-relu-family", "11-one-neuron-classifiers", "13-training-practice"]
+
+
+@pytest.mark.parametrize("japanese", [False, True], ids=["en", "ja"])
+@pytest.mark.parametrize("slug", PLAYGROUND_CHAPTERS)
+def test_links_to_the_web_print_as_text_and_a_numbered_address(slug, japanese):
+    source = tour.read_chapter(slug, japanese)
+    links = re.findall(r"\[([^\]]+)\]\((https?://[^)\s]+)\)", source)
+    assert links, slug
+    lines = tour.chapter_text(slug, japanese, width=100).splitlines()
+    text = "\n".join(lines)
+    assert "](" not in _without_code_spans(text) and "[" + links[0][0] not in text
+    listed = [re.fullmatch(r"  \[(\d+)\] (\S+)", line) for line in lines]
+    listed = [(int(found.group(1)), found.group(2)) for found in listed if found]
+    # every address whole on a line of its own, numbered in reading order through the page
+    assert listed == [(number, address) for number, (_, address) in enumerate(links, start=1)]
+    for number, (words, address) in enumerate(links, start=1):
+        shown = lines.index(f"  [{number}] {address}")
+        before = "\n".join(lines[:shown])
+        assert address not in before                     # the prose shows the words and the number
+        last_word = words.split()[-1]
+        assert re.search(re.escape(last_word) + rf" ?\[{number}\]", before), (words, before[-300:])
+        paragraph_end = before.rstrip().rfind("\n\n")     # listed at the end of its own paragraph
+        assert f"[{number}]" in before[paragraph_end:] and lines[shown - 1].strip()
+
+
+def test_a_link_split_across_lines_keeps_its_address_whole():
+    from neuronet.tour_render import terminal_text
+
+    text = terminal_text("with [no hidden\nlayer](http://127.0.0.1:8000/#dataset=xor&layers=) the line\n"
+                         "stays straight.\n\n[学習率 0.1 の\n素朴な SGD](http://x.test/#lr=0.1)で学習させる。\n\n"
+                         "[http://x.test/](http://x.test/) and [a page](other.md) and [a chapter](08-backprop.md)",
+                         chapter_link=lambda words, slug: f"{words} <{slug}>")
+    assert text.splitlines() == [
+        "with no hidden", "layer [1] the line", "stays straight.", "  [1] http://127.0.0.1:8000/#dataset=xor&layers=",
+        "", "学習率 0.1 の", "素朴な SGD [2]で学習させる。", "  [2] http://x.test/#lr=0.1",
+        "", "http://x.test/ and a page and a chapter <08-backprop>"]
+
+
+@pytest.mark.parametrize("japanese", [False, True], ids=["en", "ja"])
+def test_the_link_to_the_tour_prints_as_the_command_that_lists_it(japanese):
+    ja = " --ja" if japanese else ""
+    for slug in ("14-capstone", "errata"):
+        text = tour.chapter_text(slug, japanese)
+        assert "index.md" not in text and "](" not in _without_code_spans(text)
+        last = text.strip().splitlines()[-1]
+        assert last.endswith(f"(neuronet tour{ja})"), last
+    assert f"(neuronet tour 13{ja})" in tour.chapter_text(14, japanese)
 
 
 def test_tables_are_aligned_by_display_width_in_both_languages():
@@ -130,6 +204,84 @@ def test_the_page_uses_a_real_markdown_renderer_and_no_network():
     assert not re.search(r"""(src|href)="https?://""", page)
     assert (static_dir() / "katex" / "katex.min.js").as_uri() in page
     assert '<img src="file://' in tour.chapter_html(7)
+
+
+def _links(page: Path) -> tuple[list[str], set[str]]:
+    """The href and src of every element of a page, and the ids it has."""
+    from html.parser import HTMLParser
+
+    class Links(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.links, self.ids = [], set()
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            self.links += [attrs[name] for name in ("href", "src") if attrs.get(name)]
+            if attrs.get("id"):
+                self.ids.add(attrs["id"])
+
+    parser = Links()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser.links, parser.ids
+
+
+def test_every_link_of_every_page_leads_to_a_page_and_its_anchor(tmp_path):
+    from urllib.parse import unquote, urlsplit
+
+    english, japanese = tour.write_pages(tmp_path), tour.write_pages(tmp_path / "again", japanese=True)
+    expected = {chapter.slug for chapter in (tour.INDEX,) + tour.CHAPTERS + tour.PAGES}
+    assert set(english) == set(japanese) == expected
+    pages = sorted(tmp_path.rglob("*.html"))
+    assert len(pages) == 4 * len(expected)       # both languages, each time
+    checked = 0
+    for page in pages:
+        links, _ = _links(page)
+        for link in links:
+            parts = urlsplit(link)
+            if parts.scheme in ("http", "https"):
+                continue                          # the playground's links: a server the reader starts
+            if parts.scheme == "file":
+                target = Path(unquote(parts.path))
+            else:
+                assert not parts.scheme, f"{page.name}: {link}"
+                target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
+            assert target.is_file(), f"{page.relative_to(tmp_path)}: {link} leads nowhere"
+            if parts.fragment and target.suffix == ".html":
+                assert parts.fragment in _links(target)[1], f"{page.relative_to(tmp_path)}: no #{parts.fragment}"
+            checked += 1
+    assert checked > 500
+    # the guided tour's page lists every chapter, and the last chapter and the errata lead to it
+    for language in (english, japanese):
+        index_links, _ = _links(language["index"])
+        assert all(f"{chapter.slug}.html" in index_links for chapter in tour.CHAPTERS)
+        for slug in ("14-capstone", "errata"):
+            assert "index.html" in _links(language[slug])[0]
+    assert "../ja/tour/index.html" in _links(english["index"])[0]   # and each language's index to the other's
+
+
+def test_open_keeps_one_folder_of_pages_replaced_at_each_run(tmp_path, monkeypatch, capsys):
+    import tempfile
+
+    cache, scratch = tmp_path / "cache", tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setenv("NEURONET_DATA", str(cache))
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    opened = []
+    monkeypatch.setattr("webbrowser.open", lambda url: opened.append(url))
+    assert cli.main(["tour", "7", "--open"]) == 0
+    first = Path(opened[-1].removeprefix("file://"))
+    assert first.is_file() and first.is_relative_to(tour.pages_folder()) and tour.pages_folder().parent == cache
+    (tour.pages_folder() / "left-by-the-first-run").write_text("")
+    (cache / ".tour-pages.999999999.0123abcd").mkdir()    # what a run that was killed left
+    assert cli.main(["tour", "14", "--open", "--ja"]) == 0
+    assert cli.main(["tour", "7", "--open"]) == 0
+    assert Path(opened[-1].removeprefix("file://")) == first and first.is_file()
+    assert Path(opened[-2].removeprefix("file://")).name == "14-capstone.html"
+    assert [path.name for path in cache.iterdir()] == ["tour-pages"]     # one folder, however many runs
+    assert not (tour.pages_folder() / "left-by-the-first-run").exists()   # replaced, not added to
+    assert list(scratch.iterdir()) == []                                  # nothing in the temporary folder
+    assert f"opened {first}" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -220,9 +372,10 @@ def browser():
 def test_the_open_page_renders_offline_in_chromium(browser, tmp_path, japanese):
     pages = tour.write_pages(tmp_path, japanese=japanese)
     context, page, traffic = offline_page(browser, lambda url: url.startswith("file://"))
-    assert set(pages) == {chapter.slug for chapter in tour.CHAPTERS + tour.PAGES}
+    assert set(pages) == {chapter.slug for chapter in (tour.INDEX,) + tour.CHAPTERS + tour.PAGES}
     for slug in pages:
-        source = tour.read_chapter(slug, japanese)
+        source = tour._chapter_file(tour.INDEX, japanese).read_text(encoding="utf-8") if slug == "index" else \
+            tour.read_chapter(slug, japanese)
         page.goto(pages[slug].as_uri())
         page.wait_for_load_state("load")
         page.wait_for_function("document.fonts.status === 'loaded'")

@@ -30,8 +30,9 @@ from typing import Sequence
 from .errors import ConfigurationError, MissingExtra
 from .tour_render import display_width as _width
 
-__all__ = ["Chapter", "CHAPTERS", "ERRATA", "ANSWERS", "PAGES", "EXAMPLES", "run_example", "listing", "find_chapter",
-           "read_chapter", "chapter_text", "chapter_html", "write_pages", "figure", "notebook", "write_notebooks"]
+__all__ = ["Chapter", "CHAPTERS", "INDEX", "ERRATA", "ANSWERS", "PAGES", "EXAMPLES", "run_example", "listing",
+           "find_chapter", "read_chapter", "chapter_text", "chapter_html", "write_pages", "pages_folder",
+           "publish_pages", "figure", "notebook", "write_notebooks"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ CHAPTERS = (
                           "dense_backward", "two_layer_gradients", "numerical_gradient", "sgd_step")),
 )
 
+INDEX = Chapter("index", "The guided tour", "ガイドツアー", None)  # the chapters' list, as a page (--open)
 ERRATA = Chapter("errata", "Errata: the notes' slips and their corrections", "正誤表：ノートの誤りと訂正", None)
 ANSWERS = Chapter("answers", "Answers to the exercises", "練習問題の答え", None)
 PAGES = (ERRATA, ANSWERS)  # read like chapters, listed after them, no notebook of their own
@@ -148,38 +150,141 @@ def chapter_text(reference: str | int, japanese: bool = False, width: int | None
     terminal_text = _renderer().terminal_text
 
     def link(text: str, slug: str) -> str:
-        name = str(int(slug[:2])) if slug[:2].isdigit() else slug
-        return f"{text} (neuronet tour {name}{' --ja' if japanese else ''})"
+        # the tour's index page is the listing that `neuronet tour` prints
+        name = str(int(slug[:2])) if slug[:2].isdigit() else "" if slug == INDEX.slug else slug
+        return f"{text} ({' '.join(filter(None, ('neuronet tour', name, '--ja' if japanese else '')))})"
 
     return terminal_text(read_chapter(reference, japanese), width=width, chapter_link=link)
+
+
+def _page_html(chapter: Chapter, japanese: bool) -> str:
+    html_page = _renderer().html_page
+    source = _chapter_file(chapter, japanese)
+    if not source.is_file():
+        raise ConfigurationError(f"chapter: {chapter.slug} is not in this installation of neuronet ({source})")
+    title = chapter.title_ja if japanese else chapter.title
+    # a link to another page (08-backpropagation.md, ../ja/tour/index.md) goes to its .html, which
+    # write_pages lays out as the site lays out the Markdown
+    return html_page(source.read_text(encoding="utf-8"), title, japanese=japanese,
+                     chapter_href=lambda path: f"{path}.html")
 
 
 def chapter_html(reference: str | int, japanese: bool = False) -> str:
     """The chapter as an HTML page (markdown-it-py; formulas by the KaTeX shipped in the package;
     figures inline; links to the other chapters' pages written beside it by ``write_pages``)."""
-    html_page = _renderer().html_page
-    chapter = find_chapter(reference)
-    title = chapter.title_ja if japanese else chapter.title
-    return html_page(read_chapter(chapter.slug, japanese), title, japanese=japanese,
-                     chapter_href=lambda slug: f"{slug}.html")
+    return _page_html(find_chapter(reference), japanese)
+
+
+def _language_folder(japanese: bool) -> Path:
+    """Where a language's pages go in a folder of pages: the site's layout (``tour/``,
+    ``ja/tour/``), so the links between the languages' pages hold as they are written."""
+    return Path("ja", "tour") if japanese else Path("tour")
 
 
 def write_pages(folder: str | Path, japanese: bool = False) -> dict[str, Path]:
-    """Every chapter (and the errata and answers, where this installation has them) as
-    ``<slug>.html`` in ``folder``, linked to one another; returns {slug: path}."""
+    """Every chapter, the errata and answers (where this installation has them) and the index page
+    that lists them, as ``<slug>.html``, in both languages as the site lays them out
+    (``folder/tour/`` and ``folder/ja/tour/``), so every link between them leads to a page;
+    returns {slug: path} for the language asked for."""
     from .atomic import atomic_write
 
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    pages = {}
-    for chapter in CHAPTERS + PAGES:
-        if not _chapter_file(chapter, japanese).is_file():
-            continue
-        path = folder / f"{chapter.slug}.html"
-        with atomic_write(path, "w", encoding="utf-8") as handle:
-            handle.write(chapter_html(chapter.slug, japanese))
-        pages[chapter.slug] = path
-    return pages
+    asked = {}
+    for language in (False, True):
+        target = folder / _language_folder(language)
+        target.mkdir(parents=True, exist_ok=True)
+        for chapter in (INDEX,) + CHAPTERS + PAGES:
+            if not _chapter_file(chapter, language).is_file():
+                continue
+            path = target / f"{chapter.slug}.html"
+            with atomic_write(path, "w", encoding="utf-8") as handle:
+                handle.write(_page_html(chapter, language))
+            if language == japanese:
+                asked[chapter.slug] = path
+    return asked
+
+
+def pages_folder() -> Path:
+    """The one folder ``neuronet tour N --open`` writes its pages into: ``tour-pages`` in neuronet's cache
+    folder (``neuronet.datasets.data_home()``), replaced at each run."""
+    from .datasets import data_home
+
+    return data_home() / "tour-pages"
+
+
+def _remove(path: Path) -> None:
+    import shutil
+
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        try:
+            path.unlink()
+        except OSError:
+            pass
+
+
+def _pid_is_gone(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    except (OverflowError, ValueError, OSError):
+        return True
+    return False
+
+
+def publish_pages(japanese: bool = False, folder: str | Path | None = None) -> dict[str, Path]:
+    """``write_pages`` into one folder kept for the pages (``pages_folder()``, or the temporary
+    folder's ``neuronet-tour-<user>`` where the cache cannot be written), replacing the pages an
+    earlier run left there, so runs never pile up folders. The pages are written beside it first
+    and then put in its place, so a browser never reads half a folder. Returns {slug: path} for the
+    language asked for."""
+    import os
+    import tempfile
+
+    if folder is None:
+        folder = pages_folder()
+        try:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            user = os.getuid() if hasattr(os, "getuid") else "user"
+            folder = Path(tempfile.gettempdir()) / f"neuronet-tour-{user}"
+    folder = Path(folder)
+    parent = folder.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    leftover = re.compile(re.escape(f".{folder.name}.") + r"(\d{1,10})\.[0-9a-f]{8}(\.old)?")
+    for entry in parent.iterdir():   # what an interrupted run left beside the folder
+        match = leftover.fullmatch(entry.name)
+        if match and _pid_is_gone(int(match.group(1))):
+            _remove(entry)
+    staging = parent / f".{folder.name}.{os.getpid()}.{os.urandom(4).hex()}"
+    try:
+        written = write_pages(staging, japanese)
+        for _ in range(5):   # another run may put its folder in place between the two renames
+            old = staging.with_name(staging.name + ".old")
+            try:
+                os.replace(folder, old)
+            except FileNotFoundError:
+                pass
+            try:
+                os.replace(staging, folder)
+                break
+            except OSError:
+                if not folder.exists():
+                    raise
+            finally:
+                _remove(old)
+        else:
+            raise OSError(f"could not put the pages in place of {folder}")
+    finally:
+        if staging.exists():
+            _remove(staging)
+    return {slug: folder / path.relative_to(staging) for slug, path in written.items()}
 
 
 # --- notebooks -----------------------------------------------------------------------------------

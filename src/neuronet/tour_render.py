@@ -51,10 +51,14 @@ def _converter():
             text = l2tobj.nodelist_to_text([arguments[0]]).strip() if arguments and arguments[0] is not None else ""
             # a macro argument (x^\\top y) took the space after it along: give it back
             space = " " if arguments and getattr(arguments[0], "macro_post_space", "") else ""
-            converted = _unicode_script(mark, text)
+            # a word written as text (Δ_{\\text{hidden}}) reads as one: Δ_hidden and Δ_out alike, not
+            # Δₒᵤₜ beside it because o, u and t happen to have subscript characters
+            converted = None if _is_word(arguments[0] if arguments else None) else _unicode_script(mark, text)
             if converted is not None:
                 return converted + space
-            return mark + (text if len(text) == 1 or text.isalnum() else f"({text})") + space
+            # (empty: _\\text{in}, whose word follows as a node of its own)
+            plain = len(text) <= 1 or text.isalnum() or _one_group(text)
+            return mark + (text if plain else f"({text})") + space
         return replace
 
     def cases(node, l2tobj):
@@ -124,6 +128,32 @@ def _converter():
 
 
 _CONVERTER = None
+_WORD_MACROS = ("text", "textrm", "textit", "mathrm", "operatorname")
+
+
+def _is_word(node) -> bool:
+    """Whether a sub/superscript's argument is a word set as text (``\\text{hidden}``), not indices."""
+    from pylatexenc import latexwalker
+
+    if node is None:
+        return False
+    if node.isNodeType(latexwalker.LatexGroupNode):
+        inner = [child for child in node.nodelist
+                 if not (child.isNodeType(latexwalker.LatexCharsNode) and not child.chars.strip())]
+        return len(inner) == 1 and _is_word(inner[0])
+    return node.isNodeType(latexwalker.LatexMacroNode) and node.macroname in _WORD_MACROS
+
+
+def _one_group(text: str) -> bool:
+    """Whether ``text`` is one parenthesised group, ``(τ+1)``: a script needs no second pair."""
+    if not (text.startswith("(") and text.endswith(")")):
+        return False
+    depth = 0
+    for index, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and index < len(text) - 1:
+            return False
+    return True
 
 
 def _unicode_script(mark: str, text: str) -> str | None:
@@ -179,7 +209,11 @@ def _place_fractions(text: str) -> str:
         after = text[match.end():].lstrip(" ")
         left = before[-1:] if before else ""
         right = after[:1] if after else ""
-        loose = (left in _LOOSE_LEFT or left == _FRACTION_CLOSE) and (right in _LOOSE_RIGHT)
+        # a bar opens an absolute value where an even number stand before it: |a/b| keeps a/b,
+        # but (ε/2)|σ″(0.5)| multiplies, and so does |x| (1/2)
+        inside_bars = before.count("|") % 2 == 1
+        loose = ((left in _LOOSE_LEFT or left == _FRACTION_CLOSE) and (left != "|" or inside_bars)
+                 and right in _LOOSE_RIGHT and (right != "|" or inside_bars))
         body = match.group(1) if loose else f"({match.group(1)})"
         text = text[:match.start()] + body + text[match.end():]
     return text
@@ -261,13 +295,67 @@ _CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.S)
 _DISPLAY_INLINE = re.compile(r"\$\$(.+?)\$\$", re.S)
 _INLINE_MATH = re.compile(r"(?<![\\$])\$(?![\s$])((?:\\.|[^$\\])+?)(?<!\s)\$(?!\d)")
 _IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)\)")
-_CHAPTER_LINK = re.compile(r"\[([^\]]+)\]\((\d\d-[\w-]+|errata)\.md(?:#[\w-]*)?\)")
+_LINK = re.compile(r"(?<!!)\[([^\]]+)\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
+_PAGE_LINK = re.compile(r"(\d\d-[\w-]+|errata|answers|index)\.md(?:#[\w-]*)?")
+_REFERENCE = "\x06"  # follows "[n]" where a link's address is to be listed under its paragraph
 
 
-def _inline_text(text: str, chapter_link: Callable[[str, str], str]) -> str:
+class _References:
+    """The addresses of a page's links to the web, numbered through the page: the prose shows
+    ``text [1]`` and the paragraph is followed by ``  [1] http://…`` on a line of its own, so an
+    address is never broken across lines nor buried in a sentence."""
+
+    def __init__(self) -> None:
+        self.addresses: list[str] = []
+
+    def mark(self, text: str, address: str) -> str:
+        if text.replace("\n", " ").strip() == address:
+            return address
+        self.addresses.append(address)
+        wide = display_width(text[-1:]) == 2   # 中間層なし[1]: no space after a Japanese word
+        return f"{text}{'' if wide else ' '}[{len(self.addresses)}]{_REFERENCE}"
+
+    def take(self, line: str) -> tuple[str, list[int]]:
+        """``line`` without its marks, and the numbers of the references it shows."""
+        numbers = [int(number) for number in re.findall(f"\\[(\\d+)\\]{_REFERENCE}", line)]
+        return line.replace(_REFERENCE, ""), numbers
+
+    def listed(self, numbers: list[int]) -> list[str]:
+        return [f"  [{number}] {self.addresses[number - 1]}" for number in numbers]
+
+    def under_paragraphs(self, lines: list[str]) -> list[str]:
+        """``lines`` with the references of each paragraph listed at its end (before the blank
+        line that closes it, or at the end of ``lines``)."""
+        out: list[str] = []
+        waiting: list[int] = []
+        for line in lines:
+            if not line.strip() and waiting:
+                out += self.listed(waiting)
+                waiting = []
+            line, numbers = self.take(line)
+            waiting += numbers
+            out.append(line)
+        return out + self.listed(waiting)
+
+
+def _link(text: str, address: str, chapter_link: Callable[[str, str], str], references: _References) -> str:
+    """A Markdown link for a terminal: to a page of the tour, as ``chapter_link`` says (the command
+    that prints it); to the web, its text and a numbered reference; anywhere else, its text."""
+    page = _PAGE_LINK.fullmatch(address)
+    if page:
+        return chapter_link(text, page.group(1))
+    if re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*:", address):   # http://…, https://…, mailto:…
+        return references.mark(text, address)
+    return text
+
+
+def _inline_text(text: str, chapter_link: Callable[[str, str], str], references: _References | None = None) -> str:
     """A run of Markdown prose for a terminal: its ``$...$`` formulas as text, figures named with
-    their file, links to other chapters as the command that prints them; code spans as written."""
+    their file, links to other chapters as the command that prints them, links to the web as
+    their text and a numbered reference (``references``; listed by ``under_paragraphs``); code
+    spans as written."""
     spans: list[str] = []
+    references = references if references is not None else _References()
 
     def keep(match: re.Match) -> str:
         spans.append(match.group(0))
@@ -286,7 +374,7 @@ def _inline_text(text: str, chapter_link: Callable[[str, str], str]) -> str:
     text = _DISPLAY_INLINE.sub(formula, text)
     text = _INLINE_MATH.sub(formula, text)
     text = _IMAGE.sub(figure, text)
-    text = _CHAPTER_LINK.sub(lambda m: chapter_link(m.group(1), m.group(2)), text)
+    text = _LINK.sub(lambda m: _link(m.group(1), m.group(2), chapter_link, references), text)
     return re.sub("\x05(\\d+)\x05", lambda m: spans[int(m.group(1))], text)
 
 
@@ -304,7 +392,7 @@ def _display(source: str, width: int) -> list[str]:
 def _table(rows: list[list[str]], width: int) -> list[str]:
     """A Markdown table with its columns aligned by display width; where it would not fit the
     terminal, one record a row (each cell under its column's name)."""
-    header, body = rows[0], rows[1:]
+    header = rows[0]
     columns = len(header)
     rows = [row + [""] * (columns - len(row)) for row in rows]
     widths = [max(display_width(row[index]) for row in rows) for index in range(columns)]
@@ -323,22 +411,38 @@ def _table(rows: list[list[str]], width: int) -> list[str]:
 def terminal_text(markdown: str, width: int | None = None,
                   chapter_link: Callable[[str, str], str] | None = None) -> str:
     """A chapter's Markdown as text for a terminal ``width`` columns wide (default: the terminal's,
-    at most 100): every formula as Unicode text, tables aligned, figures named with their file."""
+    at most 100): every formula as Unicode text, tables aligned, figures named with their file,
+    links to the web as their text and a number, their addresses listed under the paragraph."""
     if width is None:
         width = min(100, shutil.get_terminal_size((80, 24)).columns)
     if chapter_link is None:
         def chapter_link(text: str, number: str) -> str:
             return text
+    references = _References()
     lines = markdown.split("\n")
     tokens = _markdown().parse(markdown)
-    special: dict[int, tuple[int, list[str]]] = {}  # first line -> (end line, rendered lines)
+    # first line -> (end line, its lines, rendered in reading order so references number in it)
+    special: dict[int, tuple[int, Callable[[], list[str]]]] = {}
+
+    def table(rows: list[list[str]]) -> Callable[[], list[str]]:
+        def render() -> list[str]:
+            cells, numbers = [], []
+            for row in rows:
+                cells.append([])
+                for cell in row:
+                    text, shown = references.take(_inline_text(cell, chapter_link, references).replace("\n", " "))
+                    cells[-1].append(text)
+                    numbers += shown
+            return _table(cells, width) + references.listed(numbers)
+        return render
+
     index = 0
     while index < len(tokens):
         token = tokens[index]
         if token.map and token.type in ("fence", "code_block"):
-            special[token.map[0]] = (token.map[1], lines[token.map[0]:token.map[1]])
+            special[token.map[0]] = (token.map[1], lambda block=lines[token.map[0]:token.map[1]]: block)
         elif token.map and token.type == "math_block":
-            special[token.map[0]] = (token.map[1], _display(token.content, width))
+            special[token.map[0]] = (token.map[1], lambda content=token.content: _display(content, width))
         elif token.map and token.type == "table_open":
             rows: list[list[str]] = []
             start, end = token.map
@@ -347,25 +451,29 @@ def terminal_text(markdown: str, width: int | None = None,
                 if current.type == "tr_open":
                     rows.append([])
                 elif current.type == "inline" and rows:
-                    rows[-1].append(_inline_text(current.content, chapter_link).replace("\n", " "))
+                    rows[-1].append(current.content)
                 index += 1
-            special[start] = (end, _table(rows, width))
+            special[start] = (end, table(rows))
         index += 1
+
+    def prose_lines(prose: list[str]) -> list[str]:
+        return references.under_paragraphs(_inline_text("\n".join(prose), chapter_link, references).split("\n"))
+
     out: list[str] = []
     line, prose = 0, []
     while line < len(lines):
         if line in special:
             if prose:
-                out += _inline_text("\n".join(prose), chapter_link).split("\n")
+                out += prose_lines(prose)
                 prose = []
             end, rendered = special[line]
-            out += rendered
+            out += rendered()
             line = end
             continue
         prose.append(lines[line])
         line += 1
     if prose:
-        out += _inline_text("\n".join(prose), chapter_link).split("\n")
+        out += prose_lines(prose)
     return "\n".join(out)
 
 
@@ -375,7 +483,9 @@ def html_page(markdown: str, title: str, japanese: bool = False,
               chapter_href: Callable[[str], str] | None = None) -> str:
     """A chapter as a self-contained HTML page for a browser with no network: Markdown rendered by
     markdown-it-py, formulas by the KaTeX shipped in the package, figures inline from the package's
-    copies, a CJK font stack for Japanese. Assets are referenced by ``file://`` URL."""
+    copies, a CJK font stack for Japanese. Assets are referenced by ``file://`` URL. A relative
+    link to a Markdown page (``errata.md#eq-27``, ``../ja/tour/index.md``) goes to
+    ``chapter_href(path without .md)``, its anchor kept."""
     static = static_dir()
     body = _markdown().render(markdown)
 
@@ -384,9 +494,9 @@ def html_page(markdown: str, title: str, japanese: bool = False,
         return f'{match.group(1)}{found.as_uri() if found else match.group(2)}{match.group(3)}'
 
     body = re.sub(r'(<img src=")([^"]+)(")', image, body)
-    if chapter_href is not None:
-        body = re.sub(r'href="(\d\d-[\w-]+|errata)\.md(#[\w-]*)?"',
-                      lambda m: f'href="{chapter_href(m.group(1))}{m.group(2) or ""}"', body)
+    if chapter_href is not None:   # links to other pages (08-backpropagation.md#eq-27, ../ja/tour/index.md)
+        body = re.sub(r'href="(?![a-zA-Z][a-zA-Z0-9+.-]*:)([^"#]+)\.md(#[^"]*)?"',
+                      lambda m: f'href="{chapter_href(html.unescape(m.group(1)))}{m.group(2) or ""}"', body)
     katex = static / "katex"
     language = "ja" if japanese else "en"
     return f"""<!doctype html>

@@ -102,11 +102,9 @@ def run_tour(args: argparse.Namespace) -> int:
         return 0
     chapter = tour.find_chapter(args.example)
     if args.open:
-        import tempfile
         import webbrowser
-        from pathlib import Path
 
-        pages = tour.write_pages(Path(tempfile.mkdtemp(prefix="neuronet-tour-")), japanese=args.ja)
+        pages = tour.publish_pages(japanese=args.ja)   # one folder, replaced at each run
         page = pages.get(chapter.slug)
         if page is None:
             tour.read_chapter(chapter.slug, japanese=args.ja)  # says which file this installation lacks
