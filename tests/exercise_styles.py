@@ -233,6 +233,14 @@ def dlfs_adam(w, m, v, grad, t, lr, beta1=0.9, beta2=0.999):    # Adam.update: e
     return w, m, v
 
 
+def dlfs_adam_in_place(w, m, v, grad, t, lr, beta1=0.9, beta2=0.999):   # Adam.update as DLFS writes it
+    lr_t = lr * np.sqrt(1.0 - beta2 ** t) / (1.0 - beta1 ** t)
+    m += (1 - beta1) * (grad - m)
+    v += (1 - beta2) * (grad ** 2 - v)
+    w -= lr_t * m / (np.sqrt(v) + 1e-7)
+    return w, m, v
+
+
 def perceptron_textbook(w, b, x, t, lr):
     y = 1 if np.dot(w, x) + b > 0 else 0
     w = w + lr * (t - y) * x
@@ -271,7 +279,7 @@ RIGHT = {
     "two_layer_gradients": [dlfs_two_layer_gradient],
     "sgd_step": [dlfs_sgd, cs231n_sgd],
     "momentum_step": [dlfs_momentum, cs231n_sgd_momentum],
-    "adam_step": [cs231n_adam, dlfs_adam],
+    "adam_step": [cs231n_adam, dlfs_adam, dlfs_adam_in_place],
     "perceptron_update": [perceptron_textbook, perceptron_in_place],
     "l2_penalty": [l2_penalty_textbook, l2_penalty_frobenius],
 }

@@ -166,6 +166,29 @@ def _softmax_no_keepdims(a):
     return e / e.sum(axis=1)
 
 
+def _softmax_batch_max(a):             # one max for the whole batch: a row 2000 below it is 0 / 0
+    e = np.exp(a - a.max())
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _softmax_max_without_keepdims(a):  # the row sum is right, the row max is (N,)
+    e = np.exp(a - a.max(axis=1))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _softmax_without_keepdims(a):
+    e = np.exp(a - np.max(a, axis=1))
+    return e / np.sum(e, axis=1)
+
+
+def _adam_eps_inside(w, m, v, grad, t, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad ** 2
+    m_hat = m / (1 - beta1 ** t)
+    v_hat = v / (1 - beta2 ** t)
+    return w - lr * m_hat / np.sqrt(v_hat + eps), m, v
+
+
 def _perceptron(fire=lambda u: u > 0, lr_w=True, lr_b=True, update_b=True):
     def perceptron_update(w, b, x, t, lr):
         y = 1.0 if fire(np.dot(w, x) + b) else 0.0
@@ -191,7 +214,15 @@ WRONG = [
     ("relu_derivative", lambda x: np.where(x > 0, x, 0.01), "wrong at x = "),
     ("softmax", lambda a: np.exp(a) / np.exp(a).sum(axis=1, keepdims=True), "not stable for scores near ±1000"),
     ("softmax", lambda a: np.exp(a - a.max()) / np.exp(a - a.max()).sum(), "it sums over the whole batch"),
-    ("softmax", _softmax_no_keepdims, "softmax: sum over each row, keepdims=True"),
+    ("softmax", _softmax_no_keepdims, "the row sums lack keepdims=True: e.sum(axis=1) has shape (N,)"),
+    # the answers the checker used to accept or misname: one max for the whole batch, keepdims missing on the max
+    ("softmax", _softmax_batch_max, "it subtracts one max for the whole batch, so a row far below it gives "
+     "0 / 0 = nan (on scores near ±1000): subtract each row's own max (axis=1, keepdims=True)"),
+    ("softmax", lambda a: np.exp(a - np.max(a)) / np.sum(np.exp(a - np.max(a)), axis=1).reshape(-1, 1),
+     "subtract each row's own max"),
+    ("softmax", _softmax_max_without_keepdims, "the row maxima lack keepdims=True: a.max(axis=1) has shape (N,), "
+     "so write a - a.max(axis=1, keepdims=True)"),
+    ("softmax", _softmax_without_keepdims, "the row maxima and the row sums both lack keepdims=True"),
     ("softmax", lambda a: np.exp(a - a.max()) / np.exp(a - a.max()).sum(axis=0), "sums over each column"),
     ("softmax", lambda a: s.softmax(a).T, "wrong shape: expected (4, 3), got (3, 4)"),
     ("cross_entropy", lambda y, t: float(-(t * np.log(y)).sum()), "off by a factor of N = 5"),
@@ -201,7 +232,11 @@ WRONG = [
     ("softmax_cross_entropy_gradient", lambda a, t: s.softmax(a) - t, "off by a factor of 6"),
     ("softmax_cross_entropy_gradient", lambda a, t: (t - s.softmax(a)) / len(a), "the sign is wrong"),
     ("softmax_cross_entropy_gradient", lambda a, t: (np.exp(a) / np.exp(a).sum(axis=1) - t) / len(a),
-     "softmax: sum over each row, keepdims=True"),
+     "the row sums lack keepdims=True"),
+    ("softmax_cross_entropy_gradient", lambda a, t: (_softmax_batch_max(a) - t) / len(a),
+     "subtract each row's own max (axis=1, keepdims=True)"),
+    ("softmax_cross_entropy_gradient", lambda a, t: (_softmax_max_without_keepdims(a) - t) / len(a),
+     "the row maxima lack keepdims=True"),
     ("numerical_gradient", _one_sided(), "a one-sided difference: it evaluates f at x and x + h only;"),
     ("numerical_gradient", _one_sided(sign=-1), "x + h only, and its sign is reversed"),
     ("numerical_gradient", _one_sided(backward=True), "a one-sided (backward) difference"),
@@ -239,6 +274,7 @@ WRONG = [
     ("adam_step", lambda w, m, v, g, t, lr: (s.adam_step(w, m, v, g, t, lr)[0], m, v), "m did not change"),
     ("adam_step", lambda w, m, v, g, t, lr: (w - lr * g, m, v), "m did not change on the first step"),
     ("adam_step", lambda w, m, v, g, t, lr: s.adam_step(w, m, v, g, t, 0.001), "wrong at"),
+    ("adam_step", _adam_eps_inside, "eps belongs outside the square root (on step t = 1000, gradients near 1e-4)"),
     # the four answers the checker used to accept, and their like
     ("perceptron_update", _perceptron(lr_w=False, lr_b=False), "the step does not scale with lr"),
     ("perceptron_update", _perceptron(lr_b=False), "lr scales the change of w but not of b"),
@@ -262,11 +298,93 @@ def test_typical_wrong_answers_are_caught_and_named(name, wrong, message):
     result = check(name, wrong, verbose=False)
     assert not result and result.message.startswith(f"✗ {name}:")
     assert message in result.message, result.message
+    assert result.message.count(f"{name}:") == 1, result.message   # the exercise is named once
 
 
 def test_every_check_catches_at_least_three_typical_wrong_answers():
     counts = {name: sum(1 for n, _, _ in WRONG if n == name) for name in names()}
     assert min(counts.values()) >= 3, counts
+
+
+def test_a_softmax_with_one_max_for_the_batch_is_caught_on_rows_far_apart():
+    # it is right wherever the rows' scores are close: only a row far below the batch's largest score shows it
+    scores = np.array([[1000.0, 1000.0, 999.0], [0.0, 1.0, 2.0]])
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(_softmax_batch_max(scores)[1]).all()
+    np.testing.assert_allclose(_softmax_batch_max(np.array([[1000.0, 1001.0, 1002.0], [-1000.0, 0.0, 1000.0]])),
+                               s.softmax(np.array([[1000.0, 1001.0, 1002.0], [-1000.0, 0.0, 1000.0]])))
+    japanese = check("softmax", _softmax_batch_max, language="ja", verbose=False).message
+    assert "バッチ全体で1つの最大値を引いている" in japanese and "各行自身の最大値を引いてください（axis=1, keepdims=True）" \
+        in japanese, japanese
+
+
+def test_the_missing_keepdims_is_named_where_it_is_missing():
+    # the max without keepdims, the sum right: the message is about the max, not the sum (and the other way round)
+    on_max = check("softmax", _softmax_max_without_keepdims, verbose=False).message
+    assert "row maxima lack keepdims" in on_max and "row sums" not in on_max, on_max
+    on_sum = check("softmax", _softmax_no_keepdims, verbose=False).message
+    assert "row sums lack keepdims" in on_sum and "row maxima" not in on_sum, on_sum
+    japanese = check("softmax", _softmax_max_without_keepdims, language="ja", verbose=False).message
+    assert "行ごとの最大値に keepdims=True がありません" in japanese, japanese
+    # code that fails on every shape gets what both keepdims do, not a guess
+    def broken(a):
+        return np.exp(a) / np.ones((7, 7))
+    assert "each row's max and sum must be a column (N, 1)" in check("softmax", broken, verbose=False).message
+
+
+def test_adam_with_eps_inside_the_square_root_differs_only_with_small_gradients():
+    from neuronet.exercises import EXERCISES
+
+    cases = EXERCISES["adam_step"].cases(np.random.default_rng(0))
+    small = [case for case in cases if "gradients near 1e-4" in case.label]
+    assert len(small) == 1 and np.abs(small[0].arguments[3]).max() <= 2e-4
+    for case in cases:   # with gradients of size 1 the placement of eps does not show; with small ones it does
+        got = _adam_eps_inside(*case.arguments)[0]
+        differs = not np.allclose(got, case.expected[0], rtol=1e-6, atol=1e-7)
+        assert differs == (case is small[0]), case.label
+    # the learner's measurement: a first step with gradients of 1e-5 comes out 10 times smaller
+    w, g = np.zeros(2), np.full(2, 1e-5)
+    right, inside = s.adam_step(w, w, w, g, 1, 1e-3)[0], _adam_eps_inside(w, w, w, g, 1, 1e-3)[0]
+    assert right[0] == pytest.approx(-9.99e-4, rel=1e-3) and inside[0] == pytest.approx(-9.95e-5, rel=1e-3)
+    japanese = check("adam_step", _adam_eps_inside, language="ja", verbose=False).message
+    assert "eps は平方根の外に置きます" in japanese, japanese
+
+
+def test_updates_in_place_pass_and_the_tasks_say_so():
+    from exercise_styles import dlfs_adam_in_place, dlfs_momentum, dlfs_sgd, perceptron_in_place
+
+    for name, function in (("sgd_step", dlfs_sgd), ("momentum_step", dlfs_momentum),
+                           ("adam_step", dlfs_adam_in_place), ("perceptron_update", perceptron_in_place)):
+        assert check(name, function, verbose=False), name
+        assert "in place" in describe(name) and "その場で書き換え" in describe(name, "ja"), name
+    w = np.array([1.0, -2.0])
+    assert dlfs_sgd(w, np.array([0.5, -0.5]), 0.1) is w and w.tolist() == [0.95, -1.95]   # it did change w
+
+
+def test_a_chapters_notebook_has_a_stub_for_every_checked_exercise_its_exercises_ask_to_write():
+    """Chapter 4 asks for dense_forward and dense_backward, chapter 6 for softmax and cross_entropy:
+    the stubs are in those chapters' notebooks, in English and Japanese."""
+    from neuronet import tour
+
+    word = {False: "Write", True: "書"}
+    asked_in = {}
+    for japanese in (False, True):
+        for chapter in tour.CHAPTERS:
+            text = tour.read_chapter(chapter.slug, japanese).split(tour._EXERCISE_HEADINGS[japanese], 1)[1]
+            items = re.split(r"^\d+\. ", text, flags=re.M)[1:]
+            code = " ".join(span for item in items if word[japanese] in item for span in re.findall(r"`([^`]*)`", item))
+            asked = {name for name in names() if re.search(rf"\b{name}\b", code)}
+            cells = tour.notebook(chapter.slug, japanese)["cells"]
+            stubs = {name for name in names() for cell in cells if "".join(cell["source"]).startswith(f"def {name}(")}
+            assert asked <= stubs, f"{chapter.slug}{' (ja)' if japanese else ''}: no stub for {asked - stubs}"
+            for name in asked:
+                asked_in.setdefault(name, set()).add(chapter.slug)
+    assert {"dense_forward", "dense_backward"} <= {n for n, slugs in asked_in.items() if "04-matrices" in slugs}
+    assert {"softmax", "cross_entropy"} <= {n for n, slugs in asked_in.items() if "06-cross-entropy" in slugs}
+    # the stub sits in the first chapter that asks for it, not in the one before (softmax used to be in 05)
+    stubs_05 = "".join("".join(cell["source"]) for cell in tour.notebook("05-feed-forward")["cells"])
+    assert "def softmax(" not in stubs_05
+    assert "def dense_backward(" not in "".join("".join(cell["source"]) for cell in tour.notebook(8)["cells"])
 
 
 def test_one_sidedness_is_found_by_where_f_is_evaluated_not_by_the_size_of_the_error():

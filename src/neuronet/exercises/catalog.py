@@ -2,7 +2,9 @@
 the typical wrong answers it recognises by what they compute.
 
 Inputs mix random values with the edge cases learners' code tends to miss: x = 0, |x| = 1000
-(a softmax that forgets to subtract the maximum overflows there), a batch of one, float32
+(a softmax that forgets to subtract the maximum overflows there), rows of scores far apart (one
+that subtracts the batch's maximum, not each row's, gives nan there), gradients near 1e-4 (an
+Adam with eps inside the square root takes smaller steps there), a batch of one, float32
 arrays, matrices that are not square (so a transposed weight matrix shows as a wrong shape),
 learning rates other than 1, the perceptron's boundary w·x + b = 0, several λ. The numerical
 gradient is judged by where the learner's function evaluates f, not by the size of its error.
@@ -191,7 +193,8 @@ class Exercise:
     parts: tuple[str, ...] = ()                    # the answer is a tuple (or dict, see ``returns``) of these
     returns: str = "array"                         # "array", "tuple" or "dict"
     mistakes: tuple[Mistake, ...] = ()
-    error_hint: Callable[[BaseException, Case], Failed | None] | None = None
+    # (error, case, call): what a raised error means; call(arguments) runs the learner's function again (guarded)
+    error_hint: Callable[[BaseException, Case, Callable[[tuple], Any]], Failed | None] | None = None
     shape_hint: Callable[[Case, str | None, tuple], Failed | None] | None = None
     in_place: tuple[str, ...] = ()                 # arguments the learner may update in place (and return)
     changed_key: str = "changed"
@@ -204,8 +207,12 @@ class Exercise:
         try:
             got = guard(lambda: function(*arguments))
         except Failed as failure:
-            hint = self.error_hint(failure.fields["exception"], case) \
-                if failure.key == "raised" and self.error_hint else None
+            hint = None
+            if failure.key == "raised" and self.error_hint:
+                def call(probe: tuple) -> Any:
+                    return guard(lambda: function(*[np.array(a, copy=True) if isinstance(a, np.ndarray) else a
+                                                    for a in probe]))
+                hint = self.error_hint(failure.fields["exception"], case, call)
             raise (hint or failure) from None
         for position, (before, after) in enumerate(zip(case.arguments, arguments)):
             if isinstance(before, np.ndarray) and self.arguments[position] not in self.in_place and not (
@@ -242,7 +249,7 @@ def _close(got: Any, wrong: Any, rtol: float = 1e-6) -> bool:
             a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
             if a.shape != b.shape and not a.size == b.size == 1:
                 return False
-            if not np.allclose(a.reshape(b.shape), b, rtol=rtol, atol=1e-9):
+            if not np.allclose(a.reshape(b.shape), b, rtol=rtol, atol=1e-9, equal_nan=True):
                 return False
         return True
     except Exception:  # the learner's answer is not comparable: it is not this mistake
@@ -379,35 +386,80 @@ _add(Exercise("relu_derivative", "10-relu-family", "relu_derivative(x) -> array 
 
 
 # --- chapter 5 and 6: softmax and the cross-entropy ---------------------------------------------------------
+# Scores near ±1000 in rows far apart: the first row overflows a softmax that subtracts no maximum, the
+# second one that subtracts the row's mean, and the third, 2000 below the batch's largest score, is
+# 0 / 0 = nan in one that subtracts a single maximum for the whole batch instead of each row's own.
+_FAR_APART = np.array([[1000.0, 1001.0, 1002.0], [-1000.0, 0.0, 1000.0], [-1000.0, -1001.0, -1002.0]])
+_FAR_LABEL = ("scores near ±1000", "±1000 付近のスコア")
+
+
 def _softmax_cases(rng):
     a = rng.normal(size=(4, 3))
     square = rng.normal(size=(3, 3))
     one = rng.normal(size=(1, 5))
-    big = np.array([[1000.0, 1001.0, 1002.0], [-1000.0, 0.0, 1000.0]])
     single = rng.normal(size=(2, 4)).astype(np.float32)
     return [Case((a,), ref.softmax(a), "random scores (4, 3)", "ランダムなスコア (4, 3)"),
             Case((square,), ref.softmax(square), "random scores (3, 3)", "ランダムなスコア (3, 3)"),
             Case((one,), ref.softmax(one), "a batch of one (1, 5)", "1件のバッチ (1, 5)"),
-            Case((big,), ref.softmax(big), "scores near ±1000", "±1000 付近のスコア"),
+            Case((_FAR_APART,), ref.softmax(_FAR_APART), *_FAR_LABEL),
             Case((single,), ref.softmax(single.astype(float)), "float32 scores (2, 4)", "float32 のスコア (2, 4)",
                  float32=True)]
 
 
-def _softmax_error(error, case):
-    return Failed("softmax_keepdims") if _is_shape_error(error) else None
+def _softmax_form(a, row_max=True, max_keepdims=True, sum_keepdims=True, sum_axis: int | None = 1):
+    """A softmax as learners write it, right or with one of the usual slips: the batch's one max
+    (``row_max=False``), ``keepdims`` missing on the row max or the row sum, or the sum over
+    another axis."""
+    e = np.exp(a - (a.max(axis=1, keepdims=max_keepdims) if row_max else a.max()))
+    return e / e.sum(axis=sum_axis, keepdims=sum_keepdims and sum_axis is not None)
 
 
-def _exp_shifted(a):
-    return np.exp(a - np.max(a))
+# Inputs that tell the two missing keepdims apart when the scores' shape made the learner's code
+# raise: square, so the missing keepdims broadcasts instead; in the first every row's max is 0, so
+# a missing keepdims on the max changes nothing there, and a missing one on the sum does.
+_SAME_MAXIMA = np.array([[0.0, -1.0, -2.5], [-0.5, 0.0, -1.5], [-2.0, -0.3, 0.0]])
+_OTHER_MAXIMA = np.array([[2.0, -1.0, 0.5], [-0.5, 1.0, -1.5], [0.3, -2.0, -1.0]])
 
 
-_add(Exercise("softmax", "05-feed-forward", "softmax(a) -> (N, K) array",
-              "Softmax of each row of a (N, K): exp(a_k) / sum_j exp(a_j) (eq. 7), stable for scores near 1000.",
-              "a (N, K) の各行のソフトマックス：exp(a_k) / Σ_j exp(a_j)（式(7)）。1000 付近のスコアでも安定に。",
+def _keepdims_hint(call, probe, answer):
+    """Which keepdims the learner's softmax lacks: ``call(probe(a))`` runs the learner's function
+    on the scores ``a``, ``answer(a, softmax)`` is what it should then return with that softmax."""
+    def is_form(a, got, **form):
+        return _close(got, answer(a, lambda scores: _softmax_form(scores, **form)))
+    try:
+        same = call(probe(_SAME_MAXIMA))
+        if is_form(_SAME_MAXIMA, same):
+            return Failed("softmax_max_keepdims")
+        if not is_form(_SAME_MAXIMA, same, sum_keepdims=False):
+            return Failed("softmax_row_shapes")
+        other = call(probe(_OTHER_MAXIMA))
+    except Failed:   # the learner's code fails on these too: say what both keepdims do
+        return Failed("softmax_row_shapes")
+    if is_form(_OTHER_MAXIMA, other, max_keepdims=False, sum_keepdims=False):
+        return Failed("softmax_both_keepdims")
+    return Failed("softmax_keepdims")
+
+
+def _softmax_error(error, case, call):
+    if not _is_shape_error(error):
+        return None
+    return _keepdims_hint(call, lambda a: (a,), lambda a, softmax: softmax(a))
+
+
+_add(Exercise("softmax", "06-cross-entropy", "softmax(a) -> (N, K) array",
+              "Softmax of each row of a (N, K): exp(a_k) / sum_j exp(a_j) (eq. 7), stable for scores near 1000: "
+              "subtract each row's own max first.",
+              "a (N, K) の各行のソフトマックス：exp(a_k) / Σ_j exp(a_j)（式(7)）。1000 付近のスコアでも安定に："
+              "先に各行自身の最大値を引く。",
               ("a",), _softmax_cases,
-              mistakes=(Mistake(lambda a: _exp_shifted(a) / _exp_shifted(a).sum(axis=1), "softmax_keepdims"),
-                        Mistake(lambda a: _exp_shifted(a) / _exp_shifted(a).sum(), "softmax_whole"),
-                        Mistake(lambda a: _exp_shifted(a) / _exp_shifted(a).sum(axis=0), "softmax_columns")),
+              mistakes=(Mistake(lambda a: _softmax_form(a, row_max=False), "softmax_batch_max"),
+                        Mistake(lambda a: _softmax_form(a, row_max=False, sum_keepdims=False), "softmax_keepdims"),
+                        Mistake(lambda a: _softmax_form(a, sum_keepdims=False), "softmax_keepdims"),
+                        Mistake(lambda a: _softmax_form(a, max_keepdims=False), "softmax_max_keepdims"),
+                        Mistake(lambda a: _softmax_form(a, max_keepdims=False, sum_keepdims=False),
+                                "softmax_both_keepdims"),
+                        Mistake(lambda a: _softmax_form(a, row_max=False, sum_axis=None), "softmax_whole"),
+                        Mistake(lambda a: _softmax_form(a, row_max=False, sum_axis=0), "softmax_columns")),
               error_hint=_softmax_error))
 
 
@@ -434,17 +486,37 @@ _add(Exercise("cross_entropy", "06-cross-entropy", "cross_entropy(y, t) -> float
               mistakes=(Mistake(lambda y, t: float(-(t * np.log(y)).sum()), "no_mean",
                                 lambda case: {"n": case.arguments[0].shape[0]}),),
               shape_hint=_cross_entropy_shape, rtol=1e-4, atol=1e-6))  # DLFS's log(y + 1e-7) is right too
+
+
+def _gradient_cases(rng):
+    a, t = rng.normal(size=(6, 4)), _one_hot(rng, 6, 4)
+    small = _f32((rng.normal(size=(3, 5)), _one_hot(rng, 3, 5)))
+    far = np.eye(3)[[2, 0, 1]]
+    return [Case((a, t), ref.softmax_cross_entropy_gradient(a, t), "a batch of 6", "6件のバッチ"),
+            Case((_FAR_APART, far), ref.softmax_cross_entropy_gradient(_FAR_APART, far), *_FAR_LABEL),
+            Case(small, ref.softmax_cross_entropy_gradient(*_f64(small)), "float32 arrays, a batch of 3",
+                 "float32 の配列、3件のバッチ", float32=True)]
+
+
+_PROBE_TARGETS = np.eye(3)[[0, 2, 1]]   # one-hot targets for the square scores of _keepdims_hint
+
+
+def _gradient_error(error, case, call):
+    if not _is_shape_error(error):
+        return None
+    return _keepdims_hint(call, lambda a: (a, _PROBE_TARGETS),
+                          lambda a, softmax: (softmax(a) - _PROBE_TARGETS) / a.shape[0])
+
+
 _add(Exercise("softmax_cross_entropy_gradient", "08-backpropagation",
               "softmax_cross_entropy_gradient(a, t) -> (N, K) array",
-              "dE/da of the mean softmax cross-entropy for scores a and one-hot t: (softmax(a) - t) / N (eq. 23).",
-              "スコア a と one-hot の t に対する平均ソフトマックス交差エントロピーの dE/da：(softmax(a) - t) / N（式(23)）。",
-              ("a", "t"),
-              lambda rng: [Case((a, t), ref.softmax_cross_entropy_gradient(a, t), "a batch of 6", "6件のバッチ")
-                           for a, t in [(rng.normal(size=(6, 4)), _one_hot(rng, 6, 4))]]
-              + [Case(_f32((a, t)), ref.softmax_cross_entropy_gradient(*_f64(_f32((a, t)))),
-                      "float32 arrays, a batch of 3", "float32 の配列、3件のバッチ", float32=True)
-                 for a, t in [(rng.normal(size=(3, 5)), _one_hot(rng, 3, 5))]],
-              error_hint=_softmax_error))
+              "dE/da of the mean softmax cross-entropy for scores a and one-hot t: (softmax(a) - t) / N (eq. 23), "
+              "with a softmax that subtracts each row's own max.",
+              "スコア a と one-hot の t に対する平均ソフトマックス交差エントロピーの dE/da：(softmax(a) - t) / N（式(23)）。"
+              "ソフトマックスでは各行自身の最大値を引く。",
+              ("a", "t"), _gradient_cases,
+              mistakes=(Mistake(lambda a, t: (_softmax_form(a, row_max=False) - t) / a.shape[0], "softmax_batch_max"),),
+              error_hint=_gradient_error))
 
 
 # --- chapter 7: the numerical gradient, judged by where f is evaluated ----------------------------------
@@ -543,7 +615,7 @@ _add(Exercise("numerical_gradient", "07-numerical-differentiation", "numerical_g
               ("f", "x"), _numerical_cases, _verify_numerical_gradient, changed_key="not_restored"))
 
 
-# --- chapter 4 and 8: the dense layer, forward and back --------------------------------------------------
+# --- chapter 4: the dense layer, forward and back -- --------------------------------------------------
 def _dense_forward_cases(rng):
     args = _matrices(rng, (4, 3), (3, 2), (2,))
     one = _matrices(rng, (1, 5), (5, 3), (3,))
@@ -555,7 +627,7 @@ def _dense_forward_cases(rng):
                  float32=True)]
 
 
-def _dense_forward_error(error, case):
+def _dense_forward_error(error, case, call):
     return Failed("W_transposed", W=case.arguments[1].shape) if _is_shape_error(error) else None
 
 
@@ -584,7 +656,7 @@ def _dense_backward_cases(rng):
                  "float32 の x (3, 4)、W (4, 2)", float32=True)]
 
 
-def _dense_backward_error(error, case):
+def _dense_backward_error(error, case, call):
     x, W, g = case.arguments
     return Failed("backward_shapes", W=W.shape, g=g.shape) if _is_shape_error(error) else None
 
@@ -600,7 +672,7 @@ def _dense_backward_shape(case, part, shape):
     return None
 
 
-_add(Exercise("dense_backward", "08-backpropagation", "dense_backward(x, W, grad_output) -> (dx, dW, db)",
+_add(Exercise("dense_backward", "04-matrices", "dense_backward(x, W, grad_output) -> (dx, dW, db)",
               "Given dL/dy for y = x W + b: dL/dx = grad W^T, dL/dW = x^T grad, dL/db = the sum over the batch.",
               "y = x W + b の dL/dy から：dL/dx = grad W^T、dL/dW = x^T grad、dL/db = バッチ方向の和。",
               ("x", "W", "grad_output"), _dense_backward_cases, parts=("dL/dx", "dL/dW", "dL/db"),
@@ -618,7 +690,7 @@ def _two_layer_cases(rng):
                  "a float32 4-3-2 network, 2 samples", "float32 の 4-3-2 ネットワーク、2件", float32=True)]
 
 
-def _two_layer_error(error, case):
+def _two_layer_error(error, case, call):
     return Failed("network_shapes") if _is_shape_error(error) else None
 
 
@@ -657,7 +729,10 @@ def _sgd_cases(rng):
 
 
 _add(Exercise("sgd_step", "09-three-classes", "sgd_step(w, grad, lr) -> new w",
-              "One step of gradient descent: w - lr * grad (eq. 27).", "勾配降下法の1ステップ：w - lr * grad（式(27)）。",
+              "One step of gradient descent: w - lr * grad (eq. 27). Return the new w; updating w in place "
+              "(w -= lr * grad; return w, as DLFS's SGD does) is right too.",
+              "勾配降下法の1ステップ：w - lr * grad（式(27)）。新しい w を返す。w をその場で書き換えて返しても"
+              "（w -= lr * grad; return w。DLFS の SGD の書き方）正解。",
               ("w", "grad", "lr"), _sgd_cases, in_place=("w",),
               mistakes=(Mistake(lambda w, g, lr: w - g, "lr_ignored"),
                         Mistake(lambda w, g, lr: w + lr * g, "update_sign",
@@ -684,11 +759,18 @@ def _momentum_other_form(w, v, g, lr, mu):
 
 
 _add(Exercise("momentum_step", "09-three-classes", "momentum_step(w, velocity, grad, lr, momentum) -> (w, velocity)",
-              "Momentum: v <- momentum v - lr g; w <- w + v.", "モメンタム：v <- momentum v - lr g、w <- w + v。",
+              "Momentum: v <- momentum v - lr g; w <- w + v. Return (w, v); updating w and velocity in place "
+              "(as DLFS's Momentum does) is right too.",
+              "モメンタム：v <- momentum v - lr g、w <- w + v。(w, v) を返す。w と velocity をその場で書き換えて返しても"
+              "（DLFS の Momentum の書き方）正解。",
               ("w", "velocity", "grad", "lr", "momentum"), _momentum_cases, parts=("w", "velocity"),
               returns="tuple", in_place=("w", "velocity"),
               mistakes=(Mistake(_momentum_other_form, "momentum_other_form"),
                         Mistake(lambda w, v, g, lr, mu: (w - g + mu * v, mu * v - g), "lr_ignored"))))
+
+
+_SMALL_GRADIENTS = (np.array([0.5, -1.0, 1.5, -0.25]), np.array([0.8, -0.5, 0.4, -1.2]) * 1e-4,
+                    np.array([1.0, 0.4, 0.2, 1.5]) * 1e-8, np.array([1.0, -0.6, 0.3, -1.4]) * 1e-4, 1000, 1e-4)
 
 
 def _adam_cases(rng):
@@ -700,6 +782,11 @@ def _adam_cases(rng):
             Case((w, m, v, g, 10, 0.01), ref.adam_step(w, m, v, g, 10, 0.01), "step t = 10", "ステップ t = 10"),
             Case((w, m, v, g, 3, 0.1), ref.adam_step(w, m, v, g, 3, 0.1), "step t = 3, lr = 0.1",
                  "ステップ t = 3、lr = 0.1"),
+            # gradients near 1e-4 (sqrt(v_hat) near 1e-4): eps inside the square root, sqrt(v_hat + eps), makes
+            # these steps 15-50 % smaller; DLFS's folded form (eps 1e-7 outside it) is off by 1.5e-7 at most,
+            # a fifth of the tolerance (its eps grows to 3e-6 at t = 1: small gradients are tested at large t)
+            Case(_SMALL_GRADIENTS, ref.adam_step(*_SMALL_GRADIENTS), "step t = 1000, gradients near 1e-4",
+                 "ステップ t = 1000、1e-4 前後の小さな勾配"),
             Case((w2, np.zeros(3, np.float32), np.zeros(3, np.float32), g2, 1, 0.001),
                  ref.adam_step(*_f64((w2, np.zeros(3), np.zeros(3), g2)), 1, 0.001), "float32, t = 1",
                  "float32、t = 1", float32=True)]
@@ -711,12 +798,22 @@ def _adam_without_correction(w, m, v, g, t, lr):
     return w - lr * m / (np.sqrt(v) + 1e-8), m, v
 
 
+def _adam_eps_inside(w, m, v, g, t, lr):
+    m = 0.9 * m + 0.1 * g
+    v = 0.999 * v + 0.001 * g ** 2
+    return w - lr * (m / (1 - 0.9 ** t)) / np.sqrt(v / (1 - 0.999 ** t) + 1e-8), m, v
+
+
 _add(Exercise("adam_step", "09-three-classes", "adam_step(w, m, v, grad, t, lr) -> (w, m, v)",
-              "Adam's step t (from 1): m and v running averages (beta1 0.9, beta2 0.999), bias-corrected, eps 1e-8.",
-              "Adam のステップ t（1 から）：m と v の移動平均（beta1 0.9、beta2 0.999）、バイアス補正つき、eps 1e-8。",
+              "Adam's step t (from 1): m and v running averages (beta1 0.9, beta2 0.999), bias-corrected, "
+              "w - lr m_hat / (sqrt(v_hat) + eps) with eps 1e-8 outside the square root. Updating w, m and v in "
+              "place is right too.",
+              "Adam のステップ t（1 から）：m と v の移動平均（beta1 0.9、beta2 0.999）、バイアス補正つき、"
+              "w - lr m_hat / (sqrt(v_hat) + eps)。eps 1e-8 は平方根の外。w、m、v をその場で書き換えても正解。",
               ("w", "m", "v", "grad", "t", "lr"), _adam_cases, parts=("w", "m", "v"), returns="tuple",
               in_place=("w", "m", "v"), atol=1e-7,   # DLFS's form puts its eps 1e-7 elsewhere: equal to 1e-7
-              mistakes=(Mistake(_adam_without_correction, "adam_no_correction"),)))
+              mistakes=(Mistake(_adam_without_correction, "adam_no_correction"),
+                        Mistake(_adam_eps_inside, "adam_eps_inside"))))
 
 
 # --- chapter 3: the perceptron ------------------------------------------------------------------------------
@@ -755,8 +852,10 @@ def _perceptron_mistake(rule):
 
 
 _add(Exercise("perceptron_update", "03-perceptron", "perceptron_update(w, b, x, t, lr) -> (w, b)",
-              "The perceptron rule for one sample: y = 1 if w.x + b > 0 else 0; w += lr (t - y) x; b += lr (t - y).",
-              "1サンプルのパーセプトロンの学習規則：w.x + b > 0 なら y = 1、それ以外は 0。w += lr (t - y) x、b += lr (t - y)。",
+              "The perceptron rule for one sample: y = 1 if w.x + b > 0 else 0; w += lr (t - y) x; b += lr (t - y). "
+              "Return (w, b); updating w in place is right too.",
+              "1サンプルのパーセプトロンの学習規則：w.x + b > 0 なら y = 1、それ以外は 0。w += lr (t - y) x、b += lr (t - y)。"
+              "(w, b) を返す。w をその場で書き換えても正解。",
               ("w", "b", "x", "t", "lr"), _perceptron_cases, parts=("w", "b"), returns="tuple", in_place=("w",),
               mistakes=(
                   Mistake(lambda w, b, x, t, lr: (w + lr * (t - float(np.dot(w, x) + b >= 0)) * x,

@@ -46,11 +46,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "db_axis": "✗ {name}: dL/db must have b's shape (out,) = {b}: sum grad_output over the batch, axis=0",
         "network_shapes": "✗ {name}: the shapes do not fit: X is (N, D), W1 (D, M), W2 (M, K): go forward with "
                           "X @ W1 and z @ W2, back with delta @ W2.T, and take dW = input.T @ delta",
-        "softmax_keepdims": "✗ {name}: softmax: sum over each row, keepdims=True: "
-                            "e / e.sum(axis=1, keepdims=True)",
-        "softmax_whole": "✗ {name}: it sums over the whole batch; softmax: sum over each row, keepdims=True",
-        "softmax_columns": "✗ {name}: it sums over each column (axis=0); softmax: sum over each row, "
-                           "axis=1, keepdims=True",
+        "softmax_keepdims": "✗ {name}: the row sums lack keepdims=True: e.sum(axis=1) has shape (N,), "
+                            "so write e / e.sum(axis=1, keepdims=True)",
+        "softmax_max_keepdims": "✗ {name}: the row maxima lack keepdims=True: a.max(axis=1) has shape (N,), "
+                                "so write a - a.max(axis=1, keepdims=True)",
+        "softmax_both_keepdims": "✗ {name}: the row maxima and the row sums both lack keepdims=True: write "
+                                 "a - a.max(axis=1, keepdims=True) and e / e.sum(axis=1, keepdims=True)",
+        "softmax_row_shapes": "✗ {name}: the shapes do not broadcast: each row's max and sum must be a column "
+                              "(N, 1): a.max(axis=1, keepdims=True), e.sum(axis=1, keepdims=True)",
+        "softmax_batch_max": "✗ {name}: it subtracts one max for the whole batch, so a row far below it gives "
+                             "0 / 0 = nan (on {where}): subtract each row's own max (axis=1, keepdims=True)",
+        "softmax_whole": "✗ {name}: it sums over the whole batch; sum over each row instead: "
+                         "e / e.sum(axis=1, keepdims=True)",
+        "softmax_columns": "✗ {name}: it sums over each column (axis=0); sum over each row instead: "
+                           "e / e.sum(axis=1, keepdims=True)",
         "per_sample": "✗ {name}: returned one loss per sample {got}; average them into one number",
         "no_mean": "✗ {name}: off by a factor of N = {n}: divide the sum by the batch size N",
         "lr_ignored": "✗ {name}: the step does not scale with lr (on {where}): multiply the change by lr",
@@ -68,6 +77,9 @@ MESSAGES: dict[str, dict[str, str]] = {
                                "uses v <- momentum v - lr g, w <- w + v",
         "adam_no_correction": "✗ {name}: the bias correction is missing: m_hat = m / (1 - beta1^t), "
                               "v_hat = v / (1 - beta2^t)",
+        "adam_eps_inside": "✗ {name}: eps belongs outside the square root (on {where}): "
+                           "m_hat / (sqrt(v_hat) + eps); sqrt(v_hat + eps) shrinks the steps when the gradients "
+                           "are small",
         "no_sigmoid_derivative": "✗ {name}: going back through the hidden layer, multiply by the sigmoid's "
                                  "derivative z (1 - z) (eq. 28's h'(b_j))",
         # the numerical gradient, judged by where f was evaluated
@@ -124,12 +136,20 @@ MESSAGES: dict[str, dict[str, str]] = {
                    "足し合わせます",
         "network_shapes": "✗ {name}: 形が合いません。X は (N, D)、W1 は (D, M)、W2 は (M, K) です。順方向は X @ W1 と "
                           "z @ W2、逆方向は delta @ W2.T、重みの勾配は 入力.T @ delta です",
-        "softmax_keepdims": "✗ {name}: ソフトマックスは各行ごとに和をとります。keepdims=True をつけて "
+        "softmax_keepdims": "✗ {name}: 行ごとの和に keepdims=True がありません。e.sum(axis=1) の形は (N,) なので、"
                             "e / e.sum(axis=1, keepdims=True) と書きます",
-        "softmax_whole": "✗ {name}: バッチ全体の和で割っています。ソフトマックスは各行ごとに和をとります"
-                         "（axis=1, keepdims=True）",
-        "softmax_columns": "✗ {name}: 列ごと（axis=0）に和をとっています。ソフトマックスは各行ごとに和をとります"
-                           "（axis=1, keepdims=True）",
+        "softmax_max_keepdims": "✗ {name}: 行ごとの最大値に keepdims=True がありません。a.max(axis=1) の形は (N,) "
+                                "なので、a - a.max(axis=1, keepdims=True) と書きます",
+        "softmax_both_keepdims": "✗ {name}: 行ごとの最大値にも和にも keepdims=True がありません。"
+                                 "a - a.max(axis=1, keepdims=True) と e / e.sum(axis=1, keepdims=True) と書きます",
+        "softmax_row_shapes": "✗ {name}: 形が合わずブロードキャストできません。各行の最大値と和は (N, 1) の列にします："
+                              "a.max(axis=1, keepdims=True)、e.sum(axis=1, keepdims=True)",
+        "softmax_batch_max": "✗ {name}: バッチ全体で1つの最大値を引いているので、それより大きく下にある行が "
+                             "0 / 0 = nan になります（{where}）。各行自身の最大値を引いてください（axis=1, keepdims=True）",
+        "softmax_whole": "✗ {name}: バッチ全体の和で割っています。各行ごとに和をとってください："
+                         "e / e.sum(axis=1, keepdims=True)",
+        "softmax_columns": "✗ {name}: 列ごと（axis=0）に和をとっています。各行ごとに和をとってください："
+                           "e / e.sum(axis=1, keepdims=True)",
         "per_sample": "✗ {name}: サンプルごとの誤差 {got} が返りました。平均して1つの数値にしてください",
         "no_mean": "✗ {name}: N = {n} 倍ずれています。和をバッチサイズ N で割ってください",
         "lr_ignored": "✗ {name}: {where} で、更新の大きさが lr に比例していません。変化量に lr を掛けてください",
@@ -147,6 +167,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                                "v <- momentum v - lr g、w <- w + v を使います",
         "adam_no_correction": "✗ {name}: バイアス補正が抜けています：m_hat = m / (1 - beta1^t)、"
                               "v_hat = v / (1 - beta2^t)",
+        "adam_eps_inside": "✗ {name}: eps は平方根の外に置きます（{where}）。m_hat / (sqrt(v_hat) + eps) です。"
+                           "sqrt(v_hat + eps) では、勾配が小さいときにステップが縮んでしまいます",
         "no_sigmoid_derivative": "✗ {name}: 中間層を逆にたどるとき、シグモイドの微分 z (1 - z)（式(28)の h'(b_j)）を"
                                  "掛けてください",
         "never_called": "✗ {name}: f を一度も呼んでいません。f(x + h) と f(x - h) から各要素の傾きを求めてください",
