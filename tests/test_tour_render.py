@@ -396,3 +396,11 @@ def test_the_open_page_renders_offline_in_chromium(browser, tmp_path, japanese):
             assert family.startswith('"Hiragino Sans"') and "Noto Sans CJK JP" in family
     context.close()
     assert traffic.outside == [] and traffic.failed == [] and traffic.errors == [], traffic
+
+
+@pytest.mark.parametrize("japanese", [False, True], ids=["en", "ja"])
+def test_a_link_inside_parentheses_prints_without_nested_parentheses(japanese):
+    for chapter in tour.CHAPTERS:
+        text = tour.chapter_text(chapter.slug, japanese)
+        assert not re.search(r"\([^()\n]* \(neuronet tour[^()\n]*\)\)", text), chapter.slug
+    assert "(in full: neuronet tour errata" in tour.chapter_text(7, False)

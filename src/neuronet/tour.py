@@ -154,7 +154,9 @@ def chapter_text(reference: str | int, japanese: bool = False, width: int | None
         name = str(int(slug[:2])) if slug[:2].isdigit() else "" if slug == INDEX.slug else slug
         return f"{text} ({' '.join(filter(None, ('neuronet tour', name, '--ja' if japanese else '')))})"
 
-    return terminal_text(read_chapter(reference, japanese), width=width, chapter_link=link)
+    text = terminal_text(read_chapter(reference, japanese), width=width, chapter_link=link)
+    # a link inside parentheses: "(in full: neuronet tour errata)", not "(in full (neuronet tour errata))"
+    return re.sub(r"\(([^()\n]*) \((neuronet tour[^()\n]*)\)\)", r"(\1: \2)", text)
 
 
 def _page_html(chapter: Chapter, japanese: bool) -> str:
