@@ -70,6 +70,53 @@ def overfitting(epochs, seed=0):
     return runs
 
 
+def zoom_range(curves):
+    """A y-range that shows where validation curves bottom out and how far they climb again:
+    from just below the lowest point to just above the highest value any curve takes from the
+    earliest of their minima on (the first, steep epochs fall off the top)."""
+    low = min(float(np.min(curve)) for curve in curves)
+    start = min(int(np.argmin(curve)) for curve in curves)
+    high = max(float(np.max(curve[start:])) for curve in curves)
+    pad = max(high - low, 1e-3) * 0.3
+    return low - pad, high + pad
+
+
+def overfitting_figure(runs):
+    """Three panels: every run's validation loss over all epochs; the same zoomed in to the range
+    where they bottom out, each run's lowest point marked; the plain run's training and validation
+    accuracy. Epochs count from 1."""
+    import matplotlib.figure
+
+    figure = matplotlib.figure.Figure(figsize=(14, 3.8), layout="constrained")
+    ax_full, ax_zoom, ax_accuracy = (figure.add_subplot(1, 3, index) for index in (1, 2, 3))
+    curves = [np.asarray(history["val_data_loss"]) for history in runs.values()]
+    for (label, history), curve in zip(runs.items(), curves):
+        epochs = np.arange(1, len(curve) + 1)
+        line, = ax_full.plot(epochs, curve, label=label)
+        ax_zoom.plot(epochs, curve, color=line.get_color(), label=label)
+        best = int(np.argmin(curve))
+        ax_zoom.plot(best + 1, curve[best], "o", color=line.get_color(), markersize=6)
+        ax_zoom.annotate(f"{curve[best]:.3f} (epoch {best + 1})", (best + 1, curve[best]), xytext=(0, -14),
+                         textcoords="offset points", ha="right" if best > 0.7 * len(curve) else "center",
+                         fontsize="small", color=line.get_color())
+    ax_full.set_title("validation loss (data term), 100 training digits")
+    ax_full.set_xlabel("epoch")
+    ax_full.legend(fontsize="small")
+    ax_zoom.set_ylim(*zoom_range(curves))
+    ax_zoom.set_title("zoomed in: the minimum (dot) and the climb after it")
+    ax_zoom.set_xlabel("epoch")
+    ax_zoom.legend(fontsize="small", loc="upper right")
+    plain = runs["plain"]
+    epochs = np.arange(1, len(plain["accuracy"]) + 1)
+    ax_accuracy.plot(epochs, plain["accuracy"], label="plain: train")
+    ax_accuracy.plot(epochs, plain["val_accuracy"], label="plain: validation", linestyle="--")
+    ax_accuracy.set_title("the gap: learned by heart, not understood")
+    ax_accuracy.set_xlabel("epoch")
+    ax_accuracy.set_ylim(0, 1.02)
+    ax_accuracy.legend(loc="lower right", fontsize="small")
+    return figure
+
+
 def main(argv=None) -> None:
     args = arguments(__doc__.splitlines()[0], argv)
     import matplotlib.figure
@@ -108,25 +155,12 @@ def main(argv=None) -> None:
 
     # 3. Overfitting, then L2 and dropout
     runs = overfitting(epochs=30 if args.fast else 100)
-    figure = matplotlib.figure.Figure(figsize=(11, 3.6), layout="constrained")
-    ax_loss, ax_accuracy = figure.add_subplot(1, 2, 1), figure.add_subplot(1, 2, 2)
     for label, history in runs.items():
-        ax_loss.plot(history["val_data_loss"], label=label)
         best = int(np.argmin(history["val_data_loss"]))
         print(f"{label:>12}: train accuracy {history['accuracy'][-1]:.3f}, validation accuracy "
               f"{history['val_accuracy'][-1]:.3f}; validation loss lowest {history['val_data_loss'][best]:.3f} "
               f"(epoch {best + 1}), last {history['val_data_loss'][-1]:.3f}")
-    plain = runs["plain"]
-    ax_accuracy.plot(plain["accuracy"], label="plain: train")
-    ax_accuracy.plot(plain["val_accuracy"], label="plain: validation", linestyle="--")
-    ax_loss.set_title("validation loss (data term), 100 training digits")
-    ax_loss.set_xlabel("epoch")
-    ax_loss.legend(fontsize="small")
-    ax_accuracy.set_title("the gap: learned by heart, not understood")
-    ax_accuracy.set_xlabel("epoch")
-    ax_accuracy.set_ylim(0, 1.02)
-    ax_accuracy.legend(loc="lower right", fontsize="small")
-    save(figure, args.out, "overfitting.png")
+    save(overfitting_figure(runs), args.out, "overfitting.png")
 
     # 4. Sanity checks
     (X, y), _ = nn.datasets.load("digits")
