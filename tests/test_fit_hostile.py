@@ -225,3 +225,118 @@ def test_a_polars_lazy_frame_is_refused_without_a_warning():
         warnings.simplefilter("error")
         with pytest.raises(DataError, match=r"polars LazyFrame .*X\.collect\(\)"):
             _net(width).fit(pl.from_arrow(table).lazy(), target, epochs=1, verbose=0)
+
+
+# --- N7: an estimator's bool labels in a pandas column come back as bools ----------------------------------
+def test_an_estimators_bool_labels_in_pandas_columns_come_back_as_bools():
+    from neuronet.sklearn import MLPClassifier
+
+    X, _ = _arrays(40)
+    flags = X[:, 0] > 0
+    given = [pd.Series(flags, dtype="boolean"), pd.Series(flags).astype("category"), flags.astype(object)]
+    if hasattr(pd, "ArrowDtype"):
+        given.append(pd.Series(flags, dtype="bool[pyarrow]"))
+    for y in given:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # not converged: not the point here
+            clf = MLPClassifier(hidden_layer_sizes=(4,), max_iter=2, random_state=0).fit(X, y)
+        assert clf.classes_.dtype == bool and clf.classes_.tolist() == [False, True]
+        assert clf.predict(X[:3]).dtype == bool
+    counts = pd.Series(np.arange(40) % 2 + 3, dtype="Int64")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert MLPClassifier(hidden_layer_sizes=(4,), max_iter=2).fit(X, counts).classes_.tolist() == [3, 4]
+
+
+def test_an_estimators_missing_label_is_a_data_error_naming_its_row():
+    from neuronet.sklearn import MLPClassifier
+
+    X, _ = _arrays(40)
+    flags = pd.Series(X[:, 0] > 0, dtype="boolean")
+    flags[3] = pd.NA
+    labels = np.where(X[:, 0] > 0, "a", "b").astype(object)
+    labels[5] = None
+    for y, row in ((flags, 3), (labels, 5)):
+        with pytest.raises(DataError, match=f"y: the label of row {row} is missing"):
+            MLPClassifier(hidden_layer_sizes=(4,), max_iter=2).fit(X, y)
+    mixed = (X[:, 0] > 0).astype(object)
+    mixed[0] = "yes"
+    with pytest.raises(DataError, match=r"y: labels of mixed types \(bool, str\)"):
+        MLPClassifier(hidden_layer_sizes=(4,), max_iter=2).fit(X, mixed)
+
+
+# --- N8: weights beyond what float32 loss arithmetic keeps ----------------------------------------------------
+def test_class_and_sample_weights_are_bounded_for_every_front_end():
+    from neuronet.sklearn import MLPClassifier
+
+    X, y = _arrays()
+    labels = np.array(["a", "b", "c"])[y]
+
+    def estimator(class_weight=None, sample_weight=None):
+        MLPClassifier(hidden_layer_sizes=(4,), max_iter=2, class_weight=class_weight).fit(X, labels, sample_weight)
+
+    def network(**weights):
+        _net(4).fit(X, labels, epochs=1, verbose=0, **weights)
+
+    for fit in (estimator, network):
+        with pytest.raises(DataError, match=r"class_weight: the weight of class 'a' must be at most 1e\+06"):
+            fit(class_weight={"a": 1e308})
+        with pytest.raises(DataError, match=r"class_weight: the heaviest weight is 1e-09, under 1e-06"):
+            fit(class_weight={"a": 1e-9, "b": 1e-9, "c": 0})
+        with pytest.raises(DataError, match=r"sample_weight: a weight of 1e\+300 is over the limit"):
+            fit(sample_weight=1e300)
+        with pytest.raises(DataError, match=r"sample_weight: the heaviest weight is 1e-300, under"):
+            fit(sample_weight=np.full(100, 1e-300))
+        with pytest.raises(DataError, match=r"sample_weight times class_weight: a weight of 1e\+07 is over"):
+            fit(sample_weight=np.where(y == 0, 1e3, 1.0), class_weight={"a": 1e4})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning, and a finite loss at the limit
+        warnings.filterwarnings("ignore", message="Stochastic Optimizer")
+        for weights in ({"a": 1e6}, {"a": 1e3, "b": 1e-4, "c": 1e-12}):  # far apart is fine: relative weights
+            clf = MLPClassifier(hidden_layer_sizes=(4,), max_iter=2, class_weight=weights).fit(X, labels)
+            assert np.isfinite(clf.loss_)
+
+
+# --- N9: ONNX export of an encoding that refuses unseen categories ---------------------------------------------
+def test_onnx_export_says_the_graph_scores_categories_the_encoding_refuses(tmp_path):
+    onnx = pytest.importorskip("onnx")
+    from neuronet.sklearn import MLPClassifier
+
+    table, target, _ = _penguins()
+    frame = table.to_pandas().dropna(subset=[target])
+    X, y = frame.drop(columns=[target]), frame[target]
+    props = {}
+    for unknown in ("slot", "error"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            clf = MLPClassifier(hidden_layer_sizes=(4,), encoder=TableEncoder(handle_unknown=unknown), max_iter=2,
+                                random_state=0).fit(X, y)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            path = nn.onnx.export(clf, tmp_path / f"{unknown}.onnx")
+        said = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+        assert all(w.filename == __file__ for w in caught if issubclass(w.category, UserWarning))
+        props[unknown] = ({p.key: p.value for p in onnx.load(path).metadata_props}["unseen_categories"], said)
+    assert props["slot"] == ("unseen slot (as trained)", [])
+    assert props["error"][0] == "unseen slot"
+    assert len(props["error"][1]) == 1 and "handle_unknown='error'" in props["error"][1][0]
+    assert "unseen slot of 'island'" in props["error"][1][0]
+
+
+# --- N17: a Dask array of text labels ------------------------------------------------------------------------------
+def test_dask_text_labels_are_encoded_as_the_same_labels_in_memory():
+    da = pytest.importorskip("dask.array")
+    X, y = _arrays()
+    labels = np.array(["x", "y", "z"])[y]
+    streamed, in_memory = _net(4), _net(4)
+    streamed.fit(da.from_array(X, chunks=(25, 4)), da.from_array(labels, chunks=30), epochs=2, verbose=0, seed=0,
+                 shuffle=False)
+    in_memory.fit(X, labels, epochs=2, verbose=0, seed=0, shuffle=False, batch_size=25)
+    assert streamed.classes.tolist() == in_memory.classes.tolist() == ["x", "y", "z"]
+    assert set(streamed.predict(X)) <= {"x", "y", "z"}
+    flags = _net(4, 2)
+    flags.fit(da.from_array(X, chunks=(25, 4)), da.from_array(y == 1, chunks=25), epochs=1, verbose=0)
+    assert flags.classes.tolist() == [False, True] and flags.predict(X[:3]).dtype == bool
+    with pytest.raises(DataError, match=r"y: found 3 classes \(x, y, z\) but the network's output layer "
+                                        r"distinguishes 2"):
+        _net(4, 2).fit(da.from_array(X, chunks=(25, 4)), da.from_array(labels, chunks=25), epochs=1, verbose=0)

@@ -32,13 +32,19 @@ missing value; a bool as 0/1). The encoding's nodes (``neuronet.tables.onnx_form
 network's input from them exactly as ``encoder.transform`` does; ``onnx_inputs(model)`` lists
 them, and ``neuronet.tables.onnx_form.onnx_feeds(encoder, table)`` makes the feeds from a table.
 The model's metadata then also holds ``columns``: the inputs as JSON ``[[name, "text" or
-"number"], ...]``.
+"number"], ...]``. The graph cannot refuse a row: a category not seen in training goes to its
+column's unseen slot, as with ``handle_unknown="slot"``. An encoding learned with
+``handle_unknown="error"`` (``neuronet train --unseen error``), which refuses such a row in Python,
+is exported with a ``UserWarning`` saying so and the metadata ``unseen_categories`` =
+``"unseen slot"`` (else ``"unseen slot (as trained)"``): check the categories before scoring.
 Needs the ``onnx`` extra: ``pip install "neuronet[onnx]"``.
 """
 
 from __future__ import annotations
 
 import json
+import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -140,6 +146,7 @@ def to_onnx(model: Any, *, input_name: str = "input", opset: int = DEFAULT_OPSET
     if encoder is not None:
         proto = _with_encoder(proto, encoder, net)
         props["columns"] = json.dumps([list(column) for column in encoder.input_columns])
+        props["unseen_categories"] = _unseen_categories(encoder)
     helper.set_model_props(proto, props)
     onnx.checker.check_model(proto, full_check=True)
     return proto
@@ -164,6 +171,22 @@ def _with_encoder(proto: Any, encoder: Any, net: Any) -> Any:
         encoder = copy.copy(encoder)
         encoder.dtype = "float32"
     return prepend_encoder(encoder, proto, input_name=_ENCODED)
+
+
+def _unseen_categories(encoder: Any) -> str:
+    """What the graph does with a category not seen in training; a ``UserWarning`` where the
+    encoding refuses one in Python (``handle_unknown="error"``) and the graph cannot."""
+    categorical = [column.name for column in encoder.columns if hasattr(column, "categories")]
+    if encoder.handle_unknown != "error" or not categorical:
+        return "unseen slot (as trained)"
+    level, frame = 1, sys._getframe()
+    while frame is not None and frame.f_code.co_filename == __file__:  # said at the caller's line
+        level, frame = level + 1, frame.f_back
+    warnings.warn(f"neuronet.onnx: the encoding refuses categories not seen in training (handle_unknown='error'), "
+                  f"the ONNX graph cannot: it maps them to the unseen slot of {', '.join(map(repr, categorical[:5]))}"
+                  f"{', ...' if len(categorical) > 5 else ''} and scores the row; check the categories before "
+                  "scoring with it", UserWarning, stacklevel=level)
+    return "unseen slot"
 
 
 def onnx_inputs(proto: Any) -> list[str]:

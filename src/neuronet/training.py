@@ -231,7 +231,8 @@ def fit(net: Any, X: Any, y: Any = None, *, loss: str | _losses.Loss = "softmax_
         if class_weight is not None:
             raise ConfigurationError("class_weight: needs the data in memory to count the classes; with a stream, "
                                      "put the weights in the stream (a sample weight per row)")
-        source = _data.stream_source(net, X, y, sample_weight, **(encoding or {}))
+        n_classes = loss.n_classes(net.out_features) if loss.is_classification else None
+        source = _data.stream_source(net, X, y, sample_weight, n_classes=n_classes, **(encoding or {}))
         _stream_targets(source)
         source = _CheckedStream(net, source)
         encoder = getattr(net, "encoder", None)

@@ -206,10 +206,37 @@ def _dask_batches(X: Any, y: Any, sample_weight: Any = None) -> Iterator[tuple]:
             yield frame, None
 
 
-def stream_source(net: Any, X: Any, y: Any, sample_weight: Any, *, batch_rows: int = 65536, **encoding: Any) -> Any:
+def _dask_classes(net: Any, y: Any, n_classes: int) -> np.ndarray | None:
+    """The classes of one label per row ``y`` (a Dask or NumPy array, or a Dask Series), from its
+    distinct labels found in one pass over ``y``, decided as for labels in memory
+    (``validation.infer_classes``: 0..K-1 for such integers, else the sorted labels; bools stay
+    bools); set as ``net.classes``. None for one-hot rows."""
+    from .validation import infer_classes
+
+    if _is_dask(y) and not hasattr(y, "chunks"):  # a Dask Series
+        y = y.to_dask_array(lengths=True)
+    if len(y.shape) != 1:
+        return None
+    if _is_dask(y):
+        import dask.array as da
+
+        distinct = np.asarray(da.unique(y).compute())
+    else:
+        distinct = np.unique(np.asarray(y))
+    classes = infer_classes(distinct, n_classes)
+    if distinct.dtype.kind == "b" and len(classes) == 2:
+        classes = np.array([False, True])  # labels come back as given
+    net.classes = classes
+    return classes
+
+
+def stream_source(net: Any, X: Any, y: Any, sample_weight: Any, *, batch_rows: int = 65536,
+                  n_classes: int | None = None, **encoding: Any) -> Any:
     """A ``neuronet.tables`` source for a stream ``X``; a Parquet file or a Dask DataFrame is
     encoded by ``net.encoder`` (learned in one streaming pass first when the network has none).
-    A source with its own encoder (``ParquetSource(..., encoder=enc)``) gives it to the network."""
+    A source with its own encoder (``ParquetSource(..., encoder=enc)``) gives it to the network.
+    ``n_classes`` (a classification loss's): a Dask array's labels are encoded as class indices,
+    the classes learned in one pass over ``y`` first, as labels in memory are."""
     tables = _tables()
     if hasattr(X, "batches") and hasattr(X, "n_features"):
         if y is not None or sample_weight is not None:
@@ -257,12 +284,16 @@ def stream_source(net: Any, X: Any, y: Any, sample_weight: Any, *, batch_rows: i
 
             sample_weight = sample_weights(sample_weight, int(X.shape[0]))  # all zero, NaN, wrong length: now
 
-        def cast(batches: Iterator[tuple]) -> Iterator[tuple]:
-            for Xb, *rest in batches:
-                yield (np.asarray(Xb, dtype=net.dtype), *rest)
-
         _by_rows(y, "y", X)  # a length unlike X's: refused before training
         _by_rows(sample_weight, "sample_weight", X)
+        classes = None if n_classes is None else _dask_classes(net, y, n_classes)
+
+        def cast(batches: Iterator[tuple]) -> Iterator[tuple]:
+            from .validation import encode_labels
+
+            for Xb, yb, *rest in batches:
+                yield (np.asarray(Xb, dtype=net.dtype), yb if classes is None else encode_labels(yb, classes), *rest)
+
         weighted = () if sample_weight is None else (sample_weight,)
         return tables.IterableSource(lambda: cast(_dask_batches(X, y, *weighted)), n_features=int(X.shape[1]))
     if isinstance(X, (str, os.PathLike)) and (Path(X).suffix.lower() in (".parquet", ".pq") or Path(X).is_dir()):

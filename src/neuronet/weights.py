@@ -9,6 +9,14 @@ trainer uses in its weighted mean loss).
   mapping from class label, as the user wrote it, to its weight (classes left out weigh 1).
 
 A sample's weight is its sample weight times its class's weight.
+
+The weights' scale is bounded: the heaviest weight must lie between ``MIN_WEIGHT`` (1e-6) and
+``MAX_WEIGHT`` (1e6). The loss is their weighted mean, computed in the network's dtype (float32 by
+default: largest value 3.4e38, smallest normal 1.2e-38), and the heaviest weight sets the scale
+of its sums: heavier, they overflow (a NaN loss); lighter, they underflow towards zero. Below the
+heaviest, any weight is fine: a sample weighing 1e-9 of another counts for next to nothing, as
+asked. The weights are relative, so the bound costs nothing: a class weighted 1e6 against 1 is
+as far as it goes. The command line caps ``--class-weight`` at the same value.
 """
 
 from __future__ import annotations
@@ -21,7 +29,10 @@ import numpy as np
 from .errors import DataError
 from .validation import check_sample_weight
 
-__all__ = ["sample_weights", "class_weights", "balanced", "combined"]
+__all__ = ["sample_weights", "class_weights", "balanced", "combined", "check_range", "MAX_WEIGHT", "MIN_WEIGHT"]
+
+MAX_WEIGHT = 1e6  # the heaviest weight allowed
+MIN_WEIGHT = 1e-6  # the heaviest weight must be at least this
 
 
 def balanced(counts: np.ndarray) -> np.ndarray:
@@ -48,6 +59,19 @@ def sample_weights(sample_weight: Any, n_samples: int) -> np.ndarray | None:
     weights = check_sample_weight(sample_weight, n_samples)  # shape, finite, >= 0: the trainer's own check
     if n_samples and not weights.any():
         raise DataError("sample_weight: every weight is zero: nothing to learn from")
+    return check_range(weights, "sample_weight")
+
+
+def check_range(weights: np.ndarray, name: str) -> np.ndarray:
+    """``weights`` (finite, >= 0) as they are, or a ``DataError`` naming ``name`` when the heaviest
+    is above ``MAX_WEIGHT`` or below ``MIN_WEIGHT`` (all zero is the callers' own error)."""
+    heaviest = float(weights.max()) if weights.size else 0.0
+    if heaviest > MAX_WEIGHT:
+        raise DataError(f"{name}: a weight of {heaviest:g} is over the limit of {MAX_WEIGHT:g} (the loss, their "
+                        f"weighted mean, would overflow float32 arithmetic); weights are relative: scale them down")
+    if 0 < heaviest < MIN_WEIGHT:
+        raise DataError(f"{name}: the heaviest weight is {heaviest:g}, under {MIN_WEIGHT:g} (the loss, their "
+                        f"weighted mean, would underflow float32 arithmetic); weights are relative: scale them up")
     return weights
 
 
@@ -62,6 +86,7 @@ def class_weights(class_weight: Any, label_index: np.ndarray, classes: np.ndarra
         if class_weight != "balanced":
             raise DataError(f"class_weight: expected 'balanced', a mapping from class label to weight, or None, "
                             f"got {class_weight!r}")
+        # at most n_samples / 2: never near float32's overflow, so not held to MAX_WEIGHT
         return balanced(np.bincount(label_index, minlength=len(classes)))[label_index]
     if not isinstance(class_weight, Mapping):
         raise DataError(f"class_weight: expected 'balanced', a mapping from class label to weight, or None, "
@@ -75,11 +100,14 @@ def class_weights(class_weight: Any, label_index: np.ndarray, classes: np.ndarra
             raise DataError(f"class_weight: {label!r} is not a class of y (classes: {listed})")
         if isinstance(weight, bool) or not isinstance(weight, numbers.Real) or not np.isfinite(weight) or weight < 0:
             raise DataError(f"class_weight: the weight of class {label!r} must be a finite number >= 0, got {weight!r}")
+        if weight > MAX_WEIGHT:
+            raise DataError(f"class_weight: the weight of class {label!r} must be at most {MAX_WEIGHT:g} (weights "
+                            f"are relative: 2 doubles that class's; a heavier one overflows the loss), got {weight!r}")
         per_class[matches[0]] = float(weight)
     weights = per_class[label_index]
     if not weights.any():
         raise DataError("class_weight: every sample's class weighs zero: nothing to learn from")
-    return weights
+    return check_range(weights, "class_weight")
 
 
 def combined(sample_weight: np.ndarray | None, class_weight: np.ndarray | None) -> np.ndarray | None:
@@ -91,4 +119,4 @@ def combined(sample_weight: np.ndarray | None, class_weight: np.ndarray | None) 
     weights = sample_weight * class_weight
     if not weights.any():
         raise DataError("sample_weight and class_weight: every sample weighs zero: nothing to learn from")
-    return weights
+    return check_range(weights, "sample_weight times class_weight")

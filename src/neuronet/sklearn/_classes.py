@@ -13,10 +13,38 @@ from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import column_or_1d, validate_data
 
 from .. import weights as _weights
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, DataError
 from ._base import BaseMLP
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
+
+
+def _labels(y: Any) -> Any:
+    """Class labels as given, for scikit-learn's checks: a pandas column of bools or whole numbers
+    (``"boolean"``, ``"bool[pyarrow]"``, ``"Int64"``, a category of bools) as a NumPy array of its
+    own type (bools stay bools, not 0./1.); an object array of bools as bools. A missing label is
+    a ``DataError`` naming its row; anything else goes on as it is."""
+    if type(y).__module__.split(".")[0] == "pandas" and getattr(y, "ndim", 0) == 1:
+        missing = np.flatnonzero(np.asarray(y.isna()))
+        if missing.size:
+            raise DataError(f"y: the label of row {missing[0]} is missing ({y.iloc[missing[0]]!r}; {missing.size} "
+                            f"in all): a classifier needs one label per sample; drop the rows without one")
+        if not isinstance(y.dtype, np.dtype):  # a pandas extension type: its own values, if bools or integers
+            values = y.to_numpy()
+            return values if values.dtype.kind in "biu" else y
+        y = y.to_numpy()
+    if isinstance(y, np.ndarray) and y.dtype == object and y.ndim == 1 and y.size:
+        kinds = {type(value) for value in y}
+        if kinds <= {bool, np.bool_}:
+            return y.astype(bool)
+        missing = [i for i, value in enumerate(y) if value is None or (isinstance(value, float) and value != value)]
+        if missing:
+            raise DataError(f"y: the label of row {missing[0]} is missing ({y[missing[0]]!r}; {len(missing)} in "
+                            f"all): a classifier needs one label per sample; drop the rows without one")
+        if len(kinds) > 1 and kinds & {bool, np.bool_}:
+            shown = ", ".join(sorted(kind.__name__ for kind in kinds))
+            raise DataError(f"y: labels of mixed types ({shown}); give every label the same type")
+    return y
 
 
 class MLPClassifier(ClassifierMixin, BaseMLP):
@@ -61,7 +89,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
 
     def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool):
-        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+        X, y = validate_data(self, X, _labels(y), accept_sparse=["csr", "csc"], multi_output=True,
                              dtype=(np.float64, np.float32), reset=reset)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
@@ -91,10 +119,10 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                              f"{self.classes_!r}")
         if first_call:
             self._label_binarizer = LabelBinarizer()
-            if type_of_target(y).startswith("multilabel"):
+            if type_of_target(_labels(y)).startswith("multilabel"):
                 self._label_binarizer.fit(y)
             else:
-                self._label_binarizer.fit(classes)
+                self._label_binarizer.fit(_labels(classes))
             self.classes_ = self._label_binarizer.classes_
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
