@@ -15,12 +15,12 @@ matrix a network takes, and streamed when larger than memory.
 """
 
 from .columns import CategoricalColumn, NumericColumn
-from .encoding import TableEncoder
+from .encoding import TableEncoder, TableNote
 from .target import TargetEncoder
-from .read import is_table, iter_batches, read_table
+from .read import NotText, is_table, iter_batches, read_table
 from .sources import (ArraySource, Batch, IterableSource, NpySource, ParquetSource, ShuffleBuffer, Source, as_source,
                       train_epoch)
 
-__all__ = ["read_table", "iter_batches", "is_table", "TableEncoder", "TargetEncoder", "NumericColumn", "CategoricalColumn",
-           "Source", "Batch", "ArraySource", "NpySource", "ParquetSource", "IterableSource", "ShuffleBuffer",
-           "as_source", "train_epoch"]
+__all__ = ["read_table", "iter_batches", "is_table", "NotText", "TableEncoder", "TableNote", "TargetEncoder",
+           "NumericColumn", "CategoricalColumn", "Source", "Batch", "ArraySource", "NpySource", "ParquetSource",
+           "IterableSource", "ShuffleBuffer", "as_source", "train_epoch"]

@@ -1,5 +1,6 @@
 """Reading one column's cells the way the encoder needs them: numbers as float64 (text that reads as a
-number taken as one, integers beyond 2^53 as the nearest float64), text checked to be UTF-8, and the
+number taken as one, spaces trimmed and "", "NA", "NaN", "null", ... missing, as a CSV reader takes
+them; integers beyond 2^53 as the nearest float64), text checked to be UTF-8, and the
 errors that name the column, the row and the value; ``smooth_clip`` and ``column_kind``."""
 
 
@@ -12,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import DataError
+from .read import MISSING_TEXT
 
 __all__ = ["column_kind", "smooth_clip", "CLIP", "MOSTLY", "NUMBER"]
 
@@ -69,6 +71,26 @@ def _text(column: Any, name: str = "", row_offset: int = 0) -> Any:
     return pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
 
 
+def _number_text(column: Any) -> Any:
+    """Text cells as a CSV reader takes them when reading numbers: spaces trimmed, and those that
+    say a value is missing (``MISSING_TEXT``: "", "NA", "NaN", "null", ...) null."""
+    column = pc.utf8_trim_whitespace(column)
+    return pc.if_else(pc.is_in(column, value_set=pa.array(MISSING_TEXT, pa.string())), pa.scalar(None, pa.string()),
+                      column)
+
+
+def _text_numbers(column: Any, name: str, row_offset: Any = 0) -> Any:
+    """A text column whose cells all read as numbers (``_number_text``), as int64 when all are
+    whole numbers that int64 holds, else float64; None when a cell is text that is no number."""
+    column = _number_text(_text(column, name, row_offset))
+    for kind in (pa.int64(), pa.float64()):
+        try:
+            return pc.cast(column, kind)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+    return None
+
+
 def _utf8(value: bytes) -> bool:
     try:
         value.decode("utf-8")
@@ -98,7 +120,7 @@ def _numbers(column: Any, name: str, row_offset: int = 0) -> np.ndarray:
     column = _plain(column)
     kind = column_kind(column.type)
     if kind == "text":
-        column = _text(column, name, row_offset)
+        column = _number_text(_text(column, name, row_offset))
         try:
             column = pc.cast(column, pa.float64())
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):

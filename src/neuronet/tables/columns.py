@@ -13,7 +13,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import DataError
-from .cells import _display, _first_row, _numbers, _text, _too_large, smooth_clip
+from .cells import _display, _first_row, _numbers, _plain, _text, _too_large, column_kind, smooth_clip
+from .target import _as_integers
 
 __all__ = ["NumericColumn", "CategoricalColumn"]
 
@@ -72,7 +73,7 @@ class CategoricalColumn:
 
     name: str
     values: str                  # "text" or "number": what the column holds
-    categories: np.ndarray       # str_ (text) or float64 (number), sorted
+    categories: np.ndarray       # str_ (text), or int64 / uint64 (an integer column) or float64 (number), sorted
     missing_slot: bool
     count: int = 0               # training rows with a value
     missing: int = 0             # training rows without
@@ -97,11 +98,23 @@ class CategoricalColumn:
                             else pa.array(self.categories, pa.float64()))
         return self._lookup
 
+    def _exact(self, column: Any) -> Any:
+        """An integer column matched to integer categories exactly (beyond 2^53 too); None when the
+        column or the categories are not integers (then both are compared as float64)."""
+        column = _plain(column)
+        if self.categories.dtype.kind not in "iu" or column_kind(column.type) != "integer":
+            return None
+        return _as_integers(column, self.categories.dtype)
+
     def slots(self, column: Any, handle_unknown: str, row_offset: int = 0) -> np.ndarray:
         """The slot (0 .. width - 1) of every row of the raw column."""
+        lookup = None
         if self.values == "text":
             column = _text(column, self.name, row_offset)
             missing = np.asarray(column.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+        elif self._exact(column) is not None:
+            missing = np.asarray(column.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+            column, lookup = self._exact(column), pa.array(self.categories)
         else:
             try:  # text that reads as numbers is taken as the numbers, as for a numeric column
                 numbers = _numbers(column, self.name, row_offset)
@@ -110,7 +123,7 @@ class CategoricalColumn:
                                                    "numbers)", 1)) from None
             missing = np.isnan(numbers)
             column = pa.array(numbers, pa.float64())
-        index = pc.index_in(column, value_set=self.lookup())
+        index = pc.index_in(column, value_set=lookup if lookup is not None else self.lookup())
         slots = np.asarray(pc.fill_null(index, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
         unseen = (slots < 0) & ~missing
         if handle_unknown == "error" and unseen.any():

@@ -21,11 +21,17 @@ Per column (the kind is chosen from the column's type, or named by the user):
   training rows had missing values, then an "unseen" slot. At prediction, a category never seen
   goes to the unseen slot (``handle_unknown="slot"``) or is a ``DataError`` naming the column and
   the value (``handle_unknown="error"``); a missing value goes to the missing slot, or to the
-  unseen slot when training had none. An empty string is a missing value. A text column whose
-  cells all read as numbers but a few (at most 10 %, at least one) is a ``DataError`` at ``fit``
-  naming the first such cell, unless it is named in ``categorical=``: most likely a slip that
-  would make a numeric column categories (``check_columns(data)`` looks for it over all of a
-  table when only a part of it is fitted).
+  unseen slot when training had none. An empty string is a missing value. Integer categories are
+  kept exact (int64, or uint64 beyond 2^63), beyond 2^53 too. A text column whose cells all read
+  as numbers but a few (at most 10 %, at least one) is a ``DataError`` at ``fit`` naming the first
+  such cell, unless it is named in ``categorical=``: most likely a slip that would make a numeric
+  column categories (``check_columns(data)`` looks for it over all of a table when only a part of
+  it is fitted). One where more are text but at least half are numbers is categories, with a
+  note (``notes``, and a ``TableNote`` warning).
+- **text that reads as numbers**: a text column (Parquet, pandas, Arrow) whose cells all read as
+  numbers is read as numbers, as a CSV reader reads it: spaces trimmed, "", "NA", "NaN", "null"
+  and the rest of ``MISSING_TEXT`` missing, whole numbers an integer column (so its kind is then
+  chosen as for numbers).
 - **the target** (``TargetEncoder``): class labels kept as given (text, integers or bools; they
   come back from ``decode`` as they went in), or numbers for regression.
 
@@ -53,6 +59,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import warnings
 from typing import Any, Iterable
 
 import numpy as np
@@ -63,9 +70,10 @@ from .read import as_arrow, iter_batches
 from .cells import _numbers, _too_large
 from .columns import CategoricalColumn, NumericColumn
 from .statistics import _ColumnStats
-from .target import TargetEncoder
+from .target import TargetEncoder, _integer_dtype
 
-__all__ = ["TableEncoder", "FORMAT", "VERSION", "ARRAY_NAMES", "SCALINGS", "INDICATORS", "UNKNOWN", "DTYPES", "as_batches"]
+__all__ = ["TableEncoder", "TableNote", "FORMAT", "VERSION", "ARRAY_NAMES", "SCALINGS", "INDICATORS", "UNKNOWN", "DTYPES",
+           "as_batches"]
 
 FORMAT = "neuronet.tables.TableEncoder"
 ARRAY_NAMES = re.compile(r"numeric\.(?:center|scale)|categories\.\d{1,6}|target\.(?:classes|counts)")  # every to_config array
@@ -94,6 +102,11 @@ def as_batches(data: Any, rows: int = 65536) -> Iterable[pa.RecordBatch | pa.Tab
     if isinstance(data, Iterable):
         return (item if isinstance(item, (pa.Table, pa.RecordBatch)) else as_arrow(item) for item in data)
     raise DataError(f"data: expected a path, a table or an iterable of record batches, got {type(data).__name__}")
+
+
+class TableNote(UserWarning):
+    """What ``fit`` tells the user about the encoding it chose (e.g. a column of mostly numbers that
+    holds text too, taken as categories); also kept in ``TableEncoder.notes``."""
 
 
 class TableEncoder:
@@ -137,6 +150,7 @@ class TableEncoder:
         self._stats: dict[str, _ColumnStats] | None = None
         self._rows = self._raw_rows = 0  # rows learned from (with a target) and rows seen, in this pass
         self.n_rows = 0  # training rows learned from
+        self.notes: list[str] = []  # what the user should know about the last fit (also warned as TableNote)
 
     # --- fitting ---------------------------------------------------------------------------
     @property
@@ -155,9 +169,11 @@ class TableEncoder:
         if self.target is not None:
             self.target = TargetEncoder(self.target.name, self.target.requested)
 
-    def partial_fit(self, batch: Any) -> "TableEncoder":
+    def partial_fit(self, batch: Any, row_offset: int | None = None) -> "TableEncoder":
         """Learn from one more batch (an Arrow record batch or table, or a DataFrame); ``finish()``
-        ends the pass. ``fit`` is ``reset``, ``partial_fit`` per batch, ``finish``."""
+        ends the pass. ``fit`` is ``reset``, ``partial_fit`` per batch, ``finish``. Messages number
+        the batch's rows from ``row_offset`` + 1 (default: the rows of the earlier batches, counted), so
+        that a caller fitting on some parts of a file names the row where it sits in the file."""
         batch = batch if isinstance(batch, (pa.Table, pa.RecordBatch)) else as_arrow(batch)
         names = batch.schema.names
         if self._stats is None:
@@ -180,9 +196,10 @@ class TableEncoder:
             missing = [name for name in self._stats if name not in names]
             if missing:
                 raise DataError(f"column {missing[0]!r}: missing from a later batch of the data")
+        start = self._raw_rows if row_offset is None else int(row_offset)
         for name, stats in self._stats.items():  # every row, those without a target too
-            stats.numbers_in_text(batch.column(name), self._raw_rows)
-        rows: Any = self._raw_rows  # the data rows of the batch's rows, for messages
+            stats.numbers_in_text(batch.column(name), start)
+        rows: Any = start  # the data rows of the batch's rows, for messages
         self._raw_rows += batch.num_rows
         if self.target is not None:
             column = batch.column(self.target_name)
@@ -220,16 +237,22 @@ class TableEncoder:
         if self._rows == 0:
             raise DataError("data: no rows to learn from" + (" (every target is missing)" if self.target else ""))
         columns: list[NumericColumn | CategoricalColumn] = []
+        notes = []
         for name, stats in self._stats.items():
+            stats.settle()
             count = self._rows - stats.missing
             kind = stats.decide(count)
+            if stats.note:
+                notes.append(stats.note)
             if kind == "numeric":
                 columns.append(self._numeric(stats, count))
             else:
                 columns.append(self._categorical(stats, count))
         if self.target is not None:
             self.target.finish()
-        self.columns, self.n_rows, self._stats = columns, self._rows, None
+        self.columns, self.n_rows, self._stats, self.notes = columns, self._rows, None, notes
+        for note in notes:
+            warnings.warn(f"neuronet: {note}", TableNote, stacklevel=3)
         return self
 
     def _numeric(self, stats: _ColumnStats, count: int) -> NumericColumn:
@@ -260,7 +283,10 @@ class TableEncoder:
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         kept = ranked[: self.max_categories]
         other = sum(n for _, n in ranked[self.max_categories:])
-        categories = np.asarray(sorted(value for value, _ in kept), dtype=np.str_ if values == "text" else np.float64)
+        labels = sorted(value for value, _ in kept)
+        dtype = np.str_ if values == "text" else np.float64 if stats.kind != "integer" else _integer_dtype(
+            f"column {stats.name!r}", labels, "categories")
+        categories = np.asarray(labels, dtype=dtype)
         if values == "text" and not len(categories):
             categories = np.zeros(0, dtype="<U1")
         return CategoricalColumn(stats.name, values, categories, stats.missing > 0, count, stats.missing, other)
@@ -497,15 +523,18 @@ class _Reader:
                 numeric_index += 1
             else:
                 values = self.field(entry, "values", ("text", "number"), where)
-                categories = self.array(f"categories.{index}", "U" if values == "text" else "f")
-                if values == "number" and not np.all(np.isfinite(categories)):
+                categories = self.array(f"categories.{index}", "U" if values == "text" else "fiu")
+                if values == "number" and categories.dtype.kind == "f" and not np.all(np.isfinite(categories)):
                     raise self.fail(f"categories.{index}: expected finite numbers")
                 if len(np.unique(categories)) != len(categories):
                     raise self.fail(f"categories.{index}: a category appears twice")
                 if values == "text" and np.any(categories == ""):
                     raise self.fail(f"categories.{index}: the empty string (a missing value) cannot be a category")
-                columns.append(CategoricalColumn(name, values, categories.astype(np.float64) if values == "number"
-                                                 else categories, self.field(entry, "missing_slot", bool, where),
+                if categories.dtype.kind in "iu":
+                    categories = categories.astype(np.uint64 if categories.dtype.kind == "u" else np.int64)
+                elif values == "number":
+                    categories = categories.astype(np.float64)
+                columns.append(CategoricalColumn(name, values, categories, self.field(entry, "missing_slot", bool, where),
                                                  count, missing, self.field(entry, "other", int, where)))
         if target is not None:
             self._target(encoder.target, target)
@@ -520,7 +549,7 @@ class _Reader:
         encoder.count = self.field(target, "count", int, "target")
         encoder.mean, encoder.std = self.field(target, "mean", float, "target"), self.field(target, "std", float, "target")
         if encoder.task == "classification":
-            kinds = {"text": "U", "integer": "i", "bool": "b", "float": "f"}[encoder.label_type]
+            kinds = {"text": "U", "integer": "iu", "bool": "b", "float": "f"}[encoder.label_type]
             classes = self.array("target.classes", kinds)
             if len(classes) < 2 or len(np.unique(classes)) != len(classes):
                 raise self.fail("target.classes: expected at least 2 distinct classes")

@@ -139,6 +139,10 @@ def encoder_to_onnx(encoder: TableEncoder, *, output: str = "features", number_t
             if column.indicator:
                 pieces.append(graph.node("Cast", [missing], at("indicator"), to=number_code))
             continue
+        if len(np.unique(column.categories.astype(number))) != len(column.categories):
+            raise ConfigurationError(f"column {column.name!r}: its categories are integers that {number_type} cannot "
+                                     f"tell apart (beyond 2^{53 if number == np.float64 else 24}), and the ONNX form "
+                                     f"takes numbers as {number_type}s; map them to smaller numbers or text")
         categories = graph.constant(at("categories"), column.categories, number)
         hot = graph.node("Cast", [graph.node("Equal", [x, categories], at("equal"))], at("onehot"), to=number_code)
         matched = graph.node("Greater", [graph.node("ReduceSum", [hot, axis], at("matches"), keepdims=1),

@@ -18,8 +18,11 @@ column that changes type later, integers then "3.5", is a ``DataError`` saying s
   equal-length columns.
 
 Whatever cannot be read is a ``DataError`` naming the file (and the column where Arrow says which);
-for a CSV file, a byte that is not UTF-8 or a row with more or fewer cells than the header is
-named by its line, as the plain reader (``neuronet.datasets.files``) names it.
+for a CSV file, a byte that is not UTF-8, a NUL byte (not a text file: UTF-16 without a byte-order
+mark, or binary data) or a row with more or fewer cells than the header is named by its line, as
+the plain reader (``neuronet.datasets.files``) names it; the first two are ``NotText``. A pandas or
+dict column of mixed cells (a "39.5" string among floats, NaN among text) is read as text cell by
+cell (None and NaN missing); a cell that is no text, number or bool is a ``DataError`` naming it.
 """
 
 from __future__ import annotations
@@ -29,19 +32,30 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from ..errors import DataError
 
-__all__ = ["read_table", "iter_batches", "parquet_files", "as_arrow", "is_table", "CSV_SUFFIXES", "PARQUET_SUFFIXES",
-           "MISSING_TEXT"]
+__all__ = ["read_table", "iter_batches", "parquet_files", "as_arrow", "is_table", "NotText", "CSV_SUFFIXES",
+           "PARQUET_SUFFIXES", "MISSING_TEXT"]
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 COMPRESSIONS = (".gz", ".bz2")
 MISSING_TEXT = ("", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "#N/A")
 DELIMITERS = (",", ";", "\t")
+NOT_TEXT = "if it is text in UTF-16 or UTF-32 without a byte-order mark, save it as UTF-8"
+
+
+class NotText(DataError):
+    """A CSV file that is not UTF-8 text: a byte that is not UTF-8, or a NUL byte (UTF-16 or UTF-32
+    text without a byte-order mark, or not text at all); the message names the line."""
+
+
+def _not_text(path: Path, problem: str | None) -> DataError | None:
+    return NotText(f"{path}: {problem}") if problem and problem.startswith("not ") else None
 
 
 def _first_line(reason: Any) -> str:
@@ -136,11 +150,13 @@ def _csv_problem(path: Path, delimiter: str | None) -> str | None:
     try:
         with _opener(path)(path, "rb") as handle:
             for number, raw in enumerate(handle, 1):
+                if b"\x00" in raw:
+                    return f"not a text file (line {number} holds a NUL byte); {NOT_TEXT}"
                 try:
                     raw.decode("utf-8")
                 except UnicodeDecodeError as error:
-                    return (f"not UTF-8 text (line {number}: byte {raw[error.start:error.start + 1]!r}); save it as "
-                            "UTF-8")
+                    byte = raw[error.start:error.start + 1]
+                    return f"not UTF-8 text (line {number}: byte {byte!r}); save it as UTF-8"
         delimiter = _csv_options(path, delimiter)["parse_options"].delimiter
         with _opener(path)(path, "rt", encoding="utf-8-sig", newline="") as handle:
             reader = csv.reader(handle, delimiter=delimiter)
@@ -159,30 +175,43 @@ def _csv_problem(path: Path, delimiter: str | None) -> str | None:
 
 
 def _check_text(table_or_schema: Any, path: Path, delimiter: str | None) -> None:
-    """A ``DataError`` when Arrow read a CSV column as bytes: its text is not UTF-8."""
+    """A ``DataError`` when Arrow read a CSV column as bytes (its text is not UTF-8), or when a
+    column name or a text cell holds a NUL byte (not a text file: UTF-16 without a byte-order mark,
+    or binary data), naming the line."""
     schema = table_or_schema.schema if hasattr(table_or_schema, "schema") else table_or_schema
     binary = [field.name for field in schema if pa.types.is_binary(field.type) or pa.types.is_large_binary(field.type)]
     if binary:
-        problem = _csv_problem(path, delimiter)
-        raise DataError(f"{path}: {problem}" if problem and problem.startswith("not UTF-8")
-                        else f"{path}: column {binary[0]!r} is not UTF-8 text; save the file as UTF-8")
+        raise _not_text(path, _csv_problem(path, delimiter)) or NotText(
+            f"{path}: column {binary[0]!r} is not UTF-8 text; save the file as UTF-8")
+    nul = any("\x00" in name for name in schema.names)
+    if not nul and hasattr(table_or_schema, "schema"):
+        nul = any(pa.types.is_string(field.type) and pc.any(pc.match_substring(table_or_schema.column(index),
+                                                                                 "\x00")).as_py()
+                  for index, field in enumerate(schema))
+    if nul:
+        raise _not_text(path, _csv_problem(path, delimiter)) or NotText(
+            f"{path}: not a text file (a NUL byte); {NOT_TEXT}")
 
 
 def _csv_error(path: Path, delimiter: str | None, error: BaseException) -> DataError:
     """The ``DataError`` for a CSV file Arrow refused: the line at fault where it can be found."""
     problem = _csv_problem(path, delimiter) if isinstance(error, (pa.ArrowInvalid, UnicodeDecodeError)) else None
     if problem:
-        return DataError(f"{path}: {problem}" if problem.startswith("not UTF-8") else
-                         f"{path}: cannot be read as csv: {problem}")
+        return _not_text(path, problem) or DataError(f"{path}: cannot be read as csv: {problem}")
     hint = ("; streamed, a CSV file's column types come from its first 4 MB: read it whole (read_table) or "
             "convert it to Parquet" if "conversion error" in str(error) else "")
     return DataError(f"{path}: cannot be read as csv: {_first_line(error)}{hint}")
 
 
-def _check_names(table_or_schema: Any, where: str) -> None:
+def _check_names(table_or_schema: Any, where: str, csv: Path | None = None, delimiter: str | None = None) -> None:
+    """A ``DataError`` for names that are not UTF-8 (for a ``csv`` file, naming the line as reading
+    it does), empty or repeated."""
     try:
         names = list(table_or_schema.schema.names if hasattr(table_or_schema, "schema") else table_or_schema.names)
     except UnicodeDecodeError as error:
+        problem = _not_text(csv, _csv_problem(csv, delimiter)) if csv is not None else None
+        if problem:
+            raise problem from None
         raise DataError(f"{where}: the column names are {_first_line(error)}") from None
     seen: set[str] = set()
     for name in names:
@@ -227,17 +256,68 @@ def as_arrow(data: Any, where: str = "data") -> pa.Table:
         try:
             table = pa.Table.from_pandas(data, preserve_index=False)
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as error:
-            raise DataError(f"{where}: the DataFrame cannot be converted to Arrow: {_first_line(error)}") from None
+            table = _by_column({name: data[name] for name in columns}, where, error, "the DataFrame cannot be "
+                               "converted to Arrow")
     elif isinstance(data, dict):
         try:
             table = pa.table(data)
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError) as error:
-            raise DataError(f"{where}: the dict of columns cannot be made a table: {_first_line(error)}") from None
+            table = _by_column(data, where, error, "the dict of columns cannot be made a table")
     else:
         raise DataError(f"{where}: expected a path, a pyarrow Table, a pandas or polars DataFrame or a dict of "
                         f"columns, got {type(data).__name__}")
     _check_names(table, where)
     return table
+
+
+_ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError)
+
+
+def _by_column(columns: dict, where: str, error: BaseException, what: str) -> pa.Table:
+    """A table made column by column, for columns Arrow could not take whole: a column of mixed
+    cells (text among numbers, NaN among text) is read as text, each cell as a CSV file would hold
+    it (None and NaN missing); a cell that is none of text, a number or a bool is a ``DataError``
+    naming the column, the row and the value."""
+    arrays = {}
+    for name, values in columns.items():
+        try:
+            arrays[name] = (pa.Array.from_pandas(values) if type(values).__module__.split(".")[0] == "pandas"
+                            else pa.chunked_array([values]) if isinstance(values, pa.Array) else
+                            values if isinstance(values, pa.ChunkedArray) else pa.array(values, from_pandas=True))
+        except _ARROW_ERRORS:
+            try:
+                cells = list(values)
+            except TypeError:
+                raise DataError(f"{where}: {what}: column {name!r}: {_first_line(error)}") from None
+            arrays[name] = pa.array([_cell_text(name, cell, row, where) for row, cell in enumerate(cells, 1)],
+                                    pa.string())
+    try:
+        return pa.table(arrays)
+    except _ARROW_ERRORS as error:
+        raise DataError(f"{where}: {what}: {_first_line(error)}") from None
+
+
+def _cell_text(name: str, cell: Any, row: int, where: str) -> str | None:
+    """One cell of a mixed column as text (None for a missing one)."""
+    import math
+
+    if cell is None or type(cell).__name__ in ("NAType", "NaTType") or (
+            isinstance(cell, float) and math.isnan(cell)):
+        return None
+    if isinstance(cell, str):
+        return cell
+    if isinstance(cell, bytes):
+        try:
+            return cell.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    elif hasattr(cell, "dtype") and getattr(cell, "ndim", 1) == 0 and cell.dtype.kind in "biuf":
+        cell = cell.item()
+        return None if isinstance(cell, float) and math.isnan(cell) else str(cell)
+    elif isinstance(cell, (bool, int, float)):
+        return str(cell)
+    raise DataError(f"{where}: column {name!r}: {cell!r} in data row {row} is a {type(cell).__name__}; "
+                    "expected numbers, text or bools")
 
 
 def read_table(source: Any, *, columns: list[str] | None = None, delimiter: str | None = None) -> pa.Table:
@@ -262,7 +342,7 @@ def read_table(source: Any, *, columns: list[str] | None = None, delimiter: str 
             if kind == "csv":
                 raise _csv_error(path, delimiter, error) from None
             raise DataError(f"{where}: cannot be read as {kind}: {_first_line(error)}") from None
-        _check_names(table, where)
+        _check_names(table, where, path if kind == "csv" else None, delimiter)
         if kind == "csv":
             _check_text(table, path, delimiter)
     if columns is not None:
@@ -314,9 +394,10 @@ def iter_batches(source: Any, rows: int = 65536, *, columns: list[str] | None = 
 def _csv_batches(path: Path, rows: int, columns: list[str] | None, delimiter: str | None) -> Iterator[pa.RecordBatch]:
     try:
         reader = pa_csv.open_csv(path, **_csv_options(path, delimiter, block_size=1 << 22))
-        _check_names(reader.schema, str(path))
+        _check_names(reader.schema, str(path), path, delimiter)
         _check_text(reader.schema, path, delimiter)
         for batch in reader:
+            _check_text(batch, path, delimiter)
             if columns is not None:
                 missing = [name for name in columns if name not in batch.schema.names]
                 if missing:

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import DataError
-from .cells import MOSTLY, NUMBER, _first_row, _numbers, _plain, _row, _text, column_kind
+from .cells import MOSTLY, NUMBER, _first_row, _number_text, _numbers, _plain, _row, _text, _text_numbers, column_kind
 
 __all__ = []
 
@@ -88,6 +88,9 @@ class _ColumnStats:
         self.reservoir = _Reservoir(sample_size, rng) if robust else None
         self.counts: dict[Any, int] | None = {}
         self.integer_categories = integer_categories
+        self.robust, self.sample_size, self.rng = robust, sample_size, rng
+        self.as_numbers: _ColumnStats | None | bool = None  # a text column's cells read as numbers; False: not all are
+        self.note: str | None = None
 
     def _merge_kind(self, kind: str) -> None:
         if kind == "other":
@@ -113,6 +116,8 @@ class _ColumnStats:
             kind = "float"
         self._merge_kind(kind)
         if kind == "text":
+            if self.forced is None and self.as_numbers is not False:
+                self._add_as_numbers(column, row_offset)
             column = _text(column, self.name, row_offset)
             self.missing += column.null_count
             self._count(pc.value_counts(column.drop_null()))
@@ -134,17 +139,43 @@ class _ColumnStats:
         if self.reservoir is not None:
             self.reservoir.add(present)
         if self.counts is not None and self.forced != "numeric" and kind != "float" or self.forced == "categorical":
-            unique, counts = np.unique(present, return_counts=True)
-            self._count(zip(unique.tolist(), counts.tolist()))
+            if kind == "integer":  # exact, beyond 2^53 too
+                self._count(pc.value_counts(column.drop_null()))
+            else:
+                unique, counts = np.unique(present, return_counts=True)
+                self._count(zip(unique.tolist(), counts.tolist()))
             if self.forced is None and kind == "integer" and len(self.counts) > self.integer_categories:
                 self.counts = None  # too many values: numeric (unless named categorical)
+
+    def _add_as_numbers(self, column: Any, row_offset: Any) -> None:
+        """Learn a text column's cells as numbers too, as long as they all read as numbers (a CSV
+        reader would have read such a column as numbers)."""
+        numbers = _text_numbers(column, self.name, row_offset)
+        if numbers is None:
+            self.as_numbers = False
+            return
+        if self.as_numbers is None:
+            self.as_numbers = _ColumnStats(self.name, None, self.integer_categories, self.robust, self.sample_size,
+                                           self.rng)
+        self.as_numbers.add(numbers, row_offset)
+
+    def settle(self) -> None:
+        """At the end of the pass: a text column whose cells all read as numbers takes what was
+        learned of them as numbers, as if it had been read as numbers (one whose cells all say a
+        value is missing, "NA" and the like, has no values, as read from a CSV file)."""
+        numbers = self.as_numbers
+        if (self.kind == "text" and self.first_text is None and isinstance(numbers, _ColumnStats)
+                and numbers.kind in ("integer", "float", "null")):  # (no text in the rows without a target either)
+            for key in ("kind", "missing", "moments", "min", "max", "min_row", "max_row", "reservoir", "counts"):
+                setattr(self, key, getattr(numbers, key))
+        self.as_numbers = None
 
     def numbers_in_text(self, column: Any, row_offset: int) -> None:
         """Count the cells of a raw column that are text reading as numbers, and keep the first text
         cell that does not (nothing for a column of another type, or one named categorical)."""
         if self.forced is not None or column_kind(_plain(column).type) != "text":
             return
-        column = _text(column, self.name, row_offset)
+        column = _number_text(_text(column, self.name, row_offset))
         present = column.is_valid()
         numeric = pc.and_(present, pc.match_substring_regex(column, NUMBER, ignore_case=True))
         self.cells += len(column) - column.null_count
@@ -155,12 +186,19 @@ class _ColumnStats:
                 row = _first_row(other)
                 self.first_text = (row_offset + row, column[row - 1].as_py())
 
-    def check_text(self) -> None:
+    def check_text(self) -> str | None:
         """A ``DataError`` for a text column whose cells all read as numbers but a few (at most MOSTLY
-        of them, at least one): most likely a slip in those cells, which would make the column categories."""
-        if self.first_text is None or self.numbers < 2 or self.cells - self.numbers > MOSTLY * self.cells:
-            return
+        of them, at least one): most likely a slip in those cells, which would make the column
+        categories. For one where more are text but most are numbers, the note to give (else None)."""
+        if self.first_text is None or self.numbers < 2:
+            return None
         row, value = self.first_text
+        if self.cells - self.numbers > MOSTLY * self.cells:
+            if 2 * self.numbers < self.cells:
+                return None
+            return (f"column {self.name!r}: {self.numbers} of its {self.cells} values are numbers, but it holds "
+                    f"text too ({value!r} in data row {row}), so it is taken as categories; fix the text cells "
+                    "(leave them empty where a value is missing) to read it as numbers, or declare it categorical")
         raise DataError(f"column {self.name!r}: {value!r} in data row {row} is text, but {self.numbers} of the "
                         f"column's {self.cells} values are numbers; fix the cell (leave it empty if the value is "
                         "missing), or declare the column categorical (categorical=[...] in the API, --categorical "
@@ -175,13 +213,15 @@ class _ColumnStats:
             self.counts[value] = self.counts.get(value, 0) + int(count)
 
     def decide(self, count: int) -> str:
+        """"numeric" or "categorical" (``settle`` first); ``note`` is then a note for the user, or None."""
+        self.note = None
         if self.kind == "null" or count == 0:
             raise DataError(f"column {self.name!r}: no values in the training data; leave it out with ignore=[...]")
         if self.forced:
             if self.forced == "numeric" and self.kind == "text":
                 raise DataError(f"column {self.name!r}: named numeric but holds text")
             return self.forced
-        self.check_text()
+        self.note = self.check_text()
         if self.kind in ("text", "bool"):
             return "categorical"
         if self.kind == "integer" and self.counts is not None and len(self.counts) <= self.integer_categories:

@@ -19,6 +19,28 @@ __all__ = ["TargetEncoder", "TASKS"]
 TASKS = ("auto", "classification", "regression")
 
 
+def _integer_dtype(what: str, labels: list, called: str = "labels") -> Any:
+    """int64 for sorted integer ``labels``, uint64 when one is beyond int64 (2^63 and above); a
+    ``DataError`` naming ``what`` when neither holds them all (negative ones with ones beyond int64)."""
+    if not labels or labels[-1] <= np.iinfo(np.int64).max:
+        return np.int64
+    if labels[0] >= 0:
+        return np.uint64
+    raise DataError(f"{what}: its integer {called} run from {labels[0]} to {labels[-1]}, beyond what one "
+                    "64-bit integer type holds; map them to smaller numbers or text")
+
+
+def _as_integers(column: Any, dtype: Any) -> Any:
+    """An integer column as ``dtype`` (int64 or uint64), exactly; a value that type cannot hold is
+    missing (it is no class)."""
+    target = pa.from_numpy_dtype(dtype)
+    if dtype == np.int64 and pa.types.is_unsigned_integer(column.type):
+        column = pc.if_else(pc.less_equal(column, pa.scalar(np.iinfo(np.int64).max, column.type)), column, None)
+    elif dtype == np.uint64 and pa.types.is_signed_integer(column.type):
+        column = pc.if_else(pc.greater_equal(column, pa.scalar(0, column.type)), column, None)
+    return pc.cast(column, target)
+
+
 # --- the target --------------------------------------------------------------------------------
 class TargetEncoder:
     """The target column: class labels (``classes``, as given: text, integers or bools; how many
@@ -94,7 +116,8 @@ class TargetEncoder:
             if len(labels) < 2:
                 raise DataError(f"target {self.name!r}: a classifier needs at least 2 classes, the training rows "
                                 f"have {len(labels)}")
-            dtype = {"text": np.str_, "integer": np.int64, "bool": np.bool_, "float": np.float64}[self.label_type]
+            dtype = (_integer_dtype(f"target {self.name!r}", labels) if self.label_type == "integer" else
+                     {"text": np.str_, "bool": np.bool_, "float": np.float64}[self.label_type])
             self.classes = np.asarray(labels, dtype=dtype)
             self.class_counts = np.asarray([self._labels[label] for label in labels], dtype=np.int64)
         else:
@@ -113,14 +136,14 @@ class TargetEncoder:
         if self.task == "regression":
             return _numbers(column, self.name, row_offset)
         kind = column_kind(column.type)
-        classes = self.classes
+        classes, given = self.classes, column
         if self.label_type == "text":
             lookup, column = pa.array(classes.tolist(), pa.string()), _text(column)
         else:
             if kind == "text":
                 raise DataError(f"target {self.name!r}: expected {self.label_type} labels, got text")
             if self.label_type == "integer" and kind == "integer":  # exact, beyond 2^53 too
-                lookup, column = pa.array(classes, pa.int64()), pc.cast(column, pa.int64())
+                lookup, column = pa.array(classes), _as_integers(column, classes.dtype)
             else:
                 lookup, column = pa.array(classes.astype(np.float64)), _float64(column)
         index = np.asarray(pc.fill_null(pc.index_in(column, value_set=lookup), -1).to_numpy(zero_copy_only=False),
@@ -128,7 +151,7 @@ class TargetEncoder:
         unknown = index < 0
         if unknown.any():
             row = _first_row(unknown)
-            raise DataError(f"target {self.name!r}: label {_display(column[row - 1].as_py())!r} in data row "
+            raise DataError(f"target {self.name!r}: label {_display(given[row - 1].as_py())!r} in data row "
                             f"{row_offset + row} is not one of the training classes "
                             f"({', '.join(map(_display, classes[:10]))})")
         return index
