@@ -15,7 +15,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
 
-from neuronet.atomic import check_writable
+from neuronet.atomic import atomic_write, check_writable
 from neuronet.cli import main
 from neuronet.datasets.resolve import _held_out, _parquet_units, resolve_table
 from neuronet.datasets.tables import load_penguins
@@ -166,9 +166,9 @@ def test_evaluate_knows_its_data_by_path_and_says_which_rows_it_used(penguins_cs
     code, out, err = run(capsys, "evaluate", here / "pm.npz", "--data", "penguins.csv")
     assert code == 0 and "penguins.csv, all its rows with a target: 200 rows" in err
     stat = os.stat(here / "penguins.csv")
-    os.utime(here / "penguins.csv", ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # changed since training
+    os.utime(here / "penguins.csv", ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # touched, not changed
     code, out, err = run(capsys, "evaluate", here / "pm.npz")
-    assert code == 0 and "it changed since the model was trained" in err and ": 344 rows" in err
+    assert code == 0 and "its test part (held out in training): 69 rows" in err and out == said[0]
 
 
 # --- targets: bool labels by name, decimal numbers, many values ----------------------------------
@@ -353,3 +353,229 @@ def test_train_names_the_line_of_a_csv_that_is_not_utf8(penguins_csv, tmp_path, 
     line = text[:text.index(b"Torg\xe9rsen")].count(b"\n") + 1
     err = one_line_error(capsys, "train", "--data", path, "--target", "species", *FAST)
     assert "not UTF-8" in err and f"line {line}" in err, err
+
+
+# --- evaluate: an older model file records only the name its data was given by ------------------------
+def test_an_older_model_file_finds_its_data_by_name_only_and_says_so(penguins_csv, tmp_path, capsys, monkeypatch):
+    from neuronet import io
+
+    here = tmp_path / "here"
+    here.mkdir()
+    shutil.copy(penguins_csv, here / "penguins.csv")
+    monkeypatch.chdir(here)
+    assert main(["train", "--data", "penguins.csv", "--target", "species", "--out", "new.npz", *FAST]) == 0
+    net = io.load(here / "new.npz")
+    recorded = {key: value for key, value in net.metadata["dataset"].items() if key not in ("path", "files")}
+    io.save(net, here / "old.npz", metadata={**net.metadata, "dataset": recorded})  # as saved before the record
+    capsys.readouterr()
+    said = []
+    for argv in ([], ["--data", "penguins.csv"], ["--data", "./penguins.csv"]):  # one file, however spelled
+        code, out, err = run(capsys, "evaluate", "old.npz", *argv)
+        assert code == 0 and "its test part (held out in training; matched by name only" in err, (argv, err)
+        said.append(out)
+    assert len(set(said)) == 1
+    other = tmp_path / "other"
+    other.mkdir()
+    monkeypatch.chdir(other)  # no penguins.csv here: the model cannot say where its data was
+    err = one_line_error(capsys, "evaluate", here / "old.npz")
+    assert "error: the model was trained on 'penguins.csv', named from the folder it was trained in" in err
+    assert "--data:" not in err
+    table, _ = load_penguins()
+    pa_csv.write_csv(table.slice(0, 200), other / "penguins.csv")  # another file of that name
+    code, out, err = run(capsys, "evaluate", here / "old.npz")
+    assert code == 0 and "matched by name only" in err and "so the file of that name here is taken to be it" in err
+
+
+# --- predict: a CSV file without a header -------------------------------------------------------------
+def test_a_first_line_of_numbers_is_refused_as_a_header(penguins_csv, tmp_path, capsys):
+    iris = tmp_path / "iris.npz"
+    assert main(["train", "--data", "iris", "--out", str(iris), *FAST]) == 0
+    capsys.readouterr()
+    rows = "5.1,3.5,1.4,0.2\n4.9,3.0,1.4,0.2\n6.3,3.3,6.0,2.5\n"
+    headerless = tmp_path / "nohdr.csv"
+    headerless.write_text(rows)
+    expected = (f"{headerless}: the first line holds numbers, not column names; neuronet reads CSV files with a "
+                "header row")
+    assert expected in one_line_error(capsys, "predict", iris, headerless)
+    digits = tmp_path / "digits.csv"
+    digits.write_text("0,0,5,13\n0,0,0,12\n")  # repeated numbers: once said as a repeated column name
+    assert "the first line holds numbers" in one_line_error(capsys, "predict", iris, digits)
+    pandas = tmp_path / "pandas.csv"
+    pandas.write_text("0,1,2,3\n" + rows)  # pandas' names of unnamed columns are a header
+    code, out, err = run(capsys, "predict", iris, pandas)
+    assert code == 0 and len(out.splitlines()) == 4, err
+    training = tmp_path / "train.csv"
+    training.write_text(rows * 10)
+    assert "the first line holds numbers" in one_line_error(capsys, "train", "--data", training, *FAST)
+    model = tmp_path / "p.npz"
+    assert main(["train", "--data", str(penguins_csv), "--target", "species", "--out", str(model), *FAST]) == 0
+    capsys.readouterr()
+    lines = penguins_csv.read_text().splitlines()
+    table_rows = tmp_path / "table_nohdr.csv"
+    table_rows.write_text("\n".join(line for line in lines[1:] if "NA" not in line and ",," not in line)[:400])
+    assert "the first line" not in one_line_error(capsys, "predict", model, table_rows)  # text cells: not numbers
+
+
+# --- a decimal target with a classification loss: the same refusal at both speeds ---------------------
+def test_a_decimal_target_is_refused_the_same_way_when_streamed(tmp_path, capsys):
+    from neuronet.datasets.tables import load_cars
+
+    cars, _ = load_cars()
+    path = tmp_path / "cars.parquet"
+    pq.write_table(cars.take(np.random.default_rng(0).permutation(cars.num_rows)), path, row_group_size=50)
+    said = []
+    for stream in (["--stream"], []):
+        err = one_line_error(capsys, "train", "--data", path, "--target", "Miles_per_Gallon", "--loss",
+                             "softmax_cross_entropy", *stream, *FAST)
+        assert "--loss softmax_cross_entropy: target 'Miles_per_Gallon' holds decimal numbers (e.g. " in err, err
+        assert "held out" not in err and "choose a regression loss (--loss mse)" in err
+        said.append(err.split(" (e.g.")[0])
+    assert said[0] == said[1]
+
+
+# --- list flags given more than once; contradictory flags ----------------------------------------------
+def test_a_list_flag_given_twice_adds_to_the_list(penguins_csv, tmp_path, capsys):
+    model = tmp_path / "m.npz"
+    code, out, err = run(capsys, "train", "--data", penguins_csv, "--target", "species", "--ignore", "island",
+                         "--ignore", "sex,year", "--out", model, *FAST)
+    assert code == 0 and "table: 4 columns" in err, err
+    code, out, _ = run(capsys, "info", model)
+    assert "island" not in out.split("table encoding")[1].split("metadata:")[0]
+    code, out, err = run(capsys, "train", "--data", penguins_csv, "--target", "species", "--categorical", "year",
+                         "--categorical", "year", "--numeric", "body_mass_g", "--numeric", "flipper_length_mm", *FAST)
+    assert code == 0, err
+
+
+@pytest.mark.parametrize("first, second, why", [
+    ("--ignore", "--categorical", "a column left out is not encoded at all"),
+    ("--ignore", "--numeric", "a column left out is not encoded at all"),
+    ("--numeric", "--categorical", "a column is a category or a number, not both"),
+])
+def test_contradictory_flags_are_refused_naming_both(penguins_csv, capsys, first, second, why):
+    err = one_line_error(capsys, "train", "--data", penguins_csv, "--target", "species", first, "year", second, "year",
+                         *FAST)
+    flags = sorted([first, second], key=["--categorical", "--numeric", "--ignore"].index)
+    assert f"error: {flags[0]} year and {flags[1]} year contradict each other: {why}" in err
+    assert "categorical, numeric:" not in err
+
+
+def test_ignore_on_a_folder_whose_files_differ_in_that_column_says_it_does_not_help(penguins, tmp_path, capsys):
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    pq.write_table(penguins.slice(0, 170), folder / "a.parquet", row_group_size=40)
+    pq.write_table(penguins.slice(170).drop_columns(["sex"]), folder / "b.parquet", row_group_size=40)
+    for stream in ([], ["--stream"]):
+        err = one_line_error(capsys, "train", "--data", folder, "--target", "species", "--ignore", "sex", *stream,
+                             *FAST)
+        assert "b.parquet has no column 'sex'" in err and "--ignore leaves a column out of the encoding" in err
+
+
+# --- odd column names and class labels never reach the terminal raw ------------------------------------
+def test_odd_names_and_labels_are_quoted_wherever_they_are_listed(penguins, tmp_path, capsys):
+    label, column = "Ad\x1b[2Jelie", "isl\x1b[31mand"
+    species = [label if value == "Adelie" else value for value in penguins.column("species").to_pylist()]
+    table = penguins.set_column(0, "species", pa.array(species, pa.string()))
+    table = table.rename_columns([column if name == "island" else name for name in table.column_names])
+    path, model = tmp_path / "esc.csv", tmp_path / "esc.npz"
+    pa_csv.write_csv(table, path)
+    outputs = []
+    for option in ("--target", "--categorical", "--ignore"):
+        err = one_line_error(capsys, "train", "--data", path, *(("--target", "species") if option != "--target"
+                                                                 else ()), option, "nosuch", *FAST)
+        assert "(columns: species, 'isl\\x1b[31mand', bill_length_mm" in err, err
+        outputs.append(err)
+    err = one_line_error(capsys, "train", "--data", path, "--target", "species", "--class-weight", "X=1", *FAST)
+    assert "(classes: 'Ad\\x1b[2Jelie', Chinstrap, Gentoo)" in err
+    outputs.append(err)
+    code, out, err = run(capsys, "train", "--data", path, "--target", "species", "--out", model, *FAST)
+    assert code == 0 and "target species: 3 classes ('Ad\\x1b[2Jelie', Chinstrap, Gentoo)" in err, err
+    outputs += [out, err]
+    code, out, err = run(capsys, "evaluate", model)
+    assert code == 0 and "\n'Ad\\x1b[2Jelie'  " in out, out
+    outputs += [out, err]
+    plain = tmp_path / "plain.csv"
+    pa_csv.write_csv(penguins, plain)
+    err = one_line_error(capsys, "predict", model, plain)
+    assert "column 'isl\\x1b[31mand': the model was trained on it but the data has no such column" in err
+    outputs.append(err)
+    assert not any("\x1b" in text for text in outputs)
+
+
+# --- evaluate: what changed in the data it was trained on ----------------------------------------------
+def test_evaluate_says_how_its_data_changed(penguins, penguins_csv, tmp_path, capsys):
+    data, model = tmp_path / "penguins.csv", tmp_path / "m.npz"
+    shutil.copy(penguins_csv, data)
+    assert main(["train", "--data", str(data), "--target", "species", "--out", str(model), *FAST]) == 0
+    capsys.readouterr()
+    before = os.stat(data)
+    text = data.read_bytes()
+    first = re.search(rb",(\d)(\d)\.(\d),", text)  # a bill length: one digit changed keeps the size
+    digit = b"1" if first.group(3) != b"1" else b"2"
+    data.write_bytes(text[:first.start(3)] + digit + text[first.end(3):])
+    os.utime(data, ns=(before.st_atime_ns, before.st_mtime_ns))  # the same size and time, other content
+    code, out, err = run(capsys, "evaluate", model)
+    assert code == 0 and "its content differs (the same size, another checksum)" in err and ": 344 rows" in err
+    data.unlink()
+    data.symlink_to(penguins_csv)  # the recorded path now leads to another file
+    code, out, err = run(capsys, "evaluate", model)
+    assert code == 0 and f"{data} now leads to {penguins_csv}, not to the file the model was trained on" in err
+    data.unlink()
+    err = one_line_error(capsys, "evaluate", model)
+    assert f"error: the model was trained on {data}, which is not there any more (moved or deleted); give its " \
+           "data with --data" in err
+    folder, folder_model = tmp_path / "parts", tmp_path / "f.npz"
+    folder.mkdir()
+    pq.write_table(penguins.slice(0, 170), folder / "a.parquet")
+    pq.write_table(penguins.slice(170), folder / "b.parquet")
+    assert main(["train", "--data", str(folder), "--target", "species", "--out", str(folder_model), *FAST]) == 0
+    capsys.readouterr()
+    shutil.copy(folder / "a.parquet", folder / "c.parquet")
+    code, out, err = run(capsys, "evaluate", folder_model)
+    assert code == 0 and "it changed since the model was trained: a file was added (c.parquet)" in err, err
+    (folder / "c.parquet").unlink()
+    (folder / "b.parquet").unlink()
+    code, out, err = run(capsys, "evaluate", folder_model)
+    assert code == 0 and "a file was removed (b.parquet)" in err, err
+
+
+# --- small things ------------------------------------------------------------------------------------------
+def test_a_blank_name_or_a_folders_name_is_refused_as_an_output(penguins_csv, tmp_path, capsys):
+    err = one_line_error(capsys, "train", "--data", penguins_csv, "--target", "species", "--out", " ", *FAST)
+    assert "--out: a blank file name (' ')" in err
+    folder = tmp_path / "good.npz.d"
+    err = one_line_error(capsys, "train", "--data", penguins_csv, "--target", "species", "--out", f"{folder}/",
+                         *FAST)
+    assert "so it names a folder, not a file" in err and not folder.exists()
+    with pytest.raises(PathError, match="names a folder"):
+        with atomic_write(f"{folder}/") as handle:
+            handle.write(b"x")
+    assert not folder.exists()
+
+
+def test_train_says_the_target_and_a_missing_feature_once(penguins_csv, capsys):
+    code, out, err = run(capsys, "train", "--data", penguins_csv, "--target", "species", *FAST)
+    assert "; target species: 3 classes (Adelie, Chinstrap, Gentoo)" in err and "(target)" not in err
+    others = "island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex,year"
+    err = one_line_error(capsys, "train", "--data", penguins_csv, "--target", "species", "--ignore", others, *FAST)
+    assert f"error: {penguins_csv}: no feature columns" in err and "data:" not in err
+
+
+def test_a_mostly_numeric_column_taken_as_categories_is_a_note_line_not_a_warning(penguins, tmp_path, capsys):
+    lengths = [None if value is None else str(value) for value in penguins.column("bill_length_mm").to_pylist()]
+    for row in range(0, len(lengths), 5):  # one cell in five is text: more than a slip, still mostly numbers
+        lengths[row] = "long"
+    index = penguins.schema.get_field_index("bill_length_mm")
+    path = tmp_path / "mostly.csv"
+    pa_csv.write_csv(penguins.set_column(index, "bill_length_mm", pa.array(lengths, pa.string())), path)
+    code, _, err = run(capsys, "train", "--data", path, "--target", "species", *FAST)
+    assert code == 0, err
+    notes = [line for line in err.splitlines() if "bill_length_mm" in line]
+    assert len(notes) == 1 and notes[0].startswith("note: "), err
+    assert "Warning" not in err
+
+
+def test_a_plain_csv_with_a_nul_byte_is_not_a_text_file(tmp_path, capsys):
+    path = tmp_path / "nul.csv"
+    path.write_bytes(b"a,b,label\n1,2,0\n3,4\x00,1\n5,6,0\n")
+    err = one_line_error(capsys, "train", "--data", path, *FAST)
+    assert "not a text file (line 3 holds a NUL byte)" in err, err

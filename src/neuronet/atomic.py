@@ -19,7 +19,8 @@ process is gone (or that are more than a day old, for a process id reused since)
 - Only regular files are replaced: a folder, a device (``/dev/full``, ``/dev/null``), a FIFO,
   a socket, anything under ``/proc`` and this process's own standard streams
   (``/dev/stdout``) are refused, before anything is written (``check_writable`` says so
-  before a long computation starts).
+  before a long computation starts). An empty or blank name, and a name ending in ``/`` (a
+  folder's), are refused too.
 - An error of the operating system while writing names the target, not the temporary file.
 """
 
@@ -197,9 +198,8 @@ def check_writable(path: str | Path, what: str = "output") -> Path:
     """Fail early, before any long computation, if ``path`` could not be written later: its
     folder must exist and be writable, and the path must be a regular file or not exist yet
     (not a folder, a device, a FIFO, a link loop, a standard stream, an over-long name). An empty
-    name is refused too (``--out ''`` would otherwise fall back to the default output)."""
-    if not str(path):
-        raise PathError(f"{what}: an empty file name; give a file name")
+    or blank name is refused too, and so is one ending in a separator (``out/``: a folder's name)."""
+    _check_name(path, f"{what}: ")
     path = _resolve(Path(path), f"{what}: ")
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
@@ -212,6 +212,19 @@ def check_writable(path: str | Path, what: str = "output") -> Path:
         raise PermissionError(f"{what}: {path} is read-only; it is not replaced (make it writable, or give "
                               "another name)")
     return path
+
+
+def _check_name(path: str | Path, what: str) -> None:
+    """Refuse a name that cannot be a file's: an empty or blank one (``--out ''`` would otherwise fall
+    back to the default output, ``--out ' '`` write a file named by a space), or one ending in a
+    path separator, which names a folder (``Path`` would drop the separator and write a file)."""
+    text = os.fspath(path)
+    text = os.fsdecode(text) if isinstance(text, bytes) else text
+    if not text.strip():
+        raise PathError(f"{what}{'an empty' if not text else 'a blank'} file name ({text!r}); give a file name")
+    if text.endswith(tuple(filter(None, (os.sep, os.altsep)))):
+        raise PathError(f"{what}{text}: ends in {text[-1]!r}, so it names a folder, not a file; give a file name "
+                        "(without the trailing separator)")
 
 
 def _naming(error: OSError, path: Path) -> OSError:
@@ -227,6 +240,7 @@ def atomic_write(path: str | Path, mode: str = "wb", encoding: str | None = None
     """``with atomic_write("model.npz") as handle: ...``: the file appears whole, or not at all."""
     if mode not in ("w", "wb"):
         raise ConfigurationError(f"mode: expected 'w' or 'wb', got {mode!r}")
+    _check_name(path, "")
     given = Path(path)
     path = _resolve(given, "")
     folder = path.parent if str(path.parent) else Path(".")

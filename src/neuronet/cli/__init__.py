@@ -28,7 +28,7 @@ from typing import Sequence
 
 from ..errors import NeuronetError
 from . import bench, export, info, playground, plot, tour, train
-from ._common import EXIT_USER_ERROR, UserError
+from ._common import EXIT_USER_ERROR, UserError, printable
 
 __all__ = ["main", "build_parser", "describe", "UserError", "EXIT_USER_ERROR", "USER_ERRORS"]
 
@@ -39,17 +39,18 @@ USER_ERRORS = (NeuronetError, OSError)
 
 def describe(error: BaseException) -> str:
     """One line for a user error: an OS error as ``PATH: reason`` (``PATH -> OTHER: reason``
-    for a rename), anything else as its message."""
+    for a rename), anything else as its message; a control character in it (from a file's column
+    name or label) is written as its escape, never sent to the terminal."""
     if isinstance(error, OSError) and not isinstance(error, NeuronetError) and error.errno is not None:
         reason = error.strerror or os.strerror(error.errno)
         if error.filename is not None:
             where = os.fsdecode(error.filename) if isinstance(error.filename, bytes) else str(error.filename)
             if error.filename2 is not None:
                 where += f" -> {error.filename2}"
-            return f"{where}: {reason}"
+            return printable(f"{where}: {reason}")
         return reason
     message = str(error) or type(error).__name__
-    return " ".join(message.split("\n")) if "\n" in message else message
+    return printable(" ".join(message.split("\n")) if "\n" in message else message)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,11 +9,12 @@ from typing import Any
 
 import numpy as np
 
+from ..datasets.shown import printable, shown_name, shown_names
 from ..errors import NeuronetError
 
 __all__ = ["UserError", "EXIT_USER_ERROR", "sizes", "seed", "positive_int", "positive_float", "non_negative_float",
            "fraction", "finite_float", "numbers", "target_for", "data_of", "write_text", "load_model", "save_figure",
-           "shown_name", "printable", "named_lines"]
+           "shown_name", "shown_names", "printable", "named_lines"]
 
 EXIT_USER_ERROR = 2
 
@@ -115,20 +116,6 @@ def numbers(text: str) -> list[float]:
     if not values or not all(np.isfinite(values)):
         raise argparse.ArgumentTypeError(f"expected comma-separated finite numbers like 1,2, got {text!r}")
     return values
-
-
-def shown_name(name: str) -> str:
-    """A column name as a listing prints it: as it is when plain, else quoted as Python writes it
-    (``repr``), so that a newline, a control character, a quote, a comma, a colon or an edge space
-    can neither break the listing's lines nor reach the terminal."""
-    plain = name and name.isprintable() and name == name.strip() and not any(c in name for c in ",:'\"\\")
-    return name if plain else repr(name)
-
-
-def printable(text: str) -> str:
-    """``text`` with every character that is not printable (a newline, a tab, a control character)
-    written as its escape, so that one line stays one line."""
-    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def named_lines(names: list[str], lines: list[str]) -> list[str]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import dataclasses
 import io as _io
 import json
 import sys
@@ -43,15 +44,17 @@ def add_parsers(commands: Any) -> None:
                             "a .csv/.tsv/.parquet file, a folder of .parquet files, penguins, cars (default: digits)")
     train.add_argument("--target", help="label column of a CSV or Parquet file (default: the last column; a bundled "
                                         "table's own); only with a file or a table")
-    train.add_argument("--categorical", type=_columns, metavar="COLUMNS",
+    # given twice, a list flag adds to the list (--ignore a --ignore b is --ignore a,b)
+    train.add_argument("--categorical", type=_columns, action="extend", metavar="COLUMNS",
                        help="table: comma-separated integer columns to encode as categories (text and bool columns "
-                            "always are; a column of decimal numbers is refused)")
-    train.add_argument("--numeric", type=_columns, metavar="COLUMNS",
+                            "always are; a column of decimal numbers is refused); may be given more than once")
+    train.add_argument("--numeric", type=_columns, action="extend", metavar="COLUMNS",
                        help="table: comma-separated integer columns to scale as numbers even with few distinct "
-                            "values (by default an integer column with at most 10 values is a category)")
-    train.add_argument("--ignore", type=_columns, metavar="COLUMNS",
+                            "values (by default an integer column with at most 10 values is a category); may be "
+                            "given more than once")
+    train.add_argument("--ignore", type=_columns, action="extend", metavar="COLUMNS",
                        help="table: comma-separated columns to leave out (e.g. an identifier, or a column of a type "
-                            "that cannot be encoded)")
+                            "that cannot be encoded); may be given more than once")
     train.add_argument("--scaling", choices=["standard", "robust"],
                        help="table: numeric columns standardized (default) or robust-scaled with smooth clipping")
     train.add_argument("--class-weight", type=_class_weight, metavar="balanced|LABEL=W,...",
@@ -178,10 +181,11 @@ def _resolve(args: argparse.Namespace) -> dict:
 
     table_only = _table_options(args)
     if reads_as_table(args.data, target=args.target, forced=bool(table_only)):
-        return resolve_table(args.data, args.target, args.seed, categorical=args.categorical, numeric=args.numeric,
-                             ignore=args.ignore, scaling=args.scaling,
+        once = {flag: list(dict.fromkeys(getattr(args, flag) or [])) for flag in ("categorical", "numeric", "ignore")}
+        return resolve_table(args.data, args.target, args.seed, **once, scaling=args.scaling,
                              task=_task(args.loss), dtype="float64" if args.float64 else "float32",
-                             stream=True if args.stream else None)
+                             stream=True if args.stream else None,
+                             check_classes=_classes_check(losses.get(args.loss or "softmax_cross_entropy")))
     if table_only:
         raise UserError(f"{table_only[0]}: only for a table (a CSV or Parquet file, a folder of Parquet files, "
                         f"penguins, cars), but --data {args.data} is not one; leave {table_only[0]} out")
@@ -202,8 +206,8 @@ def _class_weights_for(spec: Any, loss: losses.Loss, data: dict) -> Any:
     shown = [_shown(label) for label in classes.tolist()]
     for label in spec:
         if label not in shown:
-            listed = ", ".join(shown[:10]) + (", ..." if len(shown) > 10 else "")
-            raise UserError(f"--class-weight: {label!r} is not a class of the training data (classes: {listed})")
+            raise UserError(f"--class-weight: {label!r} is not a class of the training data "
+                            f"(classes: {_common.shown_names(shown, 10)})")
     if len(spec) == len(shown) and not any(spec.values()):
         raise UserError("--class-weight: every class weighs zero, so there is nothing to learn from; give some "
                         "class a weight above 0")
@@ -216,21 +220,39 @@ def _shown(label: Any) -> str:
     return str(int(label)) if isinstance(label, float) and label.is_integer() else str(label)
 
 
-def _check_classes(encoder: Any, loss: losses.Loss, n_train: int) -> None:
-    """Before training: a classification loss needs class labels, not decimal numbers (each distinct
-    value would be a class of its own); an integer target with very many distinct values gets a note."""
-    target = encoder.target
-    if not loss.is_classification or target.task != "classification":
-        return
-    classes = np.asarray(target.classes)
-    if classes.dtype.kind == "f" and (classes != np.round(classes)).any():
-        decimal = classes[classes != np.round(classes)][0]
-        raise UserError(f"--loss {loss.name}: target {target.name!r} holds decimal numbers (e.g. {decimal:g}), which a "
-                        f"classification loss would make {len(classes):,} separate classes; choose a regression loss "
-                        "(--loss mse), or give a target of class labels")
-    if classes.dtype.kind in "iuf" and len(classes) > 20 and len(classes) * 5 > n_train:
-        print(f"note: target {target.name!r} has {len(classes):,} distinct values among {n_train:,} training rows, "
-              "each learned as a class of its own; to predict it as a number, choose --loss mse", file=sys.stderr)
+def _classes_check(loss: losses.Loss) -> Any:
+    """``resolve_table``'s ``check_classes`` for a run with ``loss``, called (in memory and streamed
+    alike) before training and before the held-out rows are looked at: a classification loss needs
+    class labels, not decimal numbers (each distinct value would be a class of its own); an integer
+    target with very many distinct values gets a note."""
+    def check(name: str, classes: np.ndarray, n_train: int) -> None:
+        if not loss.is_classification:
+            return
+        if classes.dtype.kind == "f" and (classes != np.round(classes)).any():
+            decimal = classes[classes != np.round(classes)][0]
+            raise UserError(f"--loss {loss.name}: target {name!r} holds decimal numbers (e.g. {decimal:g}), which a "
+                            f"classification loss would make {len(classes):,} separate classes; choose a regression "
+                            "loss (--loss mse), or give a target of class labels")
+        if classes.dtype.kind in "iuf" and len(classes) > 20 and len(classes) * 5 > n_train:
+            print(f"note: target {name!r} has {len(classes):,} distinct values among {n_train:,} training rows, "
+                  "each learned as a class of its own; to predict it as a number, choose --loss mse", file=sys.stderr)
+
+    return check
+
+
+def _shown_label(label: Any) -> str:
+    """A class label as a listing prints it: ``_shown``, quoted when odd (``shown_name``)."""
+    return _common.shown_name(_shown(label))
+
+
+def _target_line(target: Any) -> str:
+    """What the table's target is learned as, its name and class labels quoted when odd."""
+    if target.task != "classification":
+        return f"target {_common.shown_name(target.name)}: regression (mean {target.mean:.4g}, std {target.std:.4g})"
+    classes = target.classes.tolist()
+    shown = ", ".join(map(_shown_label, classes[:10])) + (", ..." if len(classes) > 10 else "")
+    counted = f"{len(classes)} class{'es' if len(classes) != 1 else ''}"
+    return f"target {_common.shown_name(target.name)}: {counted} ({shown})"
 
 
 @contextlib.contextmanager
@@ -293,7 +315,11 @@ def run_train(args: argparse.Namespace) -> int:
     if args.stream and args.validation_split:
         raise UserError("--validation-split: a streamed table (--stream) trains on all its training row groups and "
                         "holds out whole row groups as its test set; leave --validation-split out (or drop --stream)")
-    data = _resolve(args)
+    with warnings.catch_warnings():  # the encoding's notes are printed as notes below, once
+        from ..tables import TableNote
+
+        warnings.simplefilter("ignore", TableNote)
+        data = _resolve(args)
     encoder = data.get("encoder")
     if encoder is not None and args.no_standardize:
         raise UserError("--no-standardize: a table's numeric columns are scaled by its encoding (--scaling); "
@@ -305,8 +331,6 @@ def run_train(args: argparse.Namespace) -> int:
                         "leave --validation-split out")
     X_train, y_train = data["X_train"], data["y_train"]
     loss = losses.get(args.loss or ("mse" if data.get("task") == "regression" else "softmax_cross_entropy"))
-    if encoder is not None:
-        _check_classes(encoder, loss, data["n_train"])
     class_weight = _class_weights_for(args.class_weight, loss, data)
     if streamed:
         n_classes = len(encoder.target.classes) if encoder.target.task == "classification" else 0
@@ -328,12 +352,14 @@ def run_train(args: argparse.Namespace) -> int:
     lr = args.lr if args.lr is not None else optim.get(args.optimizer).lr
     schedule = schedules.get(args.lr_schedule, lr, epochs=args.epochs)
     n_test = data["n_test"] if "n_test" in data else len(data["X_test"])
-    print(f"data: {data['source']}: {n_rows:,} training and {n_test:,} test "
+    print(f"data: {_common.printable(str(data['source']))}: {n_rows:,} training and {n_test:,} test "
           f"samples; network {'-'.join(map(str, sizes))} ({args.activation}), {net.n_parameters:,} parameters, "
           f"{plan}", file=sys.stderr)
     if encoder is not None:
-        print(f"table: {len(encoder.columns)} columns -> {encoder.width} features; target {encoder.target.describe()}",
+        print(f"table: {len(encoder.columns)} columns -> {encoder.width} features; {_target_line(encoder.target)}",
               file=sys.stderr)
+        for note in encoder.notes:
+            print(f"note: {_common.printable(note)}", file=sys.stderr)
         if data.get("n_unlabeled"):
             unlabeled = data["n_unlabeled"]
             print(f"note: {unlabeled:,} row{'s' if unlabeled != 1 else ''} without a target "
@@ -485,10 +511,10 @@ def run_evaluate(args: argparse.Namespace) -> int:
             report = _report_for(net, truth, guesses)
             if report is not None:
                 metrics["balanced_accuracy"] = report.balanced_accuracy
-    print(f"data: {description}: {count:,} row{'s' if count != 1 else ''}", file=sys.stderr)
+    print(f"data: {_common.printable(description)}: {count:,} row{'s' if count != 1 else ''}", file=sys.stderr)
     print("  ".join(f"{name.replace('_', ' ')}: {value:.4f}" for name, value in metrics.items()))
-    if report is not None:
-        print(report.text())
+    if report is not None:  # the class labels as listings show them: an odd one quoted, never sent raw
+        print(dataclasses.replace(report, classes=[_common.shown_name(name) for name in report.classes]).text())
     if args.plot is not None:
         if report is None:
             raise UserError("--plot: draws a classifier's confusion matrix, but this model predicts numbers (or "
@@ -503,6 +529,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
 def _predict_table(net: Any, args: argparse.Namespace) -> tuple[Any, Any]:
     """The rows of ``args.input`` (CSV or Parquet) through the model's table encoding: (X, the
     network's input; nothing else)."""
+    from ..datasets.files import numbers_not_names
+    from ..datasets.resolve import check_columns, table_kind
     from ..errors import DataError
     from ..tables import read_table
 
@@ -511,6 +539,12 @@ def _predict_table(net: Any, args: argparse.Namespace) -> tuple[Any, Any]:
         encoder.handle_unknown = args.unseen
     try:
         table = read_table(args.input)
+        names = table.column_names
+        if (table_kind(args.input) == "csv" and numbers_not_names(names)
+                and any(name not in names for name, _ in encoder.input_columns)):
+            raise DataError(f"{args.input}: the first line holds numbers, not column names; neuronet reads CSV files "
+                            "with a header row")
+        check_columns(encoder, names, args.input, target=False)
         X = encoder.transform(table)
     except DataError as error:
         message = str(error)

@@ -19,7 +19,8 @@ import numpy as np
 
 from ..errors import DataError
 
-__all__ = ["from_csv", "from_npz", "read_features_csv", "csv_header", "parse_csv", "sniff_delimiter", "DataError"]
+__all__ = ["from_csv", "from_npz", "read_features_csv", "csv_header", "parse_csv", "sniff_delimiter", "DataError",
+           "numbers_not_names"]
 
 
 DELIMITERS = (",", ";", "\t")
@@ -35,7 +36,8 @@ def sniff_delimiter(first_line: str) -> str:
 
 def parse_csv(text: str, source: str = "CSV", delimiter: str | None = None) -> tuple[list[str], list[list[str]]]:
     """``(header, rows)`` of a CSV text, strictly: a bad quote, an over-long cell, a row of the wrong
-    length or a repeated column name is a ``DataError`` naming the line. Blank lines are skipped."""
+    length, a repeated column name or a first line of numbers (no header: its row would be taken for
+    the names and lost) is a ``DataError`` naming the line. Blank lines are skipped."""
     if delimiter is None:
         delimiter = sniff_delimiter(text.split("\n", 1)[0])
     elif delimiter not in DELIMITERS:
@@ -58,6 +60,9 @@ def parse_csv(text: str, source: str = "CSV", delimiter: str | None = None) -> t
     if len(rows) < 2:
         raise DataError(f"{source}: expected a header row and at least one data row")
     header = [cell.strip() for cell in rows[0]]
+    if numbers_not_names(header):
+        raise DataError(f"{source}: the first line holds numbers, not column names; neuronet reads CSV files with a "
+                        "header row")
     repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated:
         raise DataError(f"{source}: the column name {repeated[0]!r} appears more than once in the header")
@@ -70,6 +75,16 @@ def parse_csv(text: str, source: str = "CSV", delimiter: str | None = None) -> t
     return header, rows[1:]
 
 
+def numbers_not_names(header: list[str]) -> bool:
+    """True when every cell of a CSV file's first line reads as a number: a row of data, not a header
+    (a file without one). pandas' default names of unnamed columns (0, 1, 2, ...) are names, though."""
+    try:
+        [float(cell) for cell in header]
+    except ValueError:
+        return False
+    return header != [str(i) for i in range(len(header))]
+
+
 def _read_rows(path: str | Path, delimiter: str | None = None) -> tuple[list[str], list[list[str]]]:
     path = Path(path)
     if not path.is_file():
@@ -80,6 +95,10 @@ def _read_rows(path: str | Path, delimiter: str | None = None) -> tuple[list[str
         line = error.object[:error.start].count(b"\n") + 1
         raise DataError(f"{path}: not UTF-8 text (line {line}: byte {error.object[error.start:error.start + 1]!r}); "
                         "save it as UTF-8") from None
+    nul = text.find("\x00")
+    if nul >= 0:  # the table reader says the same (tables.read.NotText)
+        raise DataError(f"{path}: not a text file (line {text.count(chr(10), 0, nul) + 1} holds a NUL byte); if it is "
+                        "text in UTF-16 or UTF-32 without a byte-order mark, save it as UTF-8")
     return parse_csv(text, str(path), delimiter)
 
 

@@ -15,6 +15,8 @@ held out as the test set. ``table_for_model`` finds that test part again for a s
 from __future__ import annotations
 
 import ast
+import hashlib
+import os
 import re
 import shlex
 from pathlib import Path
@@ -25,14 +27,16 @@ import numpy as np
 from ..errors import ConfigurationError, DataError
 from .catalog import Dataset, load, names, register
 from .files import as_pairs, csv_header, from_csv, from_npz
+from .shown import shown_name, shown_names
 from .split import stratified_split, train_test_indices
 from .toy import GENERATORS
 
 __all__ = ["resolve", "standardize", "apply_preprocessing", "data_for_model", "is_named", "reads_as_table", "table_kind",
            "resolve_table", "table_for_model", "split_table", "should_stream", "TEST_FRACTION", "data_record",
-           "described_data_for_model"]
+           "described_data_for_model", "check_columns"]
 
 TEST_FRACTION = 0.2  # of the rows (or, streamed, of the Parquet row groups) held out as the test set
+HASH_LIMIT = 64 * 2**20  # data whose files hold at most this many bytes in all is recorded with their SHA-256
 STREAM_SHARE = 4  # a Parquet table whose uncompressed size is over 1/STREAM_SHARE of the free memory is streamed
 
 
@@ -145,7 +149,8 @@ def described_data_for_model(net: Any, spec: str | None = None,
     same, note = _same_data(spec, trained_on)
     description = f"{spec}, all its rows" + (f" ({note})" if note else "")
     if is_named(spec) or spec in GENERATORS or (same and spec.lower().endswith((".csv", ".npz"))):
-        description = f"{spec}, its test part" + ("" if is_named(spec) else " (held out in training)")
+        description = f"{spec}, its test part" + ("" if is_named(spec) else
+                                                    f" (held out in training{f'; {note}' if note else ''})")
         data = resolve(spec, target or trained_on.get("target"), int(trained_on.get("seed", 0) if same else 0),
                        standardize_files=False, noise=trained_on.get("noise") if same else None, tables=False)
         X, y = data["X_test"], data["y_test"]
@@ -203,9 +208,12 @@ def reads_as_table(spec: str | None, *, target: str | None = None, forced: bool 
         return True
     from ..tables import read_table
     from ..tables.cells import column_kind
+    from ..tables.read import NotText
 
     try:
         table = read_table(spec)
+    except NotText:
+        raise  # not UTF-8 text (a NUL byte, UTF-16): no reader can take it
     except DataError:
         return False  # the plain reader names the line and the cell
     label = target if target in table.column_names else table.column_names[-1]
@@ -311,15 +319,32 @@ def _in(where: Any, error: DataError) -> DataError:
         message = message.replace("leave it out with ignore=[...]", f"leave it out with --ignore {column}")
     if message.startswith(tuple(f"{option}: " for option in TABLE_OPTIONS + ("ignore",))):
         message = "--" + message  # the encoder's option, as the command line names it
-    return DataError(message if message.startswith((str(where), "--")) else f"{where}: {message}")
+    if message.startswith((str(where), "--")):
+        return DataError(message)
+    return DataError(f"{where}: {message[len('data: '):] if message.startswith('data: ') else message}")
 
 
-def _check_named(settings: dict, target: str) -> None:
-    """The columns named --categorical, --numeric or --ignore are features, never the target."""
-    for option in ("categorical", "numeric", "ignore"):
+def _check_named(settings: dict, target: str, names: list[str]) -> None:
+    """The columns named --categorical, --numeric or --ignore are columns of the table, features (never
+    the target), and each is named by one of those flags only: a column left out (--ignore) cannot be
+    encoded, nor a column be both a category and a number."""
+    options = ("categorical", "numeric", "ignore")
+    for option in options:
         if target in settings[option]:
             raise ConfigurationError(f"--{option}: {target!r} is the target, not a feature column; leave it out of "
                                      f"--{option}")
+        absent = [name for name in settings[option] if name not in names]
+        if absent:
+            raise ConfigurationError(f"--{option}: no column {absent[0]!r} (columns: {shown_names(names)})")
+    for i, first in enumerate(options):
+        for second in options[i + 1:]:
+            both = [name for name in settings[first] if name in settings[second]]
+            if both:
+                column = shown_name(both[0])
+                why = ("a column is a category or a number, not both" if second == "numeric" else
+                       "a column left out is not encoded at all")
+                raise ConfigurationError(f"--{first} {column} and --{second} {column} contradict each other: {why}; "
+                                         "name it in one of them")
 
 
 def _check_categorical(encoder: Any, settings: dict) -> None:
@@ -336,12 +361,26 @@ def _check_categorical(encoder: Any, settings: dict) -> None:
                                      "to scale it as a number")
 
 
+def _same_columns_despite(folder: Path, ignore: list[str]) -> None:
+    """The folder check (every file with the same columns), saying so when the column it names is one
+    that --ignore leaves out: the files of a folder are one table whatever the encoding reads."""
+    try:
+        _parquet_files(folder)
+    except DataError as error:
+        named = re.search(r"has no column ('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"), which", str(error))
+        if named and ast.literal_eval(named.group(1)) in ignore:
+            raise DataError(f"{error} (--ignore leaves a column out of the encoding, not out of the folder's files: "
+                            "write them all with the same columns)") from None
+        raise
+
+
 def _check_target(names: list[str], target: str | None, where: Any) -> str:
     target = target if target is not None else names[-1]
     if target not in names:
-        raise DataError(f"--target: {where} has no column {target!r} (columns: {', '.join(names[:20])})")
+        raise DataError(f"--target: {where} has no column {target!r} (columns: {shown_names(names)})")
     if len(names) < 2:
-        raise DataError(f"{where}: has only the column {target!r}; a table needs feature columns besides the target")
+        raise DataError(f"{where}: has only the column {target!r}; a table needs feature columns besides "
+                        "the target")
     return target
 
 
@@ -360,7 +399,7 @@ def _fit_encoder(make: Any, train: Any, whole: Any) -> Any:
 
 def resolve_table(spec: str, target: str | None = None, seed: int = 0, *, categorical: Any = None,
                   numeric: Any = None, scaling: str | None = None, task: str = "auto", dtype: str = "float32",
-                  stream: bool | None = None, ignore: Any = None) -> dict[str, Any]:
+                  stream: bool | None = None, ignore: Any = None, check_classes: Any = None) -> dict[str, Any]:
     """A table (a bundled one, a CSV or Parquet file, a folder of Parquet files) split, encoded and
     ready to train on, as ``resolve`` returns it plus ``encoder`` (a ``TableEncoder`` fitted on the
     training rows only), ``task``, ``columns`` (the raw columns it reads) and ``test_batches``
@@ -373,7 +412,12 @@ def resolve_table(spec: str, target: str | None = None, seed: int = 0, *, catego
     ``neuronet.tables.ParquetSource`` of the training row groups; X_train and y_train are None.
     Row groups without a target are never held out, and a class found only in the held-out row
     groups is refused before any training. ``ignore``: columns left out of the encoding.
-    ``n_train``, ``n_test`` count rows with a target; ``n_unlabeled`` the rows without one."""
+    ``n_train``, ``n_test`` count rows with a target; ``n_unlabeled`` the rows without one.
+
+    ``check_classes(target, classes, n_train)``, where given, is called when the target is learned
+    as class labels, with its training rows' labels, before anything else is said about them (in
+    particular, streamed, before the held-out row groups' labels are checked): a front end's rule
+    about which labels make classes (e.g. not decimal numbers) holds at both speeds."""
     from ..tables import TableEncoder, read_table
 
     path, target, source = _locate(spec, target)
@@ -383,21 +427,25 @@ def resolve_table(spec: str, target: str | None = None, seed: int = 0, *, catego
         raise ConfigurationError(f"--stream: streams a Parquet file or folder, but {spec} is not one")
     if kind == "parquet" and not path.exists():
         raise DataError(f"{path}: no such file or folder")
+    if kind == "parquet" and path.is_dir() and ignore:
+        _same_columns_despite(path, list(ignore))
     streamed = kind == "parquet" and (stream if stream is not None else should_stream(path))
     settings = {"categorical": list(categorical or []), "numeric": list(numeric or []), "ignore": list(ignore or []),
                 "scaling": scaling or "standard", "dtype": dtype, "seed": seed}
     if streamed:
-        return _streamed_table(path, target, seed, task, settings, source)
+        return _streamed_table(path, target, seed, task, settings, source, check_classes)
     try:
         table = read_table(path)
         target = _check_target(table.column_names, target, where)
-        _check_named(settings, target)
+        _check_named(settings, target, table.column_names)
         classification = _is_classification(table.column(target), task)
         train, test = split_table(table, target, seed, classification)
         # the encoder learns from the training rows; a slip (text in a column of numbers) in the test
         # rows is found too, with its row in the file
         TableEncoder(target, task=task, **settings).check_columns(table)
         encoder = _fit_encoder(lambda: TableEncoder(target, task=task, **settings), table.take(train), table)
+        if check_classes is not None and encoder.target.task == "classification":
+            check_classes(target, np.asarray(encoder.target.classes), len(train))
         _check_categorical(encoder, settings)
         X_train, y_train = encoder.transform_xy(table.take(train))
         X_test, y_test = encoder.transform_xy(table.take(test))
@@ -483,7 +531,7 @@ def _is_text_type(kind: Any) -> bool:
 
 
 def _streamed_table(path: Path, target: str | None, seed: int, task: str, settings: dict,
-                    source: str) -> dict[str, Any]:
+                    source: str, check_classes: Any = None) -> dict[str, Any]:
     import pyarrow.parquet as pq
 
     from ..tables import ParquetSource, TableEncoder
@@ -495,13 +543,17 @@ def _streamed_table(path: Path, target: str | None, seed: int, task: str, settin
         raise DataError(f"{path}: cannot be read as parquet: {str(error).splitlines()[0]}") from None
     names = schema.names
     target = _check_target(names, target, path)
-    _check_named(settings, target)
+    _check_named(settings, target, names)
     try:
-        targets = _unit_targets(units, target, _target_labels(path, target, task))
+        labeled = _target_labels(path, target, task)
+        targets = _unit_targets(units, target, labeled)
     except DataError as error:
         raise _in(path, error) from None
     test = _held_out(units, seed, path, [present for present, _ in targets])
     train = np.setdiff1d(np.arange(len(units)), test)
+    if labeled and check_classes is not None:  # as in memory: the training rows' labels, before the held-out ones'
+        check_classes(target, _as_classes(set().union(*(targets[i][1] for i in train))),
+                      sum(targets[i][0] for i in train))
     _check_held_out_labels(units, targets, train, test, target)
     encoder = TableEncoder(target, task=task, **settings)
     counted: dict[Any, int] = {}
@@ -510,9 +562,13 @@ def _streamed_table(path: Path, target: str | None, seed: int, task: str, settin
         if text:  # a slip in any row group, held out or not: one pass over the text columns only
             encoder.check_columns(_unit_batches(units, text))
         encoder.reset()
-        for batch in _unit_batches([units[i] for i in train], None):
-            encoder.partial_fit(batch)
-            _count_labels(batch.column(target), target, counted)
+        firsts = np.cumsum([0] + [rows for _, _, rows in units])  # rows count in the file order, held-out ones too
+        for i in train:
+            offset = int(firsts[i])
+            for batch in _unit_batches([units[i]], None):
+                encoder.partial_fit(batch, row_offset=offset)
+                offset += batch.num_rows
+                _count_labels(batch.column(target), target, counted)
         encoder.finish()
         _check_categorical(encoder, settings)
         train_source = ParquetSource(path, encoder=encoder, row_groups=train)  # the training row groups only
@@ -529,6 +585,14 @@ def _streamed_table(path: Path, target: str | None, seed: int, task: str, settin
             "train_source": train_source, "n_train": n_train, "n_test": n_test,
             "n_unlabeled": sum(rows for _, _, rows in units) - n_train - n_test,
             "test_batches": lambda: _encoded_units(test_units, encoder, units)}
+
+
+def _as_classes(labels: set) -> np.ndarray:
+    """A set of labels (Arrow's Python values) as a sorted array, as a fitted target keeps its classes."""
+    try:
+        return np.asarray(sorted(labels))
+    except (TypeError, OverflowError):  # labels that do not sort or fit one numpy type: as they are
+        return np.asarray(list(labels), dtype=object)
 
 
 def _check_held_out_labels(units: list, targets: list, train: np.ndarray, test: np.ndarray, target: str) -> None:
@@ -574,6 +638,7 @@ def _encoded(batches: Any, encoder: Any, where: Any, offset: int = 0) -> Any:
     """(X, y labels) of each record batch (rows without a target left out), rows numbered across batches
     (from ``offset``)."""
     for batch in batches:
+        check_columns(encoder, batch.schema.names, where)
         try:
             X, y = encoder.transform_xy(batch, row_offset=offset)
         except DataError as error:
@@ -583,30 +648,104 @@ def _encoded(batches: Any, encoder: Any, where: Any, offset: int = 0) -> Any:
             yield X, encoder.target.decode(y)
 
 
+def _file_entries(path: Path) -> list[tuple[list, Path]]:
+    """([name, size, modification time in ns], the file) of each file of the data at ``path``."""
+    files = _parquet_files(path) if path.is_dir() else [path]
+    return [([str(file.relative_to(path)) if path.is_dir() else file.name, file.stat().st_size,
+              file.stat().st_mtime_ns], file) for file in files]
+
+
+def _sha256(file: Path) -> str:
+    digest = hashlib.sha256()
+    with open(file, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_columns(encoder: Any, names: list[str], where: Any, target: bool = True) -> None:
+    """A ``DataError`` naming the first column a model's table encoding reads (and, with ``target``,
+    its target) that the data ``where`` lacks, with the columns it has, each name quoted when odd."""
+    wanted = [name for name, _ in encoder.input_columns]
+    if target and encoder.target is not None:
+        wanted.append(encoder.target.name)
+    absent = [name for name in wanted if name not in names]
+    if absent:
+        is_target = target and encoder.target is not None and absent[0] == encoder.target.name
+        what = f"target {absent[0]!r}:" if is_target else f"column {absent[0]!r}: the model was trained on it but"
+        raise DataError(f"{where}: {what} the data has no such column (columns: {shown_names(names)})")
+
+
 def data_record(spec: str) -> dict[str, Any]:
     """What a model file keeps about a data file or folder it was trained on, so that ``evaluate``
     knows the same data again: its resolved ``path`` and each file's name, size and modification
-    time (``files``). Empty for a dataset name, a generator or a bundled table."""
+    time (``files``), and, when the files hold at most ``HASH_LIMIT`` bytes in all, each one's
+    SHA-256 (then the content decides, not the time). Empty for a dataset name, a generator or a
+    bundled table."""
     if spec in _bundled_tables() or is_named(spec) or spec in GENERATORS or not Path(spec).exists():
         return {}
     path = Path(spec).resolve()
-    files = _parquet_files(path) if path.is_dir() else [path]
-    return {"path": str(path), "files": [[str(file.relative_to(path)) if path.is_dir() else file.name,
-                                          file.stat().st_size, file.stat().st_mtime_ns] for file in files]}
+    entries = _file_entries(path)
+    if sum(entry[1] for entry, _ in entries) <= HASH_LIMIT:
+        return {"path": str(path), "files": [[*entry, _sha256(file)] for entry, file in entries]}
+    return {"path": str(path), "files": [entry for entry, _ in entries]}
+
+
+def _files_said(names: list[str], verb: str) -> str:
+    return (f"{'a file was' if len(names) == 1 else f'{len(names)} files were'} {verb} "
+            f"({shown_names(names, 3)})")
+
+
+def _change(path: Path, recorded: Any) -> str | None:
+    """How the data at ``path`` differs from the files a model recorded (``data_record``'s ``files``);
+    None when it is the same data: the same files with the same checksums where recorded, else with
+    the same sizes and modification times."""
+    if not isinstance(recorded, list):
+        return None
+    then = {str(entry[0]): entry for entry in recorded if isinstance(entry, list) and entry}
+    now = {entry[0]: (entry, file) for entry, file in _file_entries(path)}
+    added, removed = sorted(set(now) - set(then)), sorted(set(then) - set(now))
+    if added or removed:
+        return "; ".join(_files_said(names, verb) for names, verb in ((added, "added"), (removed, "removed")) if names)
+    for name, (entry, file) in now.items():
+        whose = "its" if not path.is_dir() else f"the file {shown_name(name)}'s"
+        if entry[1] != then[name][1]:
+            return f"{whose} size differs"
+        if len(then[name]) > 3:  # a checksum recorded: the content decides, a file touched but unchanged is the same
+            if _sha256(file) != then[name][3]:
+                return f"{whose} content differs (the same size, another checksum)"
+        elif entry[2] != then[name][2]:
+            return f"{whose} modification time differs"
+    return None
 
 
 def _same_data(spec: str, trained_on: dict) -> tuple[bool, str | None]:
-    """(whether ``spec`` is the data the model was trained on, a note when it is the same path but
-    the files changed since). Compared by resolved path and the files' sizes and modification times
-    where the model records them (by the name as given for an older model file)."""
+    """(whether ``spec`` is the data the model was trained on, a note for the description: why not,
+    when it is the path the model records, or how it was matched when the model records little).
+    Compared by resolved path and the files (``_change``) where the model records them; a model
+    file from before that records only the name as given in training, which is matched by the file
+    it names from the current folder, with a note that says so."""
     recorded = trained_on.get("spec")
-    if spec in _bundled_tables() or is_named(spec) or spec in GENERATORS or not isinstance(trained_on.get("path"), str):
+    if spec in _bundled_tables() or is_named(spec) or spec in GENERATORS:
         return spec == recorded, None
-    if not Path(spec).exists() or str(Path(spec).resolve()) != trained_on["path"]:
+    if not Path(spec).exists():
         return False, None
-    if data_record(spec).get("files") != trained_on.get("files"):
-        return False, ("it changed since the model was trained: its files' sizes or modification times differ, so "
-                       "its test part cannot be found again")
+    here = Path(spec).resolve()
+    if not isinstance(trained_on.get("path"), str):  # an older model file
+        if (not isinstance(recorded, str) or recorded in _bundled_tables() or is_named(recorded)
+                or recorded in GENERATORS or here != Path(recorded).resolve()):
+            return False, None
+        how = "path" if Path(recorded).is_absolute() else "name"
+        return True, (f"matched by {how} only: the model file, an older one, records its data only as {recorded!r}, "
+                      f"with no {'' if how == 'path' else 'folder, '}size or time, so the file of that {how} here is "
+                      "taken to be it")
+    if str(here) != trained_on["path"]:
+        if os.path.abspath(spec) == trained_on["path"]:
+            return False, f"{spec} now leads to {here}, not to the file the model was trained on"
+        return False, None
+    change = _change(here, trained_on.get("files"))
+    if change is not None:
+        return False, f"it changed since the model was trained: {change}, so its test part cannot be found again"
     return True, None
 
 
@@ -616,10 +755,15 @@ def _recorded_data(trained_on: dict, tables: bool) -> str:
     spec = trained_on.get("spec")
     if spec is None:
         kinds = "a table (a CSV or Parquet file, penguins, cars)" if tables else "a dataset name or a .csv/.npz file"
-        raise ConfigurationError(f"--data: the model does not record its data; give {kinds}")
-    spec = trained_on["path"] if isinstance(trained_on.get("path"), str) else spec
-    if not (spec in _bundled_tables() or is_named(spec) or spec in GENERATORS or Path(spec).exists()):
-        raise ConfigurationError(f"--data: the model was trained on {spec}, which is not here; give --data")
+        raise ConfigurationError(f"the model does not record the data it was trained on; give {kinds} with --data")
+    if isinstance(trained_on.get("path"), str):
+        spec = trained_on["path"]
+        if not Path(spec).exists():
+            raise ConfigurationError(f"the model was trained on {spec}, which is not there any more (moved or "
+                                     "deleted); give its data with --data")
+    elif not (spec in _bundled_tables() or is_named(spec) or spec in GENERATORS or Path(spec).exists()):
+        raise ConfigurationError(f"the model was trained on {spec!r}, named from the folder it was trained in, and "
+                                 "this folder has no such file; give its data with --data")
     return spec
 
 
@@ -648,11 +792,12 @@ def table_for_model(net: Any, spec: str | None = None, target: str | None = None
     path, _, description = _locate(spec, None)
     seed = int(trained_on.get("seed", 0))
     same, note = _same_data(spec, trained_on)
+    held = f"held out in training{f'; {note}' if note else ''}"
     if same and trained_on.get("stream"):
         units = _parquet_units(path)
         targets = _unit_targets(units, encoder.target.name, False)
         test = [units[i] for i in _held_out(units, seed, path, [present for present, _ in targets])]
-        described = f"{description}, its test row groups (held out in training)"
+        described = f"{description}, its test row groups ({held})"
         return (lambda: _encoded_units(test, encoder, units)), described
     if same:
         def test_part() -> Any:
@@ -665,7 +810,7 @@ def table_for_model(net: Any, spec: str | None = None, target: str | None = None
                 raise _in(path, error) from None
             return _encoded([table.take(test)], encoder, path)
 
-        return test_part, f"{description}, its test part (held out in training)"
+        return test_part, f"{description}, its test part ({held})"
     whole = f"{description}, all its rows with a target" + (f" ({note})" if note else "")
     if table_kind(spec) == "parquet":  # row group by row group, so that a problem names its file
         units = _parquet_units(path)
