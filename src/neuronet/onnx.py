@@ -42,8 +42,8 @@ Needs the ``onnx`` extra: ``pip install "neuronet[onnx]"``.
 
 from __future__ import annotations
 
+import inspect
 import json
-import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -179,7 +179,7 @@ def _unseen_categories(encoder: Any) -> str:
     categorical = [column.name for column in encoder.columns if hasattr(column, "categories")]
     if encoder.handle_unknown != "error" or not categorical:
         return "unseen slot (as trained)"
-    level, frame = 1, sys._getframe()
+    level, frame = 1, inspect.currentframe()
     while frame is not None and frame.f_code.co_filename == __file__:  # said at the caller's line
         level, frame = level + 1, frame.f_back
     warnings.warn(f"neuronet.onnx: the encoding refuses categories not seen in training (handle_unknown='error'), "

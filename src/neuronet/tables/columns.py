@@ -144,4 +144,4 @@ class CategoricalColumn:
         shown = ", ".join(map(_display, self.categories[:8])) + (", ..." if len(self.categories) > 8 else "")
         extra = (f"; {self.missing} missing in training -> missing slot" if self.missing_slot else "") + (
             f"; {self.other} rare values -> unseen slot" if self.other else "")
-        return f"{self.name}: categorical ({self.values}), {len(self.categories)} categories ({shown}) + unseen{extra}"
+        return f"{self.name}: categorical ({self.values}), {len(self.categories)} categor{'y' if len(self.categories) == 1 else 'ies'} ({shown}) + unseen{extra}"
