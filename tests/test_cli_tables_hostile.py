@@ -15,6 +15,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
 
+from cli_run import argparse_error, one_line_error, run
 from neuronet.atomic import atomic_write, check_writable
 from neuronet.cli import main
 from neuronet.datasets.resolve import _held_out, _parquet_units, resolve_table
@@ -22,26 +23,6 @@ from neuronet.datasets.tables import load_penguins
 from neuronet.errors import PathError
 
 FAST = ["--hidden", "4", "--epochs", "1", "--verbose", "0"]
-
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def one_line_error(capsys, *argv):
-    code, out, err = run(capsys, *argv)
-    assert code == 2, (out, err)
-    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
-    return err
-
-
-def argparse_error(capsys, *argv):
-    with pytest.raises(SystemExit) as caught:
-        main([str(a) for a in argv])
-    assert caught.value.code == 2
-    return capsys.readouterr().err
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
 
+from cli_run import one_line_error, run
 import neuronet as nn
 from neuronet.cli import main
 from neuronet.datasets.resolve import resolve_table
@@ -22,19 +23,6 @@ RAW = ("island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex,ye
        "Dream,46.5,17.9,192,3500,,2009\n"
        "Torgersen,NA,NA,NA,NA,NA,2007\n"
        "Torgersen,39.1,18.7,181,3750,male,2007\n")
-
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def one_line_error(capsys, *argv):
-    code, out, err = run(capsys, *argv)
-    assert code == 2, (out, err)
-    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
-    return err
 
 
 @pytest.fixture(scope="module")

@@ -38,7 +38,7 @@ from typing import IO, Iterator
 
 from .errors import ConfigurationError, PathError
 
-__all__ = ["atomic_write", "check_writable", "temporary_name", "remove_stale_temporaries"]
+__all__ = ["atomic_write", "check_writable", "temporary_name", "remove_stale_temporaries", "pid_is_gone"]
 
 STALE_AFTER = 24 * 3600  # seconds: a temporary file this old is stale whoever wrote it
 # seconds since its last write before a temporary whose process is gone here is removed: a save
@@ -89,7 +89,8 @@ def temporary_name(path: str | Path, pid: int | None = None, token: str | None =
     return folder / f"{_stem(path.name, folder)}.{pid}.{token}.tmp"
 
 
-def _pid_is_gone(pid: int) -> bool:
+def pid_is_gone(pid: int) -> bool:
+    """Whether no process ``pid`` runs on this machine (a process of another user counts as running)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -125,7 +126,7 @@ def remove_stale_temporaries(path: str | Path) -> list[Path]:
             if not stat.S_ISREG(info.st_mode):
                 continue
             quiet = now - info.st_mtime
-            if (_pid_is_gone(int(match.group(1))) and quiet > QUIET_FOR) or quiet > STALE_AFTER:
+            if (pid_is_gone(int(match.group(1))) and quiet > QUIET_FOR) or quiet > STALE_AFTER:
                 os.unlink(entry.path)
                 removed.append(Path(entry.path))
         except OSError:

@@ -27,6 +27,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Sequence
 
+from .atomic import pid_is_gone
 from .errors import ConfigurationError, MissingExtra
 from .tour_render import display_width as _width
 
@@ -226,20 +227,6 @@ def _remove(path: Path) -> None:
             pass
 
 
-def _pid_is_gone(pid: int) -> bool:
-    import os
-
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:  # alive, another user's
-        return False
-    except (OverflowError, ValueError, OSError):
-        return True
-    return False
-
-
 def publish_pages(japanese: bool = False, folder: str | Path | None = None) -> dict[str, Path]:
     """``write_pages`` into one folder kept for the pages (``pages_folder()``, or the temporary
     folder's ``neuronet-tour-<user>`` where the cache cannot be written), replacing the pages an
@@ -262,7 +249,7 @@ def publish_pages(japanese: bool = False, folder: str | Path | None = None) -> d
     leftover = re.compile(re.escape(f".{folder.name}.") + r"(\d{1,10})\.[0-9a-f]{8}(\.old)?")
     for entry in parent.iterdir():   # what an interrupted run left beside the folder
         match = leftover.fullmatch(entry.name)
-        if match and _pid_is_gone(int(match.group(1))):
+        if match and pid_is_gone(int(match.group(1))):
             _remove(entry)
     staging = parent / f".{folder.name}.{os.getpid()}.{os.urandom(4).hex()}"
     try:
