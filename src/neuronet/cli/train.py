@@ -316,9 +316,12 @@ def run_train(args: argparse.Namespace) -> int:
         raise UserError("--validation-split: a streamed table (--stream) trains on all its training row groups and "
                         "holds out whole row groups as its test set; leave --validation-split out (or drop --stream)")
     with warnings.catch_warnings():  # the encoding's notes are printed as notes below, once
-        from ..tables import TableNote
-
-        warnings.simplefilter("ignore", TableNote)
+        try:
+            from ..tables import TableNote
+        except ImportError:  # without pyarrow no table is read, so there is no note to quiet
+            pass
+        else:
+            warnings.simplefilter("ignore", TableNote)
         data = _resolve(args)
     encoder = data.get("encoder")
     if encoder is not None and args.no_standardize:
