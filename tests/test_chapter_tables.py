@@ -22,3 +22,10 @@ def test_formulas_in_table_cells_are_math(page):
     for number, cell in _cells(page.read_text(encoding="utf-8")):
         outside = re.sub(r"`[^`]*`", "", re.sub(r"\$[^$]*\$", "", cell))   # what is neither math nor code
         assert not FORMULA.search(outside), f"{page.name}:{number}: formula outside $...$: {cell!r}"
+
+
+def test_the_pages_checked_hold_table_cells_with_math():
+    pages = sorted(CHAPTERS.glob("*/*.md"))
+    assert {page.parent.name for page in pages} == {"en", "ja"}, pages
+    cells = [cell for page in pages for _, cell in _cells(page.read_text(encoding="utf-8"))]
+    assert any("$" in cell for cell in cells), "no table cell of any chapter holds math"

@@ -6,14 +6,9 @@ import sys
 import numpy as np
 import pytest
 
+from cli_run import argparse_error, one_line_error, run
 import neuronet as nn
 from neuronet.cli import main
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.mark.slow
@@ -90,10 +85,7 @@ def test_user_errors_are_one_line_and_exit_2(tmp_path, capsys, argv, message):
     (["plot", "neuron", "--weights", "a,b", "-o", "x.png"], "argument --weights: expected comma-separated numbers"),
 ])
 def test_bad_option_value_is_an_argparse_error_naming_the_flag(capsys, argv, message):
-    with pytest.raises(SystemExit) as caught:
-        main(argv)
-    assert caught.value.code == 2
-    err = capsys.readouterr().err
+    err = argparse_error(capsys, *argv)
     assert message in err and "Traceback" not in err
 
 
@@ -298,8 +290,7 @@ def test_flags_that_would_be_ignored_are_refused(capsys, monkeypatch, argv, mess
     import neuronet.training
 
     monkeypatch.setattr(neuronet.training, "fit", lambda *a, **k: (_ for _ in ()).throw(AssertionError("trained")))
-    assert main(argv) == 2
-    err = capsys.readouterr().err
+    err = one_line_error(capsys, *argv)
     assert "Traceback" not in err and message in err and len(err.strip().splitlines()) == 1, err
 
 

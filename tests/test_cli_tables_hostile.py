@@ -38,6 +38,17 @@ def penguins_csv(penguins, tmp_path_factory):
     return path
 
 
+@pytest.fixture
+def trained_here(penguins_csv, tmp_path, monkeypatch):
+    """A folder holding penguins.csv and the model pm.npz trained on it by that relative name, made the cwd."""
+    here = tmp_path / "here"
+    here.mkdir()
+    shutil.copy(penguins_csv, here / "penguins.csv")
+    monkeypatch.chdir(here)
+    assert main(["train", "--data", "penguins.csv", "--target", "species", "--out", "pm.npz", *FAST]) == 0
+    return here
+
+
 def _null_target(table, rows):
     species = np.array(table.column("species").to_pylist(), dtype=object)
     species[rows] = None
@@ -123,12 +134,8 @@ def test_evaluate_names_the_file_and_its_row_of_a_label_the_model_never_saw(peng
 
 
 # --- evaluate: the data it was trained on is the same file, not the same spelling ------------------
-def test_evaluate_knows_its_data_by_path_and_says_which_rows_it_used(penguins_csv, tmp_path, capsys, monkeypatch):
-    here = tmp_path / "here"
-    here.mkdir()
-    shutil.copy(penguins_csv, here / "penguins.csv")
-    monkeypatch.chdir(here)
-    assert main(["train", "--data", "penguins.csv", "--target", "species", "--out", "pm.npz", *FAST]) == 0
+def test_evaluate_knows_its_data_by_path_and_says_which_rows_it_used(trained_here, tmp_path, capsys, monkeypatch):
+    here = trained_here
     capsys.readouterr()
     said = []
     for argv in ([], ["--data", "penguins.csv"], ["--data", "./penguins.csv"], ["--data", str(here / "penguins.csv")]):
@@ -337,15 +344,11 @@ def test_train_names_the_line_of_a_csv_that_is_not_utf8(penguins_csv, tmp_path, 
 
 
 # --- evaluate: an older model file records only the name its data was given by ------------------------
-def test_an_older_model_file_finds_its_data_by_name_only_and_says_so(penguins_csv, tmp_path, capsys, monkeypatch):
+def test_an_older_model_file_finds_its_data_by_name_only_and_says_so(trained_here, tmp_path, capsys, monkeypatch):
     from neuronet import io
 
-    here = tmp_path / "here"
-    here.mkdir()
-    shutil.copy(penguins_csv, here / "penguins.csv")
-    monkeypatch.chdir(here)
-    assert main(["train", "--data", "penguins.csv", "--target", "species", "--out", "new.npz", *FAST]) == 0
-    net = io.load(here / "new.npz")
+    here = trained_here
+    net = io.load(here / "pm.npz")
     recorded = {key: value for key, value in net.metadata["dataset"].items() if key not in ("path", "files")}
     io.save(net, here / "old.npz", metadata={**net.metadata, "dataset": recorded})  # as saved before the record
     capsys.readouterr()

@@ -66,7 +66,9 @@ def test_the_numerical_derivative_entry_says_what_is_wrong_with_eq_9_to_11():
 @pytest.mark.parametrize("language", ["en", "ja"])
 def test_chapters_link_the_entries_of_the_equations_they_use(language):
     anchors = set(ANCHOR.findall(_errata(language)))
-    for path in sorted((CHAPTERS / language).glob("*.md")):
+    paths = sorted((CHAPTERS / language).glob("*.md"))
+    assert set(USES) <= {path.stem for path in paths}, set(USES) - {path.stem for path in paths}
+    for path in paths:
         links = set(LINK.findall(path.read_text(encoding="utf-8")))
         assert links <= anchors, (path.name, links - anchors)
         assert USES.get(path.stem, set()) <= links, (path.name, USES[path.stem] - links)

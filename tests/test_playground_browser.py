@@ -51,7 +51,8 @@ def test_spiral_with_a_new_layer_learns_and_the_regions_change(server, page, tmp
     page.dispatch_event("#classes", "change")
     page.click("#add-layer")
     page.wait_for_function("document.querySelectorAll('#network .layer').length === 5")  # in, 3 hidden, out
-    page.wait_for_timeout(300)
+    # the state of the new network (3 classes, 3 hidden layers: 4 weight matrices) has been drawn
+    page.wait_for_function("state !== null && state.classes === 3 && state.weights.length === 4")
     before = _regions(page)
     blank = page.evaluate("""(() => { const c = document.createElement('canvas');
         c.width = 400; c.height = 400; return c.toDataURL(); })()""")

@@ -166,7 +166,9 @@ def test_every_front_end_reads_the_same_lists(registry, names, capsys):
     parser = build_parser()
     for name in names:  # every registered name is a choice of neuronet train
         assert parser.parse_args(["train", flag, name]) is not None
-    with pytest.raises(SystemExit):  # and the refusal of another lists exactly the registry's names
+        assert getattr(parser.parse_args(["train", flag, name]), flag[2:].replace("-", "_")) == name
+    with pytest.raises(SystemExit) as refused:  # and the refusal of another lists exactly the registry's names
         parser.parse_args(["train", flag, "not_a_registered_name"])
+    assert refused.value.code == 2
     message = capsys.readouterr().err
     assert "not_a_registered_name" in message and all(repr(name) in message for name in names)

@@ -11,7 +11,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
 
-from cli_run import one_line_error, run
+from cli_run import argparse_error, one_line_error, run
 import neuronet as nn
 from neuronet.cli import main
 from neuronet.datasets.resolve import resolve_table
@@ -350,15 +350,12 @@ def test_train_bad_inputs_are_one_line_errors(penguins_csv, tmp_path, capsys):
     ("Adelie=1,Adelie=2", "class 'Adelie' is given twice"),
 ])
 def test_bad_class_weight_values_are_argparse_errors(capsys, value, message):
-    with pytest.raises(SystemExit) as caught:
-        main(["train", "--data", "penguins", "--class-weight", value])
-    assert caught.value.code == 2 and message in capsys.readouterr().err
+    assert message in argparse_error(capsys, "train", "--data", "penguins", "--class-weight", value)
 
 
 def test_bad_categorical_value_is_an_argparse_error(capsys):
-    with pytest.raises(SystemExit):
-        main(["train", "--data", "penguins", "--categorical", "a,,b"])
-    assert "expected comma-separated column names" in capsys.readouterr().err
+    err = argparse_error(capsys, "train", "--data", "penguins", "--categorical", "a,,b")
+    assert "expected comma-separated column names" in err
 
 
 def test_a_model_file_records_the_data_it_was_trained_on(penguins_model):

@@ -146,6 +146,7 @@ def test_tables_are_aligned_by_display_width_in_both_languages():
     rows = [line for line in terminal_text(table, width=80).splitlines() if "│" in line]
     assert len(rows) == 4 and len(_columns(rows)) == 1, rows  # every │ in the same terminal column
     assert "1/(1 + e⁻ˣ)" in rows[2] and "ステップ" in rows[1]
+    tables = {False: 0, True: 0}
     for japanese in (False, True):  # the chapters' own tables, where they fit the terminal
         for chapter in tour.CHAPTERS:
             lines = tour.chapter_text(chapter.slug, japanese=japanese, width=200).splitlines()
@@ -157,6 +158,8 @@ def test_tables_are_aligned_by_display_width_in_both_languages():
                             break
                         block.append(row)
                     assert len(_columns(block)) == 1, block
+                    tables[japanese] += 1
+    assert tables[False] and tables[True], tables  # some chapter tables were drawn and checked, in both languages
 
 
 def test_a_table_too_wide_for_the_terminal_becomes_one_record_a_row():
