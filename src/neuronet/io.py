@@ -104,11 +104,9 @@ def _encoder_form(encoder: Any, net: Sequential) -> tuple[dict, dict[str, np.nda
         raise WrongType(f"encoder: expected a fitted neuronet.tables.TableEncoder, got {type(encoder).__name__}")
     if encoder.width != net.in_features:
         raise ConfigurationError(f"encoder: makes {encoder.width} features, but the network takes {net.in_features}")
-    target = encoder.target
-    if target is not None and target.task == "classification" and net.classes is not None and (
-            len(target.classes) != len(net.classes) or not np.array_equal(target.classes, net.classes)):
-        raise ConfigurationError(f"encoder: its classes {target.classes.tolist()[:10]} differ from the network's "
-                                 f"class labels {np.asarray(net.classes).tolist()[:10]}")
+    if not _same_classes(encoder, net):
+        raise ConfigurationError(f"encoder: its classes {encoder.target.classes.tolist()[:10]} differ from the "
+                                 f"network's class labels {np.asarray(net.classes).tolist()[:10]}")
     config, arrays = encoder.to_config()
     for name, array in arrays.items():
         if not ARRAY_NAMES.fullmatch(name) or array.ndim != 1 or array.dtype.kind not in _ENCODER_KINDS:
@@ -443,11 +441,16 @@ def _read_encoder(archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo],
     if encoder.width != net.in_features:
         raise ModelFileError(f"{path}: table encoding: makes {encoder.width} features, but the network takes "
                              f"{net.in_features}")
-    target = encoder.target
-    if target is not None and target.task == "classification" and net.classes is not None and (
-            len(target.classes) != len(net.classes) or not np.array_equal(target.classes, net.classes)):
+    if not _same_classes(encoder, net):
         raise ModelFileError(f"{path}: table encoding: its classes differ from the network's class labels")
     return encoder
+
+
+def _same_classes(encoder: Any, net: Sequential) -> bool:
+    """Whether a table encoding's class labels are the network's (where both have them), as saved and loaded."""
+    target = encoder.target
+    return not (target is not None and target.task == "classification" and net.classes is not None
+                and not np.array_equal(target.classes, net.classes))
 
 
 def _check_layer_config(config: Any) -> dict:

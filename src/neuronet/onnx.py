@@ -56,7 +56,7 @@ from .atomic import atomic_write
 from .errors import ConfigurationError, MissingExtra
 from .network import as_network
 
-__all__ = ["export", "to_onnx", "onnx_inputs", "Graph", "NoOnnxForm", "DEFAULT_OPSET"]
+__all__ = ["export", "to_onnx", "write_model", "onnx_inputs", "Graph", "NoOnnxForm", "DEFAULT_OPSET"]
 
 _ENCODED = "encoded"  # the network part's input, behind a table encoding
 
@@ -204,7 +204,11 @@ def onnx_inputs(proto: Any) -> list[str]:
 def export(model: Any, path: str | Path, *, input_name: str = "input", opset: int = DEFAULT_OPSET) -> Path:
     """Write ``model`` (a ``Sequential`` or a fitted ``neuronet.sklearn`` estimator) to ``path``
     as ONNX; the file appears whole or not at all. Returns the path."""
-    proto = to_onnx(model, input_name=input_name, opset=opset)
+    return write_model(to_onnx(model, input_name=input_name, opset=opset), path)
+
+
+def write_model(proto: Any, path: str | Path) -> Path:
+    """Write an ``onnx.ModelProto`` (``to_onnx``'s) to ``path``, whole or not at all. Returns the path."""
     path = Path(path)
     with atomic_write(path) as handle:
         handle.write(proto.SerializeToString())

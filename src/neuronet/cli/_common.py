@@ -4,8 +4,9 @@ expect, and writing or reading the files a command is given."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -14,7 +15,8 @@ from ..errors import NeuronetError
 
 __all__ = ["UserError", "EXIT_USER_ERROR", "sizes", "seed", "positive_int", "positive_float", "non_negative_float",
            "fraction", "finite_float", "numbers", "target_for", "data_of", "write_text", "load_model", "save_figure",
-           "shown_name", "shown_names", "printable", "named_lines"]
+           "shown_name", "shown_names", "printable", "named_lines", "flags_named",
+           "Known"]
 
 EXIT_USER_ERROR = 2
 
@@ -127,6 +129,28 @@ def named_lines(names: list[str], lines: list[str]) -> list[str]:
             line = shown_name(name) + line[len(name):]
         shown.append(printable(line))
     return shown + [printable(line) for line in lines[len(names):]]
+
+
+@contextlib.contextmanager
+def flags_named(flags: dict[str, str]) -> Iterator[None]:
+    """A context where an error about one of the API's arguments (``{"class_weight": "--class-weight"}``:
+    ``class_weight: ...``) is said as the command line's flag that sets it (``--class-weight: ...``)."""
+    try:
+        yield
+    except NeuronetError as error:
+        message = str(error)
+        for argument, flag in flags.items():
+            if message.startswith(f"{argument}:"):
+                raise UserError(flag + message[len(argument):]) from None
+        raise
+
+
+class Known:
+    """A model whose predictions are already made: ``predict`` gives back what it is handed, so that
+    ``plot.confusion_matrix(Known(), predictions, labels)`` draws predictions computed batch by batch."""
+
+    def predict(self, predictions: Any) -> Any:
+        return predictions
 
 
 def write_text(path: str, text: str) -> None:

@@ -6,7 +6,6 @@ import argparse
 import sys
 from typing import Any
 
-from ..errors import ConfigurationError
 from . import _common
 from ._common import UserError
 
@@ -33,15 +32,9 @@ def run_export(args: argparse.Namespace) -> int:
     if encoder is not None and args.input_name != "input":
         raise UserError("--input-name: a model trained on a table takes its raw columns as inputs, each named as "
                         "its column; leave --input-name out")
-    try:
+    with _common.flags_named({"opset": "--opset", "input_name": "--input-name"}):
         proto = _onnx.to_onnx(net, input_name=args.input_name, opset=args.opset)
-    except ConfigurationError as error:  # said as the flags that set them
-        message = str(error)
-        for argument, flag in (("opset:", "--opset:"), ("input_name:", "--input-name:")):
-            if message.startswith(argument):
-                raise UserError(flag + message[len(argument):]) from None
-        raise
-    path = _onnx.export(net, args.onnx, input_name=args.input_name, opset=args.opset)
+    path = _onnx.write_model(proto, args.onnx)  # the graph built and checked once
     if encoder is None:
         print(f"wrote {path} (opset {args.opset}, input {args.input_name!r}: float32 (batch, {net.in_features}))",
               file=sys.stderr)

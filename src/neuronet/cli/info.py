@@ -79,9 +79,7 @@ def run_info(args: argparse.Namespace) -> int:
     trained = f", {net.optimizer.name} ({net.optimizer.iterations:,} steps)" if net.optimizer is not None else ""
     print(f"loss: {loss.name}{trained}; dtype {net.dtype.name}")
     if net.classes is not None:
-        shown = ", ".join(_common.printable(str(label)) for label in net.classes[:20]) + (
-            ", ..." if len(net.classes) > 20 else "")
-        print(f"classes ({len(net.classes)}): {shown}")
+        print(f"classes ({len(net.classes)}): {_common.shown_names(net.classes, 20)}")
     encoder = getattr(net, "encoder", None)
     if encoder is not None:
         print(f"table encoding: {len(encoder.columns)} columns -> {encoder.width} features, learned from "

@@ -80,12 +80,7 @@ def _table_figure(net: Any, kind: str, args: argparse.Namespace) -> Any:
         guesses.append(net.predict(X))
     if not truth:
         raise UserError("--data: no rows with a target to draw")
-
-    class Known:  # the predictions made above, batch by batch
-        def predict(self, predictions: Any) -> Any:
-            return predictions
-
-    return plot.confusion_matrix(Known(), np.concatenate(guesses), np.concatenate(truth))
+    return plot.confusion_matrix(_common.Known(), np.concatenate(guesses), np.concatenate(truth))
 
 
 def run_plot(args: argparse.Namespace) -> int:

@@ -16,25 +16,23 @@ reads raw rows by column name and ``evaluate`` finds the same test part again.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import dataclasses
 import io as _io
 import json
 import sys
 import warnings
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
 from .. import activations, losses, optim, schedules
 from ..kernels.plan import KernelFallbackWarning
+from ..weights import MAX_WEIGHT
 from . import _common
 from ._common import UserError
 
-__all__ = ["add_parsers", "run_train", "run_evaluate", "run_predict", "MAX_CLASS_WEIGHT"]
-
-MAX_CLASS_WEIGHT = 1e6  # a heavier class weight would only overflow the loss: relative weights say the same
+__all__ = ["add_parsers", "run_train", "run_evaluate", "run_predict"]
 
 
 def add_parsers(commands: Any) -> None:
@@ -61,7 +59,7 @@ def add_parsers(commands: Any) -> None:
                        help="weight each class in the loss: 'balanced' (inversely to its frequency) or "
                             "LABEL=WEIGHT pairs such as Chinstrap=2,Gentoo=1 (labels as the classes are shown, e.g. "
                             "True=2 for a bool target; classes not named weigh 1; each weight at most "
-                            f"{MAX_CLASS_WEIGHT:g})")
+                            f"{MAX_WEIGHT:g})")
     train.add_argument("--stream", action="store_true",
                        help="table: stream a Parquet file or folder in record batches instead of reading it whole "
                             "(automatic when it is over a quarter of the free memory)")
@@ -142,8 +140,8 @@ def _class_weight(text: str) -> Any:
             weight = float("nan")
         if not (np.isfinite(weight) and weight >= 0):
             raise argparse.ArgumentTypeError(f"the weight of {label!r} must be a finite number >= 0, got {value!r}")
-        if weight > MAX_CLASS_WEIGHT:
-            raise argparse.ArgumentTypeError(f"the weight of {label!r} must be at most {MAX_CLASS_WEIGHT:g} (weights "
+        if weight > MAX_WEIGHT:
+            raise argparse.ArgumentTypeError(f"the weight of {label!r} must be at most {MAX_WEIGHT:g} (weights "
                                              f"are relative: Chinstrap=2 doubles that class's), got {value!r}")
         if label in weights:
             raise argparse.ArgumentTypeError(f"class {label!r} is given twice in {text!r}")
@@ -240,33 +238,14 @@ def _classes_check(loss: losses.Loss) -> Any:
     return check
 
 
-def _shown_label(label: Any) -> str:
-    """A class label as a listing prints it: ``_shown``, quoted when odd (``shown_name``)."""
-    return _common.shown_name(_shown(label))
-
-
 def _target_line(target: Any) -> str:
     """What the table's target is learned as, its name and class labels quoted when odd."""
     if target.task != "classification":
         return f"target {_common.shown_name(target.name)}: regression (mean {target.mean:.4g}, std {target.std:.4g})"
     classes = target.classes.tolist()
-    shown = ", ".join(map(_shown_label, classes[:10])) + (", ..." if len(classes) > 10 else "")
+    shown = _common.shown_names([_shown(label) for label in classes], 10)
     counted = f"{len(classes)} class{'es' if len(classes) != 1 else ''}"
     return f"target {_common.shown_name(target.name)}: {counted} ({shown})"
-
-
-@contextlib.contextmanager
-def _flag_named(argument: str, flag: str) -> Iterator[None]:
-    """A context where an error about the API's ``argument`` (e.g. ``class_weight: ...``) is said as the
-    command line's ``flag`` (``--class-weight: ...``)."""
-    from ..errors import NeuronetError
-
-    try:
-        yield
-    except NeuronetError as error:
-        if not str(error).startswith(f"{argument}:"):
-            raise
-        raise UserError(flag + str(error)[len(argument):]) from None
 
 
 def _per_class(class_weight: Any, encoder: Any, counts: np.ndarray) -> np.ndarray:
@@ -373,13 +352,13 @@ def run_train(args: argparse.Namespace) -> int:
         net.encoder = encoder  # before fit: the classes come from it
         source = data["train_source"]
         if class_weight is not None:
-            with _flag_named("class_weight", "--class-weight"):
+            with _common.flags_named({"class_weight": "--class-weight"}):
                 source = _ClassWeighted(source, _per_class(class_weight, encoder, data["class_counts"]))
         with warnings.catch_warnings():  # the first line has said why a step is not compiled
             warnings.simplefilter("ignore", KernelFallbackWarning)
             history = fit(net, source, None, **{**options, "class_weight": None})
     else:
-        with warnings.catch_warnings(), _flag_named("class_weight", "--class-weight"):
+        with warnings.catch_warnings(), _common.flags_named({"class_weight": "--class-weight"}):
             warnings.simplefilter("ignore", KernelFallbackWarning)
             history = fit(net, X_train, y_train, validation_split=validation_split, **options)
     if encoder is not None:
@@ -461,14 +440,6 @@ def _table_metrics(net: Any, batches: Any, where: str = "the test part") -> tupl
     return metrics, (report, np.concatenate(truth), np.concatenate(guesses)), count
 
 
-class _Known:
-    """A model whose predictions are already made: ``predict`` gives back what it is handed, so the
-    confusion-matrix figure draws the predictions evaluate computed (batch by batch) once."""
-
-    def predict(self, predictions: Any) -> Any:
-        return predictions
-
-
 def _report_for(net: Any, y: Any, predictions: Any) -> Any:
     """The classification report of a classifier's predictions against labels y (None when the
     outputs are not one class per row)."""
@@ -524,7 +495,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
                             "several labels per row)")
         from .. import plot
 
-        _common.save_figure(plot.confusion_matrix(_Known(), np.asarray(guesses), np.asarray(truth)), args.plot)
+        _common.save_figure(plot.confusion_matrix(_common.Known(), np.asarray(guesses), np.asarray(truth)), args.plot)
         print(f"saved the confusion matrix to {args.plot}", file=sys.stderr)
     return 0
 

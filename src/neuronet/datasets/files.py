@@ -146,6 +146,12 @@ def from_csv(path: str | Path, target: str | None = None,
     semicolon or tab) is detected from the header unless given.
     """
     header, rows = _read_rows(path, delimiter)
+    return _labelled(path, header, rows, target)
+
+
+def _labelled(path: str | Path, header: list[str], rows: list[list[str]],
+              target: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """``from_csv``'s ``(X, y)`` from a CSV file's header and rows, already read."""
     if target is None:
         target = header[-1]
     if target not in header:

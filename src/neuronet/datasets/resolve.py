@@ -26,7 +26,7 @@ import numpy as np
 
 from ..errors import ConfigurationError, DataError
 from .catalog import Dataset, load, names, register
-from .files import as_pairs, csv_header, from_csv, from_npz
+from .files import _labelled, _read_rows, as_pairs, from_csv, from_npz
 from .shown import shown_name, shown_names
 from .split import stratified_split, train_test_indices
 from .toy import GENERATORS
@@ -96,8 +96,8 @@ def resolve(spec: str, target: str | None = None, seed: int = 0, standardize_fil
         pairs = ((X[train], y[train]), (X[test], y[test]))
         features, source = ["x1", "x2"], f"{spec} (generated, {n_samples} samples, seed {seed})"
     elif path.suffix.lower() == ".csv":
-        X, y = from_csv(path, target=target)
-        header = csv_header(path)
+        header, rows = _read_rows(path)  # read once: the header is recorded too
+        X, y = _labelled(path, header, rows, target)
         target = target or header[-1]  # recorded, so that predict knows which column to leave out
         features = [name for name in header if name != target]
         train, test = train_test_indices(y, seed)
@@ -650,9 +650,12 @@ def _encoded(batches: Any, encoder: Any, where: Any, offset: int = 0) -> Any:
 
 def _file_entries(path: Path) -> list[tuple[list, Path]]:
     """([name, size, modification time in ns], the file) of each file of the data at ``path``."""
-    files = _parquet_files(path) if path.is_dir() else [path]
-    return [([str(file.relative_to(path)) if path.is_dir() else file.name, file.stat().st_size,
-              file.stat().st_mtime_ns], file) for file in files]
+    folder = path.is_dir()
+    entries = []
+    for file in _parquet_files(path) if folder else [path]:
+        info = file.stat()
+        entries.append(([str(file.relative_to(path)) if folder else file.name, info.st_size, info.st_mtime_ns], file))
+    return entries
 
 
 def _sha256(file: Path) -> str:
