@@ -231,7 +231,7 @@ class Sequential:
                 raise DataError("X: a Dask DataFrame: pass its rows in memory (X.compute(), or a partition at a time)")
             from .tables.read import is_table
 
-            if is_table(X) or _data.is_in_memory_table(X):
+            if _data.is_in_memory_table(X) or is_table(X):
                 X = encoder.transform(X)
         shape = np.shape(X)
         if len(shape) > 2 and tuple(shape[1:]) == self.input_shape:
@@ -361,12 +361,10 @@ class Sequential:
             _data.check_target_name(self, y)  # the network's own target, read through its encoding
             from .tables.read import is_table
 
-            if not (is_table(X) or _data.is_in_memory_table(X)):
-                self.as_rows(X)  # a Dask DataFrame, a LazyFrame: their own message
-                raise DataError(f"y: {y!r}: a column name as y needs a table (a DataFrame, an Arrow table, a CSV or "
-                                "Parquet file); with arrays, pass one target per row")
-            X, index = self.encoder.transform_xy(X)
-            y = self.encoder.target.decode(index) if self.encoder.target.classes is not None else index
+            if not (_data.is_in_memory_table(X) or is_table(X)):  # by type first: no LazyFrame plan resolved
+                self.as_rows(X)  # a Dask DataFrame: its own message
+                raise _data.column_needs_table(y)
+            X, y = _data.encode_table(self, X, y)  # a LazyFrame: its own message
         loss = self.output_loss()
         self._warn_if_untrained(stacklevel=3)
         X = self.as_rows(X)

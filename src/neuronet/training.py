@@ -249,16 +249,14 @@ def fit(net: Any, X: Any, y: Any = None, *, loss: str | _losses.Loss = "softmax_
         elif encoding:
             raise ConfigurationError("encoding: applies to tables (a DataFrame, an Arrow table, a CSV or Parquet file)")
         elif isinstance(y, str):
-            raise DataError(f"y: {y!r}: a column name as y needs a table (a DataFrame, an Arrow table, a CSV or "
-                            "Parquet file); with arrays, pass one target per row")
+            raise _data.column_needs_table(y)
         X = net.as_rows(X)
         if X.shape[0] == 0:
             raise DataError("X: has no rows")
         targets = prepare_targets(net, loss, y, X.shape[0], fit=True)
         labels = y.dtype if hasattr(y, "dtype") else np.asarray(y).dtype
-        if loss.is_classification and labels.kind == "b" and np.ndim(y) == 1 and net.classes is not None \
-                and len(net.classes) == 2:
-            net.classes = np.array([False, True])  # labels come back as given
+        if loss.is_classification and np.ndim(y) == 1 and net.classes is not None:
+            net.classes = _data.classes_as_given(labels, net.classes)
         weights = _weights(net, loss, targets, sample_weight, class_weight, X.shape[0])
     if validation_data is not None:
         if len(validation_data) != 2:

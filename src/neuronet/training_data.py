@@ -122,6 +122,22 @@ def check_target_name(net: Any, y: Any) -> None:
         raise DataError(f"y: the network was trained to predict {encoder.target.name!r}, not {y!r}")
 
 
+def _keep_encoding(net: Any, target: str | None, encoding: dict) -> None:
+    """The checks for data read through the encoding the network already has: no new encoding
+    options, and ``target`` (a column name, or None) the one it was learned for."""
+    if encoding:
+        raise ConfigurationError(f"{', '.join(encoding)}: the network already has its encoding (net.encoder); "
+                                 "set net.encoder = None to learn a new one")
+    if target is not None:
+        check_target_name(net, target)
+
+
+def column_needs_table(y: str, instead: str = "with arrays, pass one target per row") -> DataError:
+    """The error for a column name ``y`` given with data that has no columns (``instead``: what to pass)."""
+    return DataError(f"y: {y!r}: a column name as y needs a table (a DataFrame, an Arrow table, a CSV or Parquet "
+                     f"file); {instead}")
+
+
 def check_lazy(X: Any) -> None:
     """A ``DataError`` for a polars LazyFrame: it is a query, not rows."""
     if type(X).__module__.split(".")[0] == "polars" and type(X).__name__ == "LazyFrame":
@@ -141,11 +157,7 @@ def encode_table(net: Any, X: Any, y: Any, **encoding: Any) -> tuple[np.ndarray,
         encoder = fresh.fit(table)
         net.encoder = encoder
     else:
-        if encoding:
-            raise ConfigurationError(f"{', '.join(encoding)}: the network already has its encoding (net.encoder); "
-                                     "set net.encoder = None to learn a new one")
-        if target is not None:
-            check_target_name(net, target)
+        _keep_encoding(net, target, encoding)
         table = tables.read_table(X)
     if target is not None:
         matrix, index = encoder.transform_xy(table)
@@ -206,6 +218,12 @@ def _dask_batches(X: Any, y: Any, sample_weight: Any = None) -> Iterator[tuple]:
             yield frame, None
 
 
+def classes_as_given(labels: np.dtype, classes: np.ndarray) -> np.ndarray:
+    """``classes`` as ``validation.infer_classes`` decided them for labels of dtype ``labels``, but
+    the two classes of bool labels as ``[False, True]``, so that predictions come back as given."""
+    return np.array([False, True]) if labels.kind == "b" and len(classes) == 2 else classes
+
+
 def _dask_classes(net: Any, y: Any, n_classes: int) -> np.ndarray | None:
     """The classes of one label per row ``y`` (a Dask or NumPy array, or a Dask Series), from its
     distinct labels found in one pass over ``y``, decided as for labels in memory
@@ -223,9 +241,7 @@ def _dask_classes(net: Any, y: Any, n_classes: int) -> np.ndarray | None:
         distinct = np.asarray(da.unique(y).compute())
     else:
         distinct = np.unique(np.asarray(y))
-    classes = infer_classes(distinct, n_classes)
-    if distinct.dtype.kind == "b" and len(classes) == 2:
-        classes = np.array([False, True])  # labels come back as given
+    classes = classes_as_given(distinct.dtype, infer_classes(distinct, n_classes))
     net.classes = classes
     return classes
 
@@ -262,11 +278,8 @@ def stream_source(net: Any, X: Any, y: Any, sample_weight: Any, *, batch_rows: i
                 for frame, _ in _dask_batches(X, None):
                     encoder.partial_fit(frame)
                 net.encoder = encoder.finish()
-            elif encoding:
-                raise ConfigurationError(f"{', '.join(encoding)}: the network already has its encoding "
-                                         "(net.encoder); set net.encoder = None to learn a new one")
             else:
-                check_target_name(net, target)
+                _keep_encoding(net, target, encoding)
             encoder = net.encoder
 
             def encoded() -> Iterator[tuple]:
@@ -303,16 +316,12 @@ def stream_source(net: Any, X: Any, y: Any, sample_weight: Any, *, batch_rows: i
             if target is None:
                 raise DataError("y: with a Parquet file, name the target column (y='column')")
             net.encoder = new_encoder(net, target, encoding).fit(X)
-        elif encoding:
-            raise ConfigurationError(f"{', '.join(encoding)}: the network already has its encoding (net.encoder); "
-                                     "set net.encoder = None to learn a new one")
-        elif target is not None:
-            check_target_name(net, target)
+        else:
+            _keep_encoding(net, target, encoding)
         return tables.ParquetSource(X, encoder=net.encoder)
     if isinstance(X, (str, os.PathLike)):
         if isinstance(y, str) and Path(y).suffix.lower() != ".npy":
-            raise DataError(f"y: {y!r}: a column name as y needs a table (a DataFrame, an Arrow table, a CSV or "
-                            "Parquet file); with a .npy file, pass the targets as an array or a .npy path")
+            raise column_needs_table(y, "with a .npy file, pass the targets as an array or a .npy path")
         source = tables.as_source(X, y, sample_weight)
         if getattr(source, "sample_weight", None) is not None:  # the in-memory checks, before training
             from .weights import sample_weights

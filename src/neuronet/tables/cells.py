@@ -124,14 +124,16 @@ def _numbers(column: Any, name: str, row_offset: int = 0) -> np.ndarray:
         try:
             column = pc.cast(column, pa.float64())
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            values = column.to_numpy(zero_copy_only=False)
-            for row, value in enumerate(values):
-                if value is not None:
-                    try:
-                        float(value)
-                    except ValueError:
-                        raise DataError(f"column {name!r}: expected numbers, got text: {value!r} in data row "
-                                        f"{_row(row_offset, row)}") from None
+            # the first cell that is no number: only the cells NUMBER does not match (a subset of what
+            # float() reads) are looked at one by one
+            numeric = pc.fill_null(pc.match_substring_regex(column, NUMBER, ignore_case=True), True)
+            for row in np.flatnonzero(~np.asarray(numeric.to_numpy(zero_copy_only=False), dtype=bool)):
+                value = column[int(row)].as_py()
+                try:
+                    float(value)
+                except ValueError:
+                    raise DataError(f"column {name!r}: expected numbers, got text: {value!r} in data row "
+                                    f"{_row(row_offset, int(row))}") from None
             raise DataError(f"column {name!r}: expected numbers, got text") from None
     elif kind == "null":
         return np.full(len(column), np.nan)

@@ -290,10 +290,11 @@ class ParquetSource:
             except Exception as error:  # noqa: BLE001 - Arrow's many error kinds for a damaged file
                 raise DataError(f"{file}: cannot be read as parquet: {str(error).splitlines()[0]}") from None
             schema = schema or file_schema
-            firsts = np.cumsum([0] + [metadata.row_group(group).num_rows for group in range(metadata.num_row_groups)])
+            rows = [int(metadata.row_group(group).num_rows) for group in range(metadata.num_row_groups)]
+            firsts = np.cumsum([0] + rows)
             self.units += [(index, group, int(firsts[group])) for group in range(metadata.num_row_groups)]
             self.n_rows += metadata.num_rows
-            sizes.extend(int(metadata.row_group(group).num_rows) for group in range(metadata.num_row_groups))
+            sizes += rows
         if row_groups is not None:
             chosen = [int(i) for i in row_groups]
             if any(i < 0 or i >= len(self.units) for i in chosen) or len(set(chosen)) != len(chosen):

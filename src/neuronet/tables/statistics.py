@@ -111,6 +111,7 @@ class _ColumnStats:
         """Learn from one more batch's column; ``row_offset`` numbers its rows in messages (see ``_row``)."""
         column = _plain(column)
         kind = column_kind(column.type)
+        values = None
         if self.forced == "numeric" and kind == "text":
             values = _numbers(column, self.name, row_offset)  # text that reads as numbers, or the error
             kind = "float"
@@ -125,7 +126,8 @@ class _ColumnStats:
         if kind == "null":
             self.missing += len(column)
             return
-        values = _numbers(column, self.name, row_offset)
+        if values is None:
+            values = _numbers(column, self.name, row_offset)
         present = values[~np.isnan(values)]
         self.missing += len(values) - len(present)
         self.moments.add(present)
