@@ -120,13 +120,17 @@ def _chapter_file(chapter: Chapter, japanese: bool):
     return resources.files("neuronet") / "chapters" / ("ja" if japanese else "en") / f"{chapter.slug}.md"
 
 
-def read_chapter(reference: str | int, japanese: bool = False) -> str:
-    """The chapter's Markdown text, from the copy inside the package."""
-    chapter = find_chapter(reference)
+def _chapter_markdown(chapter: Chapter, japanese: bool) -> str:
+    """The page's Markdown, from the copy inside the package; one line naming it where it is missing."""
     source = _chapter_file(chapter, japanese)
     if not source.is_file():
         raise ConfigurationError(f"chapter: {chapter.slug} is not in this installation of neuronet ({source})")
     return source.read_text(encoding="utf-8")
+
+
+def read_chapter(reference: str | int, japanese: bool = False) -> str:
+    """The chapter's Markdown text, from the copy inside the package."""
+    return _chapter_markdown(find_chapter(reference), japanese)
 
 
 def _renderer():
@@ -162,13 +166,10 @@ def chapter_text(reference: str | int, japanese: bool = False, width: int | None
 
 def _page_html(chapter: Chapter, japanese: bool) -> str:
     html_page = _renderer().html_page
-    source = _chapter_file(chapter, japanese)
-    if not source.is_file():
-        raise ConfigurationError(f"chapter: {chapter.slug} is not in this installation of neuronet ({source})")
     title = chapter.title_ja if japanese else chapter.title
     # a link to another page (08-backpropagation.md, ../ja/tour/index.md) goes to its .html, which
     # write_pages lays out as the site lays out the Markdown
-    return html_page(source.read_text(encoding="utf-8"), title, japanese=japanese,
+    return html_page(_chapter_markdown(chapter, japanese), title, japanese=japanese,
                      chapter_href=lambda path: f"{path}.html")
 
 
@@ -450,7 +451,7 @@ def notebook(reference: str | int, japanese: bool = False, answers: bool = False
     if chapter not in CHAPTERS:
         raise ConfigurationError(f"chapter: {chapter.slug} has no notebook; expected one of the chapters "
                                  f"1-{len(CHAPTERS)}")
-    text = read_chapter(chapter.slug, japanese)
+    text = _chapter_markdown(chapter, japanese)
     heading = _EXERCISE_HEADINGS[japanese]
     reading = text.split(heading, 1)[0]
     cells = []

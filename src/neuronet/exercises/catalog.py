@@ -615,7 +615,7 @@ _add(Exercise("numerical_gradient", "07-numerical-differentiation", "numerical_g
               ("f", "x"), _numerical_cases, _verify_numerical_gradient, changed_key="not_restored"))
 
 
-# --- chapter 4: the dense layer, forward and back -- --------------------------------------------------
+# --- chapter 4: the dense layer, forward and back -----------------------------------------------------
 def _dense_forward_cases(rng):
     args = _matrices(rng, (4, 3), (3, 2), (2,))
     one = _matrices(rng, (1, 5), (5, 3), (3,))
@@ -792,15 +792,18 @@ def _adam_cases(rng):
                  "float32、t = 1", float32=True)]
 
 
+def _adam_moments(m, v, g):
+    """Adam's running averages after one more gradient (beta1 0.9, beta2 0.999): what both slips below get right."""
+    return 0.9 * m + 0.1 * g, 0.999 * v + 0.001 * g ** 2
+
+
 def _adam_without_correction(w, m, v, g, t, lr):
-    m = 0.9 * m + 0.1 * g
-    v = 0.999 * v + 0.001 * g ** 2
+    m, v = _adam_moments(m, v, g)
     return w - lr * m / (np.sqrt(v) + 1e-8), m, v
 
 
 def _adam_eps_inside(w, m, v, g, t, lr):
-    m = 0.9 * m + 0.1 * g
-    v = 0.999 * v + 0.001 * g ** 2
+    m, v = _adam_moments(m, v, g)
     return w - lr * (m / (1 - 0.9 ** t)) / np.sqrt(v / (1 - 0.999 ** t) + 1e-8), m, v
 
 

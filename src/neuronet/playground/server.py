@@ -51,7 +51,7 @@ import sys
 import threading
 import traceback
 import webbrowser
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import urlsplit
@@ -252,7 +252,7 @@ class Connection:
                 settings = self.session.settings if self.session else Settings()
                 classification = {"problem": "classification"} if settings.problem == "classification" else \
                     {"problem": "classification", "loss": Settings().loss}  # an upload holds class labels
-                settings = validate_settings({**asdict(settings), "dataset": "upload", **classification})
+                settings = replace(settings, dataset="upload", **classification)  # valid already: no second check
                 self.session = await asyncio.to_thread(Session, settings, self.upload)
             elif kind == "reset":
                 settings = self.session.settings if self.session else Settings()
@@ -296,16 +296,15 @@ def same_origin(websocket: WebSocket) -> bool:
         return True
     try:
         parts = urlsplit(origin)
-        origin_port = parts.port
     except ValueError:
         return False
     scheme = "https" if websocket.url.scheme == "wss" else "http"
     default = 443 if scheme == "https" else 80
-    host = _split_host(websocket.headers.get("host", ""))
-    if parts.scheme != scheme or host is None or not parts.hostname or parts.path not in ("", "/"):
+    # the Origin's host and port read as the Host header's are: one parser for both
+    page, host = _split_host(parts.netloc), _split_host(websocket.headers.get("host", ""))
+    if parts.scheme != scheme or page is None or host is None or parts.path not in ("", "/"):
         return False
-    return (_split_host(parts.netloc) or ("", None))[0] == host[0] and \
-        (origin_port or default) == (host[1] or default)
+    return page[0] == host[0] and (page[1] or default) == (host[1] or default)
 
 
 async def websocket_endpoint(websocket: WebSocket) -> None:

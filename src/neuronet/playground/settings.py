@@ -114,10 +114,6 @@ def menus() -> dict[str, list[list[str]]]:
     }
 
 
-def _values(menu: str) -> tuple[str, ...]:
-    return tuple(value for value, _ in menus()[menu])
-
-
 @dataclass
 class Settings:
     dataset: str = "spiral"
@@ -171,36 +167,38 @@ def validate_settings(raw: Any) -> Settings:
     if unknown:
         raise SettingsError(f"settings: unknown field {str(unknown[0])[:40]!r}")
     merged = {**defaults, **raw}
+    offered = {menu: tuple(value for value, _ in pairs) for menu, pairs in menus().items()}  # built once
     layers = merged["layers"]
     if not isinstance(layers, list) or len(layers) > LIMITS["max_layers"]:
         raise SettingsError(f"layers: expected a list of at most {LIMITS['max_layers']} hidden layers")
-    activations = _values("activation")
+    activations = offered["activation"]
     checked_layers = []
     for index, layer in enumerate(layers):
         if not isinstance(layer, dict) or set(layer) != {"neurons", "activation"}:
-            raise SettingsError(f"layers[{index}]: expected {{'neurons': 1-{LIMITS['max_neurons']}, 'activation': name}}")
+            raise SettingsError(f"layers[{index}]: expected "
+                                f"{{'neurons': 1-{LIMITS['max_neurons']}, 'activation': name}}")
         checked_layers.append({"neurons": _number(layer, "neurons", 1, LIMITS["max_neurons"], integer=True),
                                "activation": _choice(layer, "activation", activations)})
-    problem = _choice(merged, "problem", _values("problem"))
+    problem = _choice(merged, "problem", offered["problem"])
     regression = problem == "regression"
     return Settings(
-        dataset=_choice(merged, "dataset", _values("regression_dataset" if regression else "dataset")),
+        dataset=_choice(merged, "dataset", offered["regression_dataset" if regression else "dataset"]),
         classes=_number(merged, "classes", LIMITS["min_classes"], LIMITS["max_classes"], integer=True),
         noise=_number(merged, "noise", 0.0, 2.0),
         samples=_number(merged, "samples", LIMITS["min_samples"], LIMITS["max_samples"], integer=True),
         train_ratio=_number(merged, "train_ratio", 0.1, 0.9),
         seed=_number(merged, "seed", 0, 2**31 - 1, integer=True),
         layers=checked_layers,
-        loss=_choice(merged, "loss", _values("regression_loss" if regression else "loss")),
-        optimizer=_choice(merged, "optimizer", _values("optimizer")),
+        loss=_choice(merged, "loss", offered["regression_loss" if regression else "loss"]),
+        optimizer=_choice(merged, "optimizer", offered["optimizer"]),
         lr=_number(merged, "lr", 1e-5, 10.0),
-        lr_schedule=_choice(merged, "lr_schedule", _values("lr_schedule")),
+        lr_schedule=_choice(merged, "lr_schedule", offered["lr_schedule"]),
         batch_size=_number(merged, "batch_size", 1, LIMITS["max_batch"], integer=True),
         l2=_number(merged, "l2", 0.0, 1.0),
         l1=_number(merged, "l1", 0.0, 1.0),
-        gradient=_choice(merged, "gradient", _values("gradient")),
-        kernels=_choice(merged, "kernels", _values("kernels")),
-        features=_features(merged["features"]),
+        gradient=_choice(merged, "gradient", offered["gradient"]),
+        kernels=_choice(merged, "kernels", offered["kernels"]),
+        features=_features(merged["features"], offered["features"]),
         discretize=_flag(merged, "discretize"),
         problem=problem,
     )
@@ -213,8 +211,7 @@ def _flag(raw: dict, name: str) -> bool:
     return value
 
 
-def _features(value: Any) -> list[str]:
-    options = _values("features")
+def _features(value: Any, options: tuple[str, ...]) -> list[str]:
     if not isinstance(value, list) or not value or not all(isinstance(name, str) for name in value) \
             or len(set(value)) != len(value) or not set(value) <= set(options):
         raise SettingsError(f"features: expected a list of distinct input features from {', '.join(options)} "
