@@ -200,6 +200,12 @@ class _ClippedLogLoss:
     def kernel_parameters(self):
         return {"clip": self.clip}
 
+    def config(self):
+        return {"name": self.name, **({"clip": True} if self.clip else {})}
+
+    def __repr__(self):
+        return f"{type(self).__name__}({'clip=True' if self.clip else ''})"
+
 
 class SoftmaxCrossEntropy(_ClippedLogLoss, Loss):
     """Softmax followed by cross-entropy, fused, on logits a of shape (batch, K):
@@ -248,12 +254,6 @@ class SoftmaxCrossEntropy(_ClippedLogLoss, Loss):
 
     def probabilities(self, scores):
         return _activations.softmax(scores)
-
-    def config(self):
-        return {"name": self.name, **({"clip": True} if self.clip else {})}
-
-    def __repr__(self):
-        return f"{type(self).__name__}({'clip=True' if self.clip else ''})"
 
 
 def _clipped(probabilities: np.ndarray) -> np.ndarray:
@@ -321,12 +321,6 @@ class BinaryCrossEntropy(_ClippedLogLoss, Loss):
     display_name = "binary cross-entropy (sigmoid outputs)"
     trains_classifiers = False  # K outputs are K independent yes/no labels (multi-label)
     compiled_as = "binary_cross_entropy"
-
-    def config(self):
-        return {"name": self.name, **({"clip": True} if self.clip else {})}
-
-    def __repr__(self):
-        return f"{type(self).__name__}({'clip=True' if self.clip else ''})"
 
     def n_classes(self, out_features):
         return 2 if out_features == 1 else out_features

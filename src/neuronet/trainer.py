@@ -223,6 +223,10 @@ class Trainer:
             run = kernel.run(self, data, self._rows(x.shape[0]), x.shape[0], 0, 1, update=False)
             self.last_scores = kernel.scores(x.shape[0])
             return float(run.losses[0]), float(run.penalties[0])
+        return self._numpy_gradient(x, targets, sample_weight, total)
+
+    def _numpy_gradient(self, x: Any, targets: Any, sample_weight: Any, total: float) -> tuple[float, float]:
+        """``_compute_gradient`` layer by layer, for a batch with data (``total``: its normaliser)."""
         net, loss = self.net, self.loss
         coefficient = self.coefficient(total)
         if self.gradient_method == "backprop":
@@ -271,7 +275,8 @@ class Trainer:
         return self._step(*self.check_data(x, targets, sample_weight))
 
     def _step(self, x: Any, targets: Any, sample_weight: Any) -> StepResult:
-        if weight_total(sample_weight, x.shape[0]) == 0:
+        total = weight_total(sample_weight, x.shape[0])
+        if total == 0:
             # A batch with no data (no rows, or every weight 0) has no mean to take: it is skipped,
             # on every path alike (no update; its loss and penalty are reported as 0)
             self.batch += 1
@@ -281,7 +286,7 @@ class Trainer:
             results: list[StepResult] = []
             self._run_compiled(*compiled, self._rows(x.shape[0]), x.shape[0], lambda _, result: results.append(result))
             return results[0]
-        value, penalty = self._compute_gradient(x, targets, sample_weight)
+        value, penalty = self._numpy_gradient(x, targets, sample_weight, total)  # planned just above: not again
         correct = self._correct(targets) if self.count_correct else 0
         grads = self.net.gradient_vector()
         if not (math.isfinite(value + penalty) and math.isfinite(float(np.dot(grads, grads)))):

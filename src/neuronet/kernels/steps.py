@@ -124,13 +124,15 @@ class StepKernel:
         n = order.shape[0]
         if not (0 <= first <= stop and (stop - 1) * batch_size < max(n, 1) and order.dtype == np.intp):
             raise DataError(f"order: batches {first} to {stop} of {batch_size} do not lie in an order of {n}")
-        sizes = np.minimum(batch_size, n - np.arange(first, stop) * batch_size)
         if data.weights.shape[0] == 0:
-            totals = sizes.astype(np.float64)
-        else:
-            weights = data.weights
-            totals = np.array([weight_total(weights[order[b * batch_size:(b + 1) * batch_size]], 0)
-                               for b in range(first, stop)], dtype=np.float64)
+            totals = np.minimum(batch_size, n - np.arange(first, stop) * batch_size).astype(np.float64)
+        else:  # the full batches' sums row by row (np.sum's own float64 summation, as in weight_total), then the last
+            weights = data.weights[order[first * batch_size:stop * batch_size]]
+            full = weights.shape[0] // batch_size
+            totals = np.empty(stop - first)
+            totals[:full] = weights[:full * batch_size].reshape(full, batch_size).sum(axis=1, dtype=np.float64)
+            if full < stop - first:
+                totals[full] = weight_total(weights[full * batch_size:], 0)
         coefficients = np.array([trainer.coefficient(total) for total in totals.tolist()], dtype=np.float64) \
             if trainer.l2_per_sample and trainer.l2 else np.full(stop - first, float(trainer.l2))
         return self.compiled.Batches(order, batch_size, first, stop, totals, coefficients)
